@@ -1,0 +1,140 @@
+/*
+ * ELF loading: static and static-PIE x86-64 executables only.  Every field
+ * is validated before use; a refused image gets a one-line reason.
+ */
+#include <elf.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "vm.h"
+
+#define MAX_PHNUM 64
+
+static int
+refuse(char *err, size_t errlen, const char *why)
+{
+	snprintf(err, errlen, "invalid ELF: %s", why);
+	return -1;
+}
+
+static int
+check_header(const Elf64_Ehdr *eh, size_t len, char *err, size_t errlen)
+{
+	if (len < EI_NIDENT || memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0)
+		return refuse(err, errlen, "not an ELF file (bad magic)");
+	if (len < sizeof *eh)
+		return refuse(err, errlen, "truncated ELF header");
+	if (eh->e_ident[EI_CLASS] != ELFCLASS64)
+		return refuse(err, errlen, "not a 64-bit ELF (32-bit programs are not supported)");
+	if (eh->e_ident[EI_DATA] != ELFDATA2LSB)
+		return refuse(err, errlen, "not little-endian");
+	if (eh->e_ident[EI_VERSION] != EV_CURRENT)
+		return refuse(err, errlen, "unknown ELF version");
+	if (eh->e_machine != EM_X86_64)
+		return refuse(err, errlen, "not an x86-64 program");
+	if (eh->e_type != ET_EXEC && eh->e_type != ET_DYN)
+		return refuse(err, errlen, "not an executable (ELF type is not EXEC or DYN)");
+	if (eh->e_phentsize != sizeof(Elf64_Phdr))
+		return refuse(err, errlen, "bad program header entry size");
+	if (eh->e_phnum == 0 || eh->e_phnum > MAX_PHNUM)
+		return refuse(err, errlen, "bad number of program headers");
+	if (eh->e_phoff > len ||
+	    (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr) > len - eh->e_phoff)
+		return refuse(err, errlen, "program headers outside the file (truncated?)");
+	if (eh->e_phoff % 8 != 0)
+		return refuse(err, errlen, "misaligned program headers");
+	return 0;
+}
+
+static int
+check_segment(const struct tkvm_vm *vm, const Elf64_Phdr *ph, uint64_t base,
+    size_t len, char *err, size_t errlen)
+{
+	uint64_t start = base + ph->p_vaddr, limit = vm_stack_guard(vm);
+
+	if (ph->p_offset > len || ph->p_filesz > len - ph->p_offset)
+		return refuse(err, errlen, "segment data outside the file (truncated?)");
+	if (ph->p_filesz > ph->p_memsz)
+		return refuse(err, errlen, "segment file size larger than memory size");
+	if (ph->p_vaddr > UINT64_MAX - base || start < USER_BASE ||
+	    start >= limit || ph->p_memsz > limit - start)
+		return refuse(err, errlen, "segment outside the guest address space");
+	if (ph->p_align > 1 && (ph->p_align & (ph->p_align - 1)) == 0 &&
+	    (ph->p_offset % ph->p_align) != (ph->p_vaddr % ph->p_align))
+		return refuse(err, errlen, "segment offset and address disagree on alignment");
+	return 0;
+}
+
+static int
+scan_segments(const struct tkvm_vm *vm, const uint8_t *img, size_t len,
+    const Elf64_Ehdr *eh, uint64_t base, struct elf_image *out,
+    char *err, size_t errlen)
+{
+	const Elf64_Phdr *ph = (const void *)(img + eh->e_phoff);
+	bool entry_ok = false;
+	unsigned i, nload = 0;
+
+	for (i = 0; i < eh->e_phnum; i++) {
+		if (ph[i].p_type == PT_INTERP ||
+		    (ph[i].p_type == PT_DYNAMIC && eh->e_type == ET_EXEC))
+			return refuse(err, errlen, "dynamically linked (build with -static or -static-pie)");
+		if (ph[i].p_type != PT_LOAD)
+			continue;
+		if (check_segment(vm, &ph[i], base, len, err, errlen))
+			return -1;
+		nload++;
+		if (eh->e_entry >= ph[i].p_vaddr &&
+		    eh->e_entry - ph[i].p_vaddr < ph[i].p_memsz && (ph[i].p_flags & PF_X))
+			entry_ok = true;
+		if (eh->e_phoff >= ph[i].p_offset &&
+		    eh->e_phoff - ph[i].p_offset < ph[i].p_filesz)
+			out->phdr_addr = base + ph[i].p_vaddr +
+			    (eh->e_phoff - ph[i].p_offset);
+		uint64_t end = base + ph[i].p_vaddr + ph[i].p_memsz;
+		if (end > out->end)
+			out->end = end;
+	}
+	if (nload == 0)
+		return refuse(err, errlen, "no loadable segment");
+	if (!entry_ok)
+		return refuse(err, errlen, "entry point outside executable segments");
+	if (out->phdr_addr == 0)
+		return refuse(err, errlen, "program headers not in a loaded segment");
+	return 0;
+}
+
+static void
+copy_segments(struct tkvm_vm *vm, const uint8_t *img, const Elf64_Ehdr *eh,
+    uint64_t base)
+{
+	const Elf64_Phdr *ph = (const void *)(img + eh->e_phoff);
+	unsigned i;
+
+	for (i = 0; i < eh->e_phnum; i++) {
+		if (ph[i].p_type != PT_LOAD)
+			continue;
+		uint8_t *dst = gmem_at(vm, base + ph[i].p_vaddr, ph[i].p_memsz);
+		memcpy(dst, img + ph[i].p_offset, ph[i].p_filesz);
+		memset(dst + ph[i].p_filesz, 0, ph[i].p_memsz - ph[i].p_filesz);
+	}
+}
+
+int
+elf_load(struct tkvm_vm *vm, const uint8_t *img, size_t len,
+    struct elf_image *out, char *err, size_t errlen)
+{
+	const Elf64_Ehdr *eh = (const void *)img;
+	uint64_t base;
+
+	memset(out, 0, sizeof *out);
+	if (check_header(eh, len, err, errlen))
+		return -1;
+	base = eh->e_type == ET_DYN ? PIE_BASE : 0;
+	if (scan_segments(vm, img, len, eh, base, out, err, errlen))
+		return -1;
+	copy_segments(vm, img, eh, base);
+	out->entry = base + eh->e_entry;
+	out->phnum = eh->e_phnum;
+	out->end = (out->end + PAGE_SIZE_4K - 1) & ~(PAGE_SIZE_4K - 1);
+	return 0;
+}

@@ -1,0 +1,37 @@
+/*
+ * The one checked accessor for guest memory.  Every guest pointer and
+ * length the engine touches goes through gmem_at(), which refuses ranges
+ * that wrap around, leave guest memory or reach into the system area.
+ */
+#include <string.h>
+
+#include "vm.h"
+
+void *
+gmem_at(const struct tkvm_vm *vm, uint64_t addr, uint64_t len)
+{
+	if (addr < USER_BASE || addr >= vm->mem_size)
+		return NULL;
+	if (len > vm->mem_size - addr)	/* also catches addr + len wrapping */
+		return NULL;
+	return vm->mem + addr;
+}
+
+long
+gmem_string(const struct tkvm_vm *vm, uint64_t addr, char *buf, size_t max)
+{
+	const char *src, *nul;
+	uint64_t avail;
+
+	if (max == 0 || gmem_at(vm, addr, 1) == NULL)
+		return -1;
+	avail = vm->mem_size - addr;
+	if (avail > max)
+		avail = max;
+	src = gmem_at(vm, addr, avail);
+	nul = memchr(src, '\0', avail);
+	if (nul == NULL)
+		return -1;
+	memcpy(buf, src, (size_t)(nul - src) + 1);
+	return nul - src;
+}

@@ -1,0 +1,53 @@
+/*
+ * Guest physical (= virtual) memory layout.
+ *
+ *   [0, 2 MiB)            system area, 4 KiB pages, supervisor-only except
+ *                         the stub page; page 0 is not mapped
+ *   [2 MiB, ...)          ELF image, then brk (grows up)
+ *   ...                   mmap area (grows down)
+ *   [top-stack-2M, top-stack)  unmapped guard (stack overflow faults here)
+ *   [top-stack, top)      main stack
+ *
+ * User memory above 2 MiB is mapped with 2 MiB pages, built once.
+ */
+#ifndef TKVM_LAYOUT_H
+#define TKVM_LAYOUT_H
+
+#define PAGE_SIZE_4K	0x1000ULL
+#define PAGE_SIZE_2M	0x200000ULL
+
+#define GDT_ADDR	0x1000ULL
+#define IDT_ADDR	0x2000ULL
+#define TSS_ADDR	0x3000ULL
+#define STUB_ADDR	0x4000ULL	/* user-accessible code page */
+#define IST_BOTTOM	0x5000ULL	/* exception stack: 4 pages */
+#define IST_TOP		0x9000ULL
+#define PML4_ADDR	0x9000ULL
+#define PDPT_ADDR	0xA000ULL
+#define PT0_ADDR	0xB000ULL	/* 4 KiB entries for [0, 2 MiB) */
+#define PD_ADDR		0xC000ULL	/* one page per GiB */
+#define PD_MAX_PAGES	16		/* so at most 16 GiB of guest memory */
+
+#define USER_BASE	PAGE_SIZE_2M
+#define PIE_BASE	0x400000ULL
+
+/* Offsets inside the stub page. */
+#define STUB_SYSCALL	0x000	/* LSTAR */
+#define STUB_EXCEPTION	0x100	/* 32 stubs of 16 bytes */
+#define STUB_EXCEPTION_SIZE 16
+
+/* I/O ports the guest uses to leave. */
+#define PORT_API	0x0	/* guest API calls (GUEST_ABI.md) */
+#define PORT_SYSCALL	0x1	/* the syscall stub */
+#define PORT_EXCEPTION	0x80	/* + vector, from ring 0 stubs */
+
+#define GUEST_STACK_SIZE_MAX	(8ULL << 20)
+
+#define SEL_KERNEL_CS	0x08
+#define SEL_KERNEL_DS	0x10
+#define SEL_USER32_CS	0x18
+#define SEL_USER_DS	0x20
+#define SEL_USER_CS	0x28
+#define SEL_TSS		0x30
+
+#endif

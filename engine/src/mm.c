@@ -1,0 +1,230 @@
+/*
+ * The guest heap: brk grows up from the end of the image, mmap hands out
+ * ranges top-down below the stack guard.  The two never overlap, and no
+ * range lies outside guest memory, so the memory limit is the size of
+ * guest memory itself.  Freed ranges are zeroed so a new mapping reads
+ * as zeros, as on Linux.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "vm.h"
+
+#define PAGE_MASK_4K (PAGE_SIZE_4K - 1)
+
+static uint64_t
+page_up(uint64_t v)
+{
+	return (v + PAGE_MASK_4K) & ~PAGE_MASK_4K;
+}
+
+int
+mm_init(struct tkvm_vm *vm, uint64_t image_end, char *err, size_t errlen)
+{
+	struct guest_mm *mm = &vm->mm;
+
+	mm->brk_start = mm->brk_cur = page_up(image_end);
+	mm->mmap_top = vm_stack_guard(vm);
+	mm->mmap_floor = mm->brk_start;
+	mm->nmaps = 0;
+	mm->maps = calloc(TKVM_MAX_MAPPINGS, sizeof *mm->maps);
+	if (mm->maps == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+void
+mm_fini(struct tkvm_vm *vm)
+{
+	free(vm->mm.maps);
+	vm->mm.maps = NULL;
+}
+
+void
+mm_zero(struct tkvm_vm *vm, uint64_t addr, uint64_t len)
+{
+	uint64_t start = page_up(addr), end = (addr + len) & ~PAGE_MASK_4K;
+
+	if (start >= end) {
+		memset(vm->mem + addr, 0, len);
+		return;
+	}
+	memset(vm->mem + addr, 0, start - addr);
+	memset(vm->mem + end, 0, addr + len - end);
+	if (madvise(vm->mem + start, end - start, MADV_DONTNEED) != 0)
+		memset(vm->mem + start, 0, end - start);
+}
+
+static uint64_t
+lowest_mapping(const struct guest_mm *mm)
+{
+	return mm->nmaps ? mm->maps[0].start : mm->mmap_top;
+}
+
+uint64_t
+mm_brk(struct tkvm_vm *vm, uint64_t addr)
+{
+	struct guest_mm *mm = &vm->mm;
+	uint64_t old_end = page_up(mm->brk_cur);
+
+	if (addr < mm->brk_start || page_up(addr) > lowest_mapping(mm))
+		return mm->brk_cur;
+	if (page_up(addr) < old_end)
+		mm_zero(vm, page_up(addr), old_end - page_up(addr));
+	mm->brk_cur = addr;
+	return addr;
+}
+
+static void
+remove_at(struct guest_mm *mm, unsigned i)
+{
+	memmove(&mm->maps[i], &mm->maps[i + 1],
+	    (mm->nmaps - i - 1) * sizeof mm->maps[0]);
+	mm->nmaps--;
+}
+
+static int
+insert_range(struct guest_mm *mm, uint64_t start, uint64_t end)
+{
+	unsigned i = 0;
+
+	while (i < mm->nmaps && mm->maps[i].start < start)
+		i++;
+	/* Merge with neighbours that touch. */
+	if (i > 0 && mm->maps[i - 1].end == start) {
+		mm->maps[i - 1].end = end;
+		if (i < mm->nmaps && mm->maps[i].start == end) {
+			mm->maps[i - 1].end = mm->maps[i].end;
+			remove_at(mm, i);
+		}
+		return 0;
+	}
+	if (i < mm->nmaps && mm->maps[i].start == end) {
+		mm->maps[i].start = start;
+		return 0;
+	}
+	if (mm->nmaps == TKVM_MAX_MAPPINGS)
+		return -ENOMEM;
+	memmove(&mm->maps[i + 1], &mm->maps[i],
+	    (mm->nmaps - i) * sizeof mm->maps[0]);
+	mm->maps[i].start = start;
+	mm->maps[i].end = end;
+	mm->nmaps++;
+	return 0;
+}
+
+/* Removes [start, end) from the mapping list, splitting as needed. */
+static int
+remove_range(struct guest_mm *mm, uint64_t start, uint64_t end)
+{
+	unsigned i = 0;
+
+	while (i < mm->nmaps) {
+		struct mapping *m = &mm->maps[i];
+		if (m->end <= start || m->start >= end) {
+			i++;
+		} else if (m->start >= start && m->end <= end) {
+			remove_at(mm, i);
+		} else if (m->start < start && m->end > end) {
+			uint64_t tail = m->end;
+			m->end = start;
+			return insert_range(mm, end, tail);
+		} else if (m->start < start) {
+			m->end = start;
+			i++;
+		} else {
+			m->start = end;
+			i++;
+		}
+	}
+	return 0;
+}
+
+static uint64_t
+find_gap(const struct guest_mm *mm, uint64_t len)
+{
+	uint64_t top = mm->mmap_top, floor = page_up(mm->brk_cur);
+	unsigned i = mm->nmaps;
+
+	for (;;) {
+		uint64_t bottom = i ? mm->maps[i - 1].end : floor;
+		if (top >= bottom && top - bottom >= len)
+			return top - len;
+		if (i == 0)
+			return 0;
+		top = mm->maps[--i].start;
+	}
+}
+
+int64_t
+mm_map(struct tkvm_vm *vm, uint64_t addr, uint64_t len, bool fixed)
+{
+	struct guest_mm *mm = &vm->mm;
+	uint64_t start;
+
+	if (len == 0 || len > vm->mem_size)
+		return -ENOMEM;
+	len = page_up(len);
+	if (fixed) {
+		if ((addr & PAGE_MASK_4K) != 0)
+			return -EINVAL;
+		if (addr < page_up(mm->brk_cur) || addr > mm->mmap_top ||
+		    len > mm->mmap_top - addr)
+			return -ENOMEM;
+		if (remove_range(mm, addr, addr + len) != 0)
+			return -ENOMEM;
+		mm_zero(vm, addr, len);
+		start = addr;
+	} else {
+		start = find_gap(mm, len);
+		if (start == 0)
+			return -ENOMEM;
+	}
+	if (insert_range(mm, start, start + len) != 0)
+		return -ENOMEM;
+	return (int64_t)start;
+}
+
+int
+mm_unmap(struct tkvm_vm *vm, uint64_t addr, uint64_t len)
+{
+	struct guest_mm *mm = &vm->mm;
+	uint64_t end;
+
+	if ((addr & PAGE_MASK_4K) != 0 || len == 0)
+		return -EINVAL;
+	len = page_up(len);
+	if (addr > UINT64_MAX - len)
+		return -EINVAL;
+	end = addr + len;
+	/* Only the part inside the mmap area is ours to unmap. */
+	if (addr < mm->mmap_floor)
+		addr = mm->mmap_floor;
+	if (end > mm->mmap_top)
+		end = mm->mmap_top;
+	if (addr >= end)
+		return 0;
+	for (unsigned i = 0; i < mm->nmaps; i++) {
+		uint64_t s = mm->maps[i].start > addr ? mm->maps[i].start : addr;
+		uint64_t e = mm->maps[i].end < end ? mm->maps[i].end : end;
+		if (s < e)
+			mm_zero(vm, s, e - s);
+	}
+	return remove_range(mm, addr, end) ? -ENOMEM : 0;
+}
+
+bool
+mm_is_mapped(const struct tkvm_vm *vm, uint64_t addr, uint64_t len)
+{
+	const struct guest_mm *mm = &vm->mm;
+
+	for (unsigned i = 0; i < mm->nmaps; i++)
+		if (addr >= mm->maps[i].start && addr < mm->maps[i].end)
+			return len <= mm->maps[i].end - addr;
+	return false;
+}

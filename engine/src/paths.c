@@ -1,0 +1,184 @@
+/*
+ * File access for the guest: read-only, and only to paths on the
+ * allow-list.  A guest path is first normalized lexically ("." and ".."
+ * cannot climb out) and checked; the host then opens it and the real path
+ * of what was opened (symlinks resolved by the kernel) is checked again,
+ * so neither ".." nor a symlink can escape the list.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vm.h"
+
+/* Collapses "//", "." and ".." of an absolute path in place. */
+static void
+normalize(char *path)
+{
+	char *out = path, *in = path;
+
+	while (*in != '\0') {
+		while (*in == '/')
+			in++;
+		char *seg = in;
+		while (*in != '\0' && *in != '/')
+			in++;
+		size_t len = (size_t)(in - seg);
+		if (len == 0 || (len == 1 && seg[0] == '.'))
+			continue;
+		if (len == 2 && seg[0] == '.' && seg[1] == '.') {
+			while (out > path && *--out != '/')
+				;
+			continue;
+		}
+		*out++ = '/';
+		memmove(out, seg, len);
+		out += len;
+	}
+	if (out == path)
+		*out++ = '/';
+	*out = '\0';
+}
+
+static bool
+under(const char *path, const char *entry, bool prefix)
+{
+	size_t n = strlen(entry);
+
+	if (strcmp(path, entry) == 0)
+		return true;
+	if (!prefix || strncmp(path, entry, n) != 0)
+		return false;
+	return path[n] == '/' || (n > 0 && entry[n - 1] == '/');
+}
+
+static bool
+allowed(const struct tkvm_vm *vm, const char *path, bool real)
+{
+	for (unsigned i = 0; i < vm->nallowed; i++)
+		if (under(path, real ? vm->allowed[i].real : vm->allowed[i].path,
+		    vm->allowed[i].prefix))
+			return true;
+	return false;
+}
+
+int
+paths_init(struct tkvm_vm *vm, char *err, size_t errlen)
+{
+	const char *const *list = vm->cfg.allowed_paths;
+	char real[PATH_MAX];
+	struct stat st;
+
+	for (unsigned i = 0; list != NULL && list[i] != NULL; i++) {
+		struct allowed_path *a = &vm->allowed[vm->nallowed];
+		if (vm->nallowed == TKVM_MAX_ALLOWED) {
+			snprintf(err, errlen, "more than %d allowed paths",
+			    TKVM_MAX_ALLOWED);
+			return -1;
+		}
+		if (list[i][0] != '/' || strlen(list[i]) >= PATH_MAX) {
+			snprintf(err, errlen, "allowed path '%.100s' is not absolute",
+			    list[i]);
+			return -1;
+		}
+		if (realpath(list[i], real) == NULL || stat(real, &st) != 0) {
+			snprintf(err, errlen, "allowed path '%.100s': %s", list[i],
+			    strerror(errno));
+			return -1;
+		}
+		a->path = strdup(list[i]);
+		a->real = strdup(real);
+		if (a->path == NULL || a->real == NULL) {
+			free(a->path);
+			free(a->real);
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		normalize(a->path);
+		a->prefix = S_ISDIR(st.st_mode);
+		vm->nallowed++;
+	}
+	return 0;
+}
+
+void
+paths_fini(struct tkvm_vm *vm)
+{
+	for (unsigned i = 0; i < vm->nallowed; i++) {
+		free(vm->allowed[i].path);
+		free(vm->allowed[i].real);
+	}
+	vm->nallowed = 0;
+}
+
+static int
+host_path_of_fd(int fd, char *buf, size_t len)
+{
+	char link[64];
+	ssize_t n;
+
+	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+	n = readlink(link, buf, len - 1);
+	if (n < 0 || (size_t)n >= len - 1)
+		return -1;
+	buf[n] = '\0';
+	return 0;
+}
+
+/* The absolute, normalized guest path, or -errno. */
+static int
+absolute_path(struct tkvm_vm *vm, const char *guest_path, int dirfd,
+    char *out, size_t outlen)
+{
+	char base[PATH_MAX] = "/";
+	int n;
+
+	if (guest_path[0] == '\0')
+		return -ENOENT;
+	if (guest_path[0] != '/' && dirfd != AT_FDCWD) {
+		struct guest_fd *f = fds_get(vm, dirfd);
+		if (f == NULL || f->host_fd < 0)
+			return -EBADF;
+		if (!f->is_dir)
+			return -ENOTDIR;
+		if (host_path_of_fd(f->host_fd, base, sizeof base) != 0)
+			return -EACCES;
+	}
+	n = guest_path[0] == '/' ? snprintf(out, outlen, "%s", guest_path) :
+	    snprintf(out, outlen, "%s/%s", base, guest_path);
+	if (n < 0 || (size_t)n >= outlen)
+		return -ENAMETOOLONG;
+	normalize(out);
+	return 0;
+}
+
+int
+paths_open(struct tkvm_vm *vm, const char *guest_path, int dirfd, bool want_dir)
+{
+	char path[PATH_MAX], real[PATH_MAX];
+	int r, fd;
+
+	r = absolute_path(vm, guest_path, dirfd, path, sizeof path);
+	if (r != 0)
+		return r;
+	if (!allowed(vm, path, false)) {
+		vm_verbose(vm, "refused access to %s (not in allowed paths)", path);
+		return -EACCES;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK |
+	    (want_dir ? O_DIRECTORY : 0));
+	if (fd < 0)
+		return -errno;
+	if (host_path_of_fd(fd, real, sizeof real) != 0 || !allowed(vm, real, true)) {
+		vm_verbose(vm, "refused access to %s (resolves outside allowed paths)",
+		    path);
+		close(fd);
+		return -EACCES;
+	}
+	return fd;
+}

@@ -1,0 +1,312 @@
+/*
+ * Process, identity, signal and scheduling calls of a single-threaded
+ * program.  Signals are recorded (so they can be reset) but never
+ * delivered; a signal sent to itself ends the program.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/sysinfo.h>
+#include <sys/utsname.h>
+
+#include "vm.h"
+
+#define GUEST_PID 1
+#define ARCH_SET_GS 0x1001
+#define ARCH_SET_FS 0x1002
+#define ARCH_GET_FS 0x1003
+#define ARCH_GET_GS 0x1004
+#define FUTEX_CMD_MASK 0x7f
+
+int64_t
+sys_exit(struct tkvm_vm *vm, const uint64_t a[6])
+{
+	vm_exit(vm, (int)a[0]);
+	return 0;
+}
+
+int64_t
+sys_exit_group(struct tkvm_vm *vm, const uint64_t a[6])
+{
+	vm_exit(vm, (int)a[0]);
+	return 0;
+}
+
+int64_t
+sys_arch_prctl(struct tkvm_vm *vm, const uint64_t a[6])
+{
+	uint64_t *out;
+
+	switch (a[0]) {
+	case ARCH_SET_FS:
+		return cpu_set_fs_base(vm, a[1]);
+	case ARCH_GET_FS:
+		out = gmem_at(vm, a[1], sizeof *out);
+		if (out == NULL)
+			return -EFAULT;
+		*out = vm->fs_base;
+		return 0;
+	case ARCH_SET_GS:
+	case ARCH_GET_GS:
+		return -EPERM;	/* GS belongs to the host (vcpuid data) */
+	default:
+		return -EINVAL;
+	}
+}
+
+int64_t
+sys_set_tid_address(struct tkvm_vm *vm, const uint64_t a[6])
+{
+	(void)vm; (void)a;
+	return GUEST_PID;
+}
+
+int64_t
+sys_set_robust_list(struct tkvm_vm *vm, const uint64_t a[6])
+{
+	(void)vm;
+	return a[1] == 24 ? 0 : -EINVAL;
+}
+
+int64_t
+sys_rseq(struct tkvm_vm *vm, const uint64_t a[6])
+{
+	uint32_t *area = gmem_at(vm, a[0], a[1]);
+
+	if (a[2] & 1)	/* RSEQ_FLAG_UNREGISTER */
+		return 0;
+	if (a[1] < 32)
+		return -EINVAL;
+	if (area == NULL)
+		return -EFAULT;
+	area[0] = 0;	/* cpu_id_start */
+	area[1] = 0;	/* cpu_id */
+	return 0;
+}
+
+static void
+fill_rlimit(const struct tkvm_vm *vm, uint64_t resource, struct rlimit *r)
+{
+	r->rlim_cur = r->rlim_max = RLIM_INFINITY;
+	if (resource == RLIMIT_STACK)
+		r->rlim_cur = r->rlim_max = vm_stack_size(vm);
+	else if (resource == RLIMIT_AS || resource == RLIMIT_DATA)
+		r->rlim_cur = r->rlim_max = vm->mem_size;
+	else if (resource == RLIMIT_NOFILE)
+		r->rlim_cur = r->rlim_max = TKVM_MAX_FDS;
+}
+
+int64_t
+sys_prlimit64(struct tkvm_vm *vm, const uint64_t a[6])
+{
+	struct rlimit *old = gmem_at(vm, a[3], sizeof *old);
+
+	if (a[0] != 0 && a[0] != GUEST_PID)
+		return -ESRCH;
+	if (a[1] >= RLIM_NLIMITS)
+		return -EINVAL;
+	if (a[2] != 0 && gmem_at(vm, a[2], sizeof(struct rlimit)) == NULL)
+		return -EFAULT;
+	if (a[3] != 0) {
+		if (old == NULL)
+			return -EFAULT;
+		fill_rlimit(vm, a[1], old);
+	}
+	return 0;	/* new limits are accepted and ignored */
+}
+
+int64_t
+sys_getrlimit(struct tkvm_vm *vm, const uint64_t a[6])
+{
+	struct rlimit *out = gmem_at(vm, a[1], sizeof *out);
+
+	if (a[0] >= RLIM_NLIMITS)
+		return -EINVAL;
+	if (out == NULL)
+		return -EFAULT;
+	fill_rlimit(vm, a[0], out);
+	return 0;
+}
+
+int64_t
+sys_uname(struct tkvm_vm *vm, const uint64_t a[6])
+{
+	struct utsname *u = gmem_at(vm, a[0], sizeof *u);
+
+	if (u == NULL)
+		return -EFAULT;
+	memset(u, 0, sizeof *u);
+	strcpy(u->sysname, "Linux");
+	strcpy(u->nodename, "tinykvm");
+	strcpy(u->release, "6.1.0");
+	strcpy(u->version, "#1 SMP");
+	strcpy(u->machine, "x86_64");
+	strcpy(u->domainname, "(none)");
+	return 0;
+}
+
+#define IDENTITY(name, value) \
+int64_t sys_##name(struct tkvm_vm *vm, const uint64_t a[6]) \
+{ (void)vm; (void)a; return (value); }
+IDENTITY(getpid, GUEST_PID)
+IDENTITY(gettid, GUEST_PID)
+IDENTITY(getppid, 0)
+IDENTITY(getuid, 0)
+IDENTITY(geteuid, 0)
+IDENTITY(getgid, 0)
+IDENTITY(getegid, 0)
+IDENTITY(sched_yield, 0)
+#undef IDENTITY
+
+int64_t
+sys_rt_sigaction(struct tkvm_vm *vm, const uint64_t a[6])
+{
+	const uint64_t sig = a[0], size = sizeof vm->sigactions[0];
+	const void *act = gmem_at(vm, a[1], size);
+	void *old = gmem_at(vm, a[2], size);
+
+	if (sig == 0 || sig > 64 || a[3] != 8)
+		return -EINVAL;
+	if ((a[1] && act == NULL) || (a[2] && old == NULL))
+		return -EFAULT;
+	if (a[1] && (sig == SIGKILL || sig == SIGSTOP))
+		return -EINVAL;
+	if (old != NULL)
+		memcpy(old, vm->sigactions[sig], size);
+	if (act != NULL)
+		memcpy(vm->sigactions[sig], act, size);
+	return 0;
+}
+
+int64_t
+sys_rt_sigprocmask(struct tkvm_vm *vm, const uint64_t a[6])
+{
+	const uint64_t *set = gmem_at(vm, a[1], 8);
+	uint64_t *old = gmem_at(vm, a[2], 8);
+
+	if (a[3] != 8)
+		return -EINVAL;
+	if ((a[1] && set == NULL) || (a[2] && old == NULL))
+		return -EFAULT;
+	if (old != NULL)
+		*old = vm->sigmask;
+	if (set == NULL)
+		return 0;
+	switch (a[0]) {
+	case SIG_BLOCK: vm->sigmask |= *set; break;
+	case SIG_UNBLOCK: vm->sigmask &= ~*set; break;
+	case SIG_SETMASK: vm->sigmask = *set; break;
+	default: return -EINVAL;
+	}
+	return 0;
+}
+
+int64_t
+sys_sigaltstack(struct tkvm_vm *vm, const uint64_t a[6])
+{
+	const size_t size = sizeof vm->altstack;
+	const void *ss = gmem_at(vm, a[0], size);
+	void *old = gmem_at(vm, a[1], size);
+
+	if ((a[0] && ss == NULL) || (a[1] && old == NULL))
+		return -EFAULT;
+	if (old != NULL)
+		memcpy(old, vm->altstack, size);
+	if (ss != NULL)
+		memcpy(vm->altstack, ss, size);
+	return 0;
+}
+
+static int64_t
+signal_self(struct tkvm_vm *vm, uint64_t sig)
+{
+	if (sig > 64)
+		return -EINVAL;
+	if (sig == 0)
+		return 0;
+	vm_fail(vm, TKVM_STOP_EXCEPTION, "guest killed itself with signal %llu (%s)",
+	    (unsigned long long)sig, strsignal((int)sig));
+	return 0;
+}
+
+int64_t
+sys_tgkill(struct tkvm_vm *vm, const uint64_t a[6])
+{
+	if (a[1] != GUEST_PID)
+		return -ESRCH;
+	return signal_self(vm, a[2]);
+}
+
+int64_t
+sys_tkill(struct tkvm_vm *vm, const uint64_t a[6])
+{
+	if (a[0] != GUEST_PID)
+		return -ESRCH;
+	return signal_self(vm, a[1]);
+}
+
+int64_t
+sys_kill(struct tkvm_vm *vm, const uint64_t a[6])
+{
+	if (a[0] != GUEST_PID && a[0] != 0)
+		return -ESRCH;
+	return signal_self(vm, a[1]);
+}
+
+int64_t
+sys_sched_getaffinity(struct tkvm_vm *vm, const uint64_t a[6])
+{
+	uint64_t *mask = gmem_at(vm, a[2], a[1]);
+
+	if (a[1] < 8 || (a[1] & 7) != 0)
+		return -EINVAL;
+	if (mask == NULL)
+		return -EFAULT;
+	memset(mask, 0, a[1]);
+	mask[0] = 1;
+	return 8;
+}
+
+int64_t
+sys_futex(struct tkvm_vm *vm, const uint64_t a[6])
+{
+	const uint32_t *word = gmem_at(vm, a[0], 4);
+
+	if (word == NULL || (a[0] & 3) != 0)
+		return -EFAULT;
+	switch (a[1] & FUTEX_CMD_MASK) {
+	case 0:	/* FUTEX_WAIT */
+	case 9:	/* FUTEX_WAIT_BITSET */
+		if (*word != (uint32_t)a[2])
+			return -EAGAIN;
+		if (a[3] != 0)
+			return -ETIMEDOUT;	/* nobody else can wake us */
+		vm_fail(vm, TKVM_STOP_EXCEPTION,
+		    "guest deadlocked: futex wait with no other thread");
+		return -EDEADLK;
+	case 1:	/* FUTEX_WAKE */
+	case 10: /* FUTEX_WAKE_BITSET */
+		return 0;
+	default:
+		return -ENOSYS;
+	}
+}
+
+int64_t
+sys_sysinfo(struct tkvm_vm *vm, const uint64_t a[6])
+{
+	struct sysinfo *si = gmem_at(vm, a[0], sizeof *si);
+	struct timespec now;
+
+	if (si == NULL)
+		return -EFAULT;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	memset(si, 0, sizeof *si);
+	si->uptime = now.tv_sec;
+	si->totalram = vm->mem_size;
+	si->freeram = vm->mm.mmap_top - vm->mm.brk_cur;
+	si->procs = 1;
+	si->mem_unit = 1;
+	return 0;
+}

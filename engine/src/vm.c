@@ -1,0 +1,403 @@
+/*
+ * VM lifecycle: creation (KVM objects, guest memory, loading), the run
+ * loop that turns VM exits into system calls, API calls, exceptions and
+ * timeouts, and teardown.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "vm.h"
+#include "timeout.h"
+
+#define MEMORY_DEFAULT_MIB	64
+#define MEMORY_MIN_MIB		8
+
+void
+vm_verbose(const struct tkvm_vm *vm, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	if (!vm->cfg.verbose)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "[tinykvm] %s\n", line);
+}
+
+void
+vm_output(struct tkvm_vm *vm, int fd, const char *data, size_t len)
+{
+	if (vm->cfg.output != NULL)
+		vm->cfg.output(vm->cfg.opaque, fd, data, len);
+}
+
+static int
+open_kvm(struct tkvm_vm *vm, char *err, size_t errlen)
+{
+	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (vm->kvm_fd < 0) {
+		int e = errno;
+		snprintf(err, errlen, "cannot open /dev/kvm: %s%s", strerror(e),
+		    e == EACCES ? " (give this user read/write access to "
+		    "/dev/kvm, e.g. membership of its group)" :
+		    e == ENOENT ? " (KVM is not available on this machine)" : "");
+		return -1;
+	}
+	if (ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0) != KVM_API_VERSION) {
+		snprintf(err, errlen, "/dev/kvm has an unsupported API version");
+		return -1;
+	}
+	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS) <= 0) {
+		snprintf(err, errlen, "KVM lacks KVM_CAP_SYNC_REGS");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+create_machine(struct tkvm_vm *vm, char *err, size_t errlen)
+{
+	struct kvm_userspace_memory_region region = {
+		.slot = 0, .guest_phys_addr = 0,
+		.memory_size = vm->mem_size,
+		.userspace_addr = (uint64_t)(uintptr_t)vm->mem,
+	};
+
+	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	if (vm->vm_fd < 0) {
+		snprintf(err, errlen, "KVM_CREATE_VM failed: %s", strerror(errno));
+		return -1;
+	}
+	(void)ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, 0xfffbd000UL);
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
+		snprintf(err, errlen, "cannot map guest memory: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+create_vcpu(struct tkvm_vm *vm, char *err, size_t errlen)
+{
+	struct {
+		struct kvm_signal_mask hdr;
+		uint8_t set[8];
+	} mask = { .hdr.len = 8 };
+	int size;
+
+	vm->vcpu_fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0);
+	size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (vm->vcpu_fd < 0 || size <= 0) {
+		snprintf(err, errlen, "cannot create vCPU: %s", strerror(errno));
+		return -1;
+	}
+	vm->run_size = (size_t)size;
+	vm->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+	    vm->vcpu_fd, 0);
+	if (vm->run == MAP_FAILED) {
+		vm->run = NULL;
+		snprintf(err, errlen, "cannot map vCPU state: %s", strerror(errno));
+		return -1;
+	}
+	/* Every signal may interrupt KVM_RUN, the timeout signal included. */
+	if (ioctl(vm->vcpu_fd, KVM_SET_SIGNAL_MASK, &mask) < 0) {
+		snprintf(err, errlen, "cannot set vCPU signal mask: %s",
+		    strerror(errno));
+		return -1;
+	}
+	return cpu_setup_vcpu(vm, err, errlen);
+}
+
+static int
+alloc_memory(struct tkvm_vm *vm, char *err, size_t errlen)
+{
+	uint64_t mib = vm->cfg.memory_mib ? vm->cfg.memory_mib : MEMORY_DEFAULT_MIB;
+
+	if (mib < MEMORY_MIN_MIB || mib > PD_MAX_PAGES * 1024ULL) {
+		snprintf(err, errlen, "memory limit must be %d to %d MiB",
+		    MEMORY_MIN_MIB, PD_MAX_PAGES * 1024);
+		return -1;
+	}
+	vm->mem_size = ((mib << 20) + PAGE_SIZE_2M - 1) & ~(PAGE_SIZE_2M - 1);
+	vm->mem = mmap(NULL, vm->mem_size, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (vm->mem == MAP_FAILED) {
+		vm->mem = NULL;
+		snprintf(err, errlen, "cannot reserve %llu MiB of guest memory: %s",
+		    (unsigned long long)mib, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static char *
+base_name(const char *path)
+{
+	const char *slash = path ? strrchr(path, '/') : NULL;
+
+	return strdup(slash ? slash + 1 : path ? path : "program");
+}
+
+struct tkvm_vm *
+tkvm_vm_create(const struct tkvm_config *cfg, const void *elf, size_t elf_len,
+    char *err, size_t errlen)
+{
+	struct tkvm_vm *vm = calloc(1, sizeof *vm);
+	struct elf_image img;
+
+	if (vm == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	vm->kvm_fd = vm->vm_fd = vm->vcpu_fd = -1;
+	vm->syscall_ring = -1;
+	vm->cfg = *cfg;
+	fds_init(vm);
+	vm->program_name = base_name(cfg->argv ? cfg->argv[0] : NULL);
+	if (vm->program_name == NULL || alloc_memory(vm, err, errlen) ||
+	    paths_init(vm, err, errlen) ||
+	    elf_load(vm, elf, elf_len, &img, err, errlen) ||
+	    mm_init(vm, img.end, err, errlen) ||
+	    stack_build(vm, &img, err, errlen) ||
+	    cpu_build_tables(vm, err, errlen) ||
+	    timeout_init(err, errlen) ||
+	    open_kvm(vm, err, errlen) || create_machine(vm, err, errlen))
+		goto fail;
+	vm->entry = img.entry;
+	if (create_vcpu(vm, err, errlen))
+		goto fail;
+	return vm;
+fail:
+	tkvm_vm_destroy(vm);
+	return NULL;
+}
+
+void
+tkvm_vm_destroy(struct tkvm_vm *vm)
+{
+	if (vm == NULL)
+		return;
+	fds_close_all(vm);
+	paths_fini(vm);
+	mm_fini(vm);
+	if (vm->run != NULL)
+		munmap(vm->run, vm->run_size);
+	if (vm->vcpu_fd >= 0)
+		close(vm->vcpu_fd);
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	if (vm->kvm_fd >= 0)
+		close(vm->kvm_fd);
+	if (vm->mem != NULL)
+		munmap(vm->mem, vm->mem_size);
+	free(vm->program_name);
+	free(vm);
+}
+
+void
+tkvm_vm_counters(const struct tkvm_vm *vm, struct tkvm_counters *out)
+{
+	*out = vm->counters;
+}
+
+static void
+stop(struct tkvm_result *res, enum tkvm_stop why, const char *fmt, ...)
+{
+	va_list ap;
+
+	res->stop = why;
+	va_start(ap, fmt);
+	vsnprintf(res->reason, sizeof res->reason, fmt, ap);
+	va_end(ap);
+}
+
+/* The syscall stub left the guest: emulate the call and return to it. */
+static void
+handle_syscall(struct tkvm_vm *vm)
+{
+	struct kvm_regs *regs = &vm->run->s.regs.regs;
+
+	if (vm->syscall_ring < 0) {
+		struct kvm_sregs sr;
+		vm->counters.kvm_ioctls++;
+		vm->syscall_ring = ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sr) == 0 ?
+		    (sr.cs.selector & 3) : 3;
+	}
+	vm->counters.syscalls++;
+	syscall_dispatch(vm, regs);
+	if (vm->syscall_ring == 3) {
+		/* SYSCALL did not enter ring 0 (PVM): return as SYSRET would. */
+		regs->rip = regs->rcx;
+		regs->rflags = (regs->r11 & 0x3c7fd7ULL) | 0x2;
+	}
+	vm->run->kvm_dirty_regs = KVM_SYNC_X86_REGS;
+}
+
+/* Guest API calls (GUEST_ABI.md); none are served by a plain run. */
+static void
+handle_api_call(struct tkvm_vm *vm)
+{
+	struct kvm_regs *regs = &vm->run->s.regs.regs;
+
+	vm_verbose(vm, "guest API call 0x%llx outside a request",
+	    (unsigned long long)regs->rax);
+	regs->rax = (uint64_t)-ENOSYS;
+	vm->run->kvm_dirty_regs = KVM_SYNC_X86_REGS;
+}
+
+/* Handles one exit; returns true when the run must stop. */
+static bool
+handle_exit(struct tkvm_vm *vm, struct tkvm_result *res)
+{
+	struct kvm_run *run = vm->run;
+
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		if (run->io.port == PORT_SYSCALL) {
+			handle_syscall(vm);
+			if (vm->fault[0] != '\0') {
+				stop(res, vm->fault_stop, "%s", vm->fault);
+				vm->fault[0] = '\0';
+				return true;
+			}
+			if (vm->exited) {
+				res->stop = TKVM_STOP_EXIT;
+				res->status = vm->exit_status;
+				return true;
+			}
+			return false;
+		}
+		if (run->io.port == PORT_API) {
+			handle_api_call(vm);
+			return false;
+		}
+		if (run->io.port >= PORT_EXCEPTION && run->io.port < PORT_EXCEPTION + 32) {
+			res->stop = TKVM_STOP_EXCEPTION;
+			cpu_describe_exception(vm, run->io.port - PORT_EXCEPTION,
+			    res->reason, sizeof res->reason);
+			return true;
+		}
+		stop(res, TKVM_STOP_EXCEPTION, "guest wrote to unexpected I/O port 0x%x",
+		    run->io.port);
+		return true;
+	case KVM_EXIT_SHUTDOWN:
+		stop(res, TKVM_STOP_EXCEPTION, "guest triple fault (VM shut down) at rip 0x%llx",
+		    (unsigned long long)run->s.regs.regs.rip);
+		return true;
+	case KVM_EXIT_HLT:
+		stop(res, TKVM_STOP_EXCEPTION, "guest halted at rip 0x%llx",
+		    (unsigned long long)run->s.regs.regs.rip);
+		return true;
+	case KVM_EXIT_MMIO:
+		stop(res, TKVM_STOP_EXCEPTION, "guest accessed unbacked memory 0x%llx",
+		    (unsigned long long)run->mmio.phys_addr);
+		return true;
+	case KVM_EXIT_FAIL_ENTRY:
+		stop(res, TKVM_STOP_ERROR, "KVM could not enter the guest (reason 0x%llx)",
+		    (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		return true;
+	case KVM_EXIT_INTERNAL_ERROR:
+		stop(res, TKVM_STOP_ERROR, "KVM internal error (suberror %u) at rip 0x%llx",
+		    run->internal.suberror, (unsigned long long)run->s.regs.regs.rip);
+		return true;
+	default:
+		stop(res, TKVM_STOP_ERROR, "unexpected KVM exit reason %u",
+		    run->exit_reason);
+		return true;
+	}
+}
+
+void
+tkvm_vm_run(struct tkvm_vm *vm, struct tkvm_result *res)
+{
+	struct timeout tmo;
+
+	memset(res, 0, sizeof *res);
+	if (vm->exited) {
+		stop(res, TKVM_STOP_ERROR, "the program has already exited");
+		return;
+	}
+	if (timeout_start(&tmo, vm->cfg.timeout_s) != 0) {
+		stop(res, TKVM_STOP_ERROR, "cannot arm the execution timer: %s",
+		    strerror(errno));
+		return;
+	}
+	vm->deadline = tmo.armed ? &tmo.deadline : NULL;
+	for (;;) {
+		vm->counters.kvm_run_calls++;
+		vm->counters.kvm_ioctls++;
+		if (ioctl(vm->vcpu_fd, KVM_RUN, 0) < 0) {
+			if (errno != EINTR && errno != EAGAIN) {
+				stop(res, TKVM_STOP_ERROR, "KVM_RUN failed: %s",
+				    strerror(errno));
+				break;
+			}
+			if (timeout_expired(&tmo)) {
+				stop(res, TKVM_STOP_TIMEOUT,
+				    "guest exceeded its %.3g s time limit at rip 0x%llx",
+				    vm->cfg.timeout_s,
+				    (unsigned long long)vm->run->s.regs.regs.rip);
+				break;
+			}
+			continue;
+		}
+		vm->run->kvm_dirty_regs = 0;
+		if (handle_exit(vm, res))
+			break;
+	}
+	vm->deadline = NULL;
+	timeout_stop(&tmo);
+}
+
+void *
+tkvm_read_file(const char *path, size_t max, size_t *len, char *err,
+    size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *buf = NULL;
+	size_t cap = 0, n = 0;
+
+	if (f == NULL) {
+		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	for (;;) {
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 1 << 16;
+			uint8_t *nb = ncap <= max + 1 ? realloc(buf, ncap) : NULL;
+			if (nb == NULL) {
+				snprintf(err, errlen, "%s: %s", path, ncap > max + 1 ?
+				    "file too large" : "out of memory");
+				free(buf);
+				fclose(f);
+				return NULL;
+			}
+			buf = nb;
+			cap = ncap;
+		}
+		size_t got = fread(buf + n, 1, cap - n, f);
+		n += got;
+		if (got == 0)
+			break;
+	}
+	if (ferror(f) || n > max) {
+		snprintf(err, errlen, "%s: %s", path, n > max ? "file too large" :
+		    "read error");
+		free(buf);
+		fclose(f);
+		return NULL;
+	}
+	fclose(f);
+	*len = n;
+	return buf;
+}

@@ -1,0 +1,185 @@
+/*
+ * Private to the engine: the VM object and the functions the engine's
+ * files share.  Guest virtual addresses equal guest physical addresses
+ * (identity mapping built once at load), so one checked accessor,
+ * gmem_at(), turns any guest address range into a host pointer.
+ */
+#ifndef TKVM_VM_H
+#define TKVM_VM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/kvm.h>
+#include <time.h>
+
+#include "tinykvm/engine.h"
+#include "layout.h"
+
+#define TKVM_MAX_FDS		64
+#define TKVM_MAX_MAPPINGS	4096
+#define TKVM_MAX_ALLOWED	64
+
+/* One guest file descriptor: a console stream or a read-only host fd. */
+struct guest_fd {
+	bool used;
+	int console;		/* 0 stdin, 1 stdout, 2 stderr; -1 a file */
+	int host_fd;		/* -1 unless a file */
+	bool is_dir;
+};
+
+/* A mapped range of the guest's mmap area: [start, end). */
+struct mapping {
+	uint64_t start, end;
+};
+
+/* The guest's heap: brk grows up, mmap grows down below the stack guard. */
+struct guest_mm {
+	uint64_t brk_start, brk_cur;
+	uint64_t mmap_floor;	/* lowest address mmap may hand out */
+	uint64_t mmap_top;	/* exclusive */
+	struct mapping *maps;	/* sorted by start */
+	unsigned nmaps;
+};
+
+struct allowed_path {
+	char *path;		/* normalized, absolute */
+	char *real;		/* realpath() of it on the host */
+	bool prefix;		/* a directory: everything below is allowed */
+};
+
+struct tkvm_vm {
+	int kvm_fd, vm_fd, vcpu_fd;
+	struct kvm_run *run;
+	size_t run_size;
+
+	uint8_t *mem;		/* host mapping of guest physical memory */
+	uint64_t mem_size;
+
+	struct tkvm_config cfg;
+	struct allowed_path allowed[TKVM_MAX_ALLOWED];
+	unsigned nallowed;
+	char *program_name;
+
+	struct guest_mm mm;
+	struct guest_fd fds[TKVM_MAX_FDS];
+	uint64_t entry;
+	uint64_t initial_rsp;
+	uint64_t fs_base;
+
+	int syscall_ring;	/* -1 unknown, else CPL the syscall stub runs at */
+	uint64_t sigactions[65][4];	/* struct k_sigaction per signal */
+	uint64_t sigmask;
+	uint64_t altstack[3];		/* stack_t */
+	const struct timespec *deadline; /* of the current run, or NULL */
+
+	bool exited;
+	int exit_status;
+	enum tkvm_stop fault_stop;
+	char fault[160];	/* set by vm_fail(): the run stops */
+	struct tkvm_counters counters;
+};
+
+/* The main stack sits at the top of memory, a 2 MiB unmapped guard below. */
+static inline uint64_t
+vm_stack_size(const struct tkvm_vm *vm)
+{
+	return vm->mem_size >= (64ULL << 20) ? GUEST_STACK_SIZE_MAX : PAGE_SIZE_2M;
+}
+
+static inline uint64_t
+vm_stack_guard(const struct tkvm_vm *vm)
+{
+	return vm->mem_size - vm_stack_size(vm) - PAGE_SIZE_2M;
+}
+
+/* gmem.c: the one checked accessor.  NULL unless [addr, addr+len) lies
+ * entirely in guest user memory; never overflows. */
+void *gmem_at(const struct tkvm_vm *vm, uint64_t addr, uint64_t len);
+/* Copies a NUL-terminated guest string of at most max-1 bytes into buf;
+ * returns its length, or -1 if unreadable or too long. */
+long gmem_string(const struct tkvm_vm *vm, uint64_t addr, char *buf,
+    size_t max);
+
+/* cpu.c: page tables, GDT, IDT, TSS, stubs, registers. */
+int cpu_build_tables(struct tkvm_vm *vm, char *err, size_t errlen);
+int cpu_setup_vcpu(struct tkvm_vm *vm, char *err, size_t errlen);
+int cpu_set_fs_base(struct tkvm_vm *vm, uint64_t base);
+void cpu_describe_exception(struct tkvm_vm *vm, unsigned vector,
+    char *out, size_t outlen);
+
+/* elf.c */
+struct elf_image {
+	uint64_t entry;
+	uint64_t phdr_addr;
+	uint64_t phnum;
+	uint64_t end;		/* highest loaded address, page aligned */
+};
+int elf_load(struct tkvm_vm *vm, const uint8_t *img, size_t len,
+    struct elf_image *out, char *err, size_t errlen);
+
+/* stack.c */
+int stack_build(struct tkvm_vm *vm, const struct elf_image *img,
+    char *err, size_t errlen);
+
+/* mm.c */
+int mm_init(struct tkvm_vm *vm, uint64_t image_end, char *err, size_t errlen);
+void mm_fini(struct tkvm_vm *vm);
+uint64_t mm_brk(struct tkvm_vm *vm, uint64_t addr);
+int64_t mm_map(struct tkvm_vm *vm, uint64_t addr, uint64_t len, bool fixed);
+int mm_unmap(struct tkvm_vm *vm, uint64_t addr, uint64_t len);
+bool mm_is_mapped(const struct tkvm_vm *vm, uint64_t addr, uint64_t len);
+void mm_zero(struct tkvm_vm *vm, uint64_t addr, uint64_t len);
+
+/* paths.c */
+int paths_init(struct tkvm_vm *vm, char *err, size_t errlen);
+void paths_fini(struct tkvm_vm *vm);
+/* Opens a guest path read-only if the allow-list permits it; returns a
+ * host fd or -errno. */
+int paths_open(struct tkvm_vm *vm, const char *guest_path, int dirfd_guest,
+    bool want_dir);
+
+/* syscalls.c: dispatch of Linux system calls through a table; the
+ * handlers live in sys_*.c grouped by area.  a[] holds the six arguments. */
+void syscall_dispatch(struct tkvm_vm *vm, struct kvm_regs *regs);
+const char *syscall_name(uint64_t nr);
+typedef int64_t syscall_fn(struct tkvm_vm *vm, const uint64_t a[6]);
+#define SYSCALL_HANDLERS(X) \
+	X(read) X(write) X(readv) X(writev) X(pread64) X(lseek) X(close) \
+	X(open) X(openat) X(stat) X(fstat) X(lstat) X(newfstatat) \
+	X(getdents64) X(readlink) X(readlinkat) X(access) X(faccessat) \
+	X(faccessat2) X(fcntl) X(dup) X(dup2) X(dup3) X(ioctl) X(getcwd) \
+	X(chdir) X(brk) X(mmap) X(munmap) X(mprotect) X(mremap) X(madvise) \
+	X(arch_prctl) X(set_tid_address) X(set_robust_list) X(rseq) \
+	X(prlimit64) X(getrlimit) X(getrandom) X(clock_gettime) \
+	X(clock_getres) X(gettimeofday) X(time) X(nanosleep) \
+	X(clock_nanosleep) X(uname) X(getpid) X(gettid) X(getppid) \
+	X(getuid) X(geteuid) X(getgid) X(getegid) X(rt_sigaction) \
+	X(rt_sigprocmask) X(sigaltstack) X(sched_getaffinity) \
+	X(sched_yield) X(futex) X(sysinfo) X(exit) X(exit_group) X(tgkill) \
+	X(kill) X(tkill)
+#define DECLARE_SYSCALL(name) syscall_fn sys_##name;
+SYSCALL_HANDLERS(DECLARE_SYSCALL)
+#undef DECLARE_SYSCALL
+
+/* Ends the run from inside a handler: a clean exit or a failure. */
+void vm_exit(struct tkvm_vm *vm, int status);
+void vm_fail(struct tkvm_vm *vm, enum tkvm_stop why, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* fds.c */
+void fds_init(struct tkvm_vm *vm);
+void fds_close_all(struct tkvm_vm *vm);
+int fds_install(struct tkvm_vm *vm, int host_fd, bool is_dir);
+struct guest_fd *fds_get(struct tkvm_vm *vm, int64_t fd);
+/* dup(): the lowest free guest fd >= min, or -errno. */
+int fds_dup(struct tkvm_vm *vm, int64_t fd, int64_t min);
+int fds_dup_to(struct tkvm_vm *vm, int64_t fd, int64_t newfd);
+int fds_close(struct tkvm_vm *vm, int64_t fd);
+
+/* Logging from the engine, only in verbose mode. */
+void vm_verbose(const struct tkvm_vm *vm, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void vm_output(struct tkvm_vm *vm, int fd, const char *data, size_t len);
+
+#endif
