@@ -1,0 +1,35 @@
+# Shared helpers for the shell tests.  Source it: . tests/lib/common.sh
+# Each test compiles its guest programs into $WORK (a fresh temp dir) and
+# checks exact outcomes; any failed check ends the test with status 1.
+set -u
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+RUN="$ROOT/build/tinykvm-run"
+WORK=$(mktemp -d /tmp/tinykvm-test.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+GUESTS="$ROOT/tests/guests"
+
+die() { echo "FAILED: $*" >&2; exit 1; }
+
+# build_guest NAME SOURCE [CC FLAGS...]: compiles tests/guests/SOURCE
+build_guest() {
+	local out=$1 src=$2; shift 2
+	local cc=${1:-gcc}; [ $# -gt 0 ] && shift
+	"$cc" -O2 -Wall -o "$WORK/$out" "$GUESTS/$src" "${@:--static}" ||
+		die "cannot compile $src"
+}
+
+# run_guest ARGS...: runs tinykvm-run, capturing OUT, ERR and RC
+run_guest() {
+	set +e
+	"$RUN" "$@" >"$WORK/out" 2>"$WORK/err"
+	RC=$?
+	set -e
+	OUT=$(cat "$WORK/out"); ERR=$(cat "$WORK/err")
+}
+
+expect_rc() { [ "$RC" -eq "$1" ] || die "exit status $RC, expected $1 (stderr: $ERR)"; }
+expect_out() { [ "$OUT" = "$1" ] || die "stdout was [$OUT], expected [$1]"; }
+expect_err() { [ "$ERR" = "$1" ] || die "stderr was [$ERR], expected [$1]"; }
+expect_err_has() { case "$ERR" in *"$1"*) ;; *) die "stderr [$ERR] lacks [$1]" ;; esac; }
+expect_out_has() { case "$OUT" in *"$1"*) ;; *) die "stdout [$OUT] lacks [$1]" ;; esac; }
+set -e

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Runs every test: tests/unit/* binaries (built by make) and every
+# tests/*/*.sh script.  A test passes only by exiting 0; anything else,
+# a "skip" included, is a failure.  Usage: tests/run-all.sh [PATTERN]
+set -u
+cd "$(dirname "$0")/.."
+pattern=${1:-}
+pass=0; fail=0; failed=()
+
+if ! [ -r /dev/kvm ] || ! [ -w /dev/kvm ]; then
+	echo "FATAL: /dev/kvm is not usable by $(id -un); every test needs KVM" >&2
+	exit 1
+fi
+
+run_one() {
+	local name=$1; shift
+	local log=build/test-logs/${name//\//_}.log
+	mkdir -p build/test-logs
+	if "$@" >"$log" 2>&1; then
+		pass=$((pass + 1)); echo "PASS $name"
+	else
+		fail=$((fail + 1)); failed+=("$name"); echo "FAIL $name (log: $log)"
+		sed 's/^/    /' "$log" | tail -n 30
+	fi
+}
+
+for t in build/unit/*; do
+	[ -x "$t" ] || continue
+	case "$t" in *"$pattern"*) ;; *) continue ;; esac
+	run_one "unit/$(basename "$t")" "$t"
+done
+for t in tests/*/*.sh; do
+	[ -f "$t" ] || continue
+	case "$t" in tests/lib/*) continue ;; esac
+	case "$t" in *"$pattern"*) ;; *) continue ;; esac
+	run_one "${t#tests/}" bash "$t"
+done
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
