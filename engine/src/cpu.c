@@ -108,9 +108,10 @@ build_tss(struct tkvm_vm *vm)
 	memcpy(tss + 4, &ist, 8);		/* RSP0 */
 	memcpy(tss + 36, &ist, 8);		/* IST1 */
 	memcpy(tss + 102, &iomap, 2);
-	/* Every port denied at CPL 3 except the two the guest leaves by. */
+	/* Every port denied at CPL 3 except 0-3: the API's 32-bit `out` to
+	 * port 0 covers ports 0-3, and the stubs use ports 1 and 2. */
 	memset(tss + TSS_IOMAP_OFFSET, 0xff, TSS_IOMAP_BYTES + 1);
-	tss[TSS_IOMAP_OFFSET] = (uint8_t)~((1u << PORT_API) | (1u << PORT_SYSCALL));
+	tss[TSS_IOMAP_OFFSET] = 0xf0;
 }
 
 static void

@@ -2,6 +2,8 @@
  * The one checked accessor for guest memory.  Every guest pointer and
  * length the engine touches goes through gmem_at(), which refuses ranges
  * that wrap around, leave guest memory or reach into the system area.
+ * gmem_wr() is the same for ranges the host is about to write: in a
+ * request VM it records them, since KVM's dirty log sees guest writes only.
  */
 #include <string.h>
 
@@ -34,4 +36,14 @@ gmem_string(const struct tkvm_vm *vm, uint64_t addr, char *buf, size_t max)
 		return -1;
 	memcpy(buf, src, (size_t)(nul - src) + 1);
 	return nul - src;
+}
+
+void *
+gmem_wr(struct tkvm_vm *vm, uint64_t addr, uint64_t len)
+{
+	void *p = gmem_at(vm, addr, len);
+
+	if (p != NULL && len != 0 && vm->dirty_host != NULL)
+		dirty_mark(vm->dirty_host, addr, len);
+	return p;
 }

@@ -50,13 +50,16 @@ mm_zero(struct tkvm_vm *vm, uint64_t addr, uint64_t len)
 {
 	uint64_t start = page_up(addr), end = (addr + len) & ~PAGE_MASK_4K;
 
-	if (start >= end) {
-		memset(vm->mem + addr, 0, len);
+	/* A request VM's pages are copy-on-write views of the main VM:
+	 * zeroing is a write like any other, recorded for the reset. */
+	if (vm->master != NULL || start >= end) {
+		memset(gmem_wr(vm, addr, len), 0, len);
 		return;
 	}
 	memset(vm->mem + addr, 0, start - addr);
 	memset(vm->mem + end, 0, addr + len - end);
-	if (madvise(vm->mem + start, end - start, MADV_DONTNEED) != 0)
+	/* The main VM's memory is a memfd: punching a hole frees and zeroes. */
+	if (madvise(vm->mem + start, end - start, MADV_REMOVE) != 0)
 		memset(vm->mem + start, 0, end - start);
 }
 

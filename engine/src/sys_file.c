@@ -93,7 +93,7 @@ read_into(struct tkvm_vm *vm, int64_t fd, uint64_t buf, uint64_t len,
     int64_t offset)
 {
 	struct guest_fd *f = fds_get(vm, fd);
-	void *dst = gmem_at(vm, buf, len);
+	void *dst = gmem_wr(vm, buf, len);
 	ssize_t n;
 
 	if (f == NULL)
@@ -220,7 +220,7 @@ static int64_t
 stat_fd(struct tkvm_vm *vm, int64_t fd, uint64_t out)
 {
 	struct guest_fd *f = fds_get(vm, fd);
-	struct stat *dst = gmem_at(vm, out, sizeof *dst), st;
+	struct stat *dst = gmem_wr(vm, out, sizeof *dst), st;
 
 	if (f == NULL)
 		return -EBADF;
@@ -239,7 +239,7 @@ stat_path(struct tkvm_vm *vm, int64_t dirfd, uint64_t path_addr, uint64_t out,
     uint64_t flags)
 {
 	char path[GUEST_PATH_MAX];
-	struct stat st, *dst = gmem_at(vm, out, sizeof st);
+	struct stat st, *dst = gmem_wr(vm, out, sizeof st);
 	int r, fd;
 
 	r = guest_path(vm, path_addr, path);
@@ -287,7 +287,7 @@ int64_t
 sys_getdents64(struct tkvm_vm *vm, const uint64_t a[6])
 {
 	struct guest_fd *f = fds_get(vm, (int64_t)a[0]);
-	void *dst = gmem_at(vm, a[1], a[2]);
+	void *dst = gmem_wr(vm, a[1], a[2]);
 	long n;
 
 	if (f == NULL)
@@ -305,7 +305,7 @@ readlink_common(struct tkvm_vm *vm, int64_t dirfd, uint64_t path_addr,
     uint64_t buf, uint64_t size)
 {
 	char path[GUEST_PATH_MAX], exe[GUEST_PATH_MAX];
-	char *dst = gmem_at(vm, buf, size);
+	char *dst = gmem_wr(vm, buf, size);
 	int r, fd;
 	size_t len;
 
@@ -434,7 +434,7 @@ sys_ioctl(struct tkvm_vm *vm, const uint64_t a[6])
 int64_t
 sys_getcwd(struct tkvm_vm *vm, const uint64_t a[6])
 {
-	char *dst = gmem_at(vm, a[0], a[1]);
+	char *dst = gmem_wr(vm, a[0], a[1]);
 
 	if (a[1] < 2)
 		return -ERANGE;

@@ -27,7 +27,7 @@ map_file(struct tkvm_vm *vm, int64_t addr, uint64_t len, int64_t fd,
 		return -EBADF;
 	if (f->is_dir)
 		return -ENODEV;
-	dst = gmem_at(vm, (uint64_t)addr, len);
+	dst = gmem_wr(vm, (uint64_t)addr, len);
 	n = pread(f->host_fd, dst, len, (off_t)offset);
 	if (n < 0) {
 		int e = errno;
@@ -100,7 +100,8 @@ sys_mremap(struct tkvm_vm *vm, const uint64_t a[6])
 	fresh = mm_map(vm, 0, new_len, false);
 	if (fresh < 0)
 		return fresh;
-	memcpy(vm->mem + fresh, vm->mem + old, old_len);
+	memcpy(gmem_wr(vm, (uint64_t)fresh, old_len), gmem_at(vm, old, old_len),
+	    old_len);
 	mm_unmap(vm, old, old_len);
 	return fresh;
 }

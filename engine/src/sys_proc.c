@@ -42,7 +42,7 @@ sys_arch_prctl(struct tkvm_vm *vm, const uint64_t a[6])
 	case ARCH_SET_FS:
 		return cpu_set_fs_base(vm, a[1]);
 	case ARCH_GET_FS:
-		out = gmem_at(vm, a[1], sizeof *out);
+		out = gmem_wr(vm, a[1], sizeof *out);
 		if (out == NULL)
 			return -EFAULT;
 		*out = vm->fs_base;
@@ -72,7 +72,7 @@ sys_set_robust_list(struct tkvm_vm *vm, const uint64_t a[6])
 int64_t
 sys_rseq(struct tkvm_vm *vm, const uint64_t a[6])
 {
-	uint32_t *area = gmem_at(vm, a[0], a[1]);
+	uint32_t *area = gmem_wr(vm, a[0], a[1]);
 
 	if (a[2] & 1)	/* RSEQ_FLAG_UNREGISTER */
 		return 0;
@@ -100,7 +100,7 @@ fill_rlimit(const struct tkvm_vm *vm, uint64_t resource, struct rlimit *r)
 int64_t
 sys_prlimit64(struct tkvm_vm *vm, const uint64_t a[6])
 {
-	struct rlimit *old = gmem_at(vm, a[3], sizeof *old);
+	struct rlimit *old = gmem_wr(vm, a[3], sizeof *old);
 
 	if (a[0] != 0 && a[0] != GUEST_PID)
 		return -ESRCH;
@@ -119,7 +119,7 @@ sys_prlimit64(struct tkvm_vm *vm, const uint64_t a[6])
 int64_t
 sys_getrlimit(struct tkvm_vm *vm, const uint64_t a[6])
 {
-	struct rlimit *out = gmem_at(vm, a[1], sizeof *out);
+	struct rlimit *out = gmem_wr(vm, a[1], sizeof *out);
 
 	if (a[0] >= RLIM_NLIMITS)
 		return -EINVAL;
@@ -132,7 +132,7 @@ sys_getrlimit(struct tkvm_vm *vm, const uint64_t a[6])
 int64_t
 sys_uname(struct tkvm_vm *vm, const uint64_t a[6])
 {
-	struct utsname *u = gmem_at(vm, a[0], sizeof *u);
+	struct utsname *u = gmem_wr(vm, a[0], sizeof *u);
 
 	if (u == NULL)
 		return -EFAULT;
@@ -164,7 +164,7 @@ sys_rt_sigaction(struct tkvm_vm *vm, const uint64_t a[6])
 {
 	const uint64_t sig = a[0], size = sizeof vm->sigactions[0];
 	const void *act = gmem_at(vm, a[1], size);
-	void *old = gmem_at(vm, a[2], size);
+	void *old = gmem_wr(vm, a[2], size);
 
 	if (sig == 0 || sig > 64 || a[3] != 8)
 		return -EINVAL;
@@ -183,7 +183,7 @@ int64_t
 sys_rt_sigprocmask(struct tkvm_vm *vm, const uint64_t a[6])
 {
 	const uint64_t *set = gmem_at(vm, a[1], 8);
-	uint64_t *old = gmem_at(vm, a[2], 8);
+	uint64_t *old = gmem_wr(vm, a[2], 8);
 
 	if (a[3] != 8)
 		return -EINVAL;
@@ -207,7 +207,7 @@ sys_sigaltstack(struct tkvm_vm *vm, const uint64_t a[6])
 {
 	const size_t size = sizeof vm->altstack;
 	const void *ss = gmem_at(vm, a[0], size);
-	void *old = gmem_at(vm, a[1], size);
+	void *old = gmem_wr(vm, a[1], size);
 
 	if ((a[0] && ss == NULL) || (a[1] && old == NULL))
 		return -EFAULT;
@@ -257,7 +257,7 @@ sys_kill(struct tkvm_vm *vm, const uint64_t a[6])
 int64_t
 sys_sched_getaffinity(struct tkvm_vm *vm, const uint64_t a[6])
 {
-	uint64_t *mask = gmem_at(vm, a[2], a[1]);
+	uint64_t *mask = gmem_wr(vm, a[2], a[1]);
 
 	if (a[1] < 8 || (a[1] & 7) != 0)
 		return -EINVAL;
@@ -296,7 +296,7 @@ sys_futex(struct tkvm_vm *vm, const uint64_t a[6])
 int64_t
 sys_sysinfo(struct tkvm_vm *vm, const uint64_t a[6])
 {
-	struct sysinfo *si = gmem_at(vm, a[0], sizeof *si);
+	struct sysinfo *si = gmem_wr(vm, a[0], sizeof *si);
 	struct timespec now;
 
 	if (si == NULL)

@@ -27,7 +27,7 @@ known_clock(uint64_t id)
 int64_t
 sys_clock_gettime(struct tkvm_vm *vm, const uint64_t a[6])
 {
-	struct timespec *ts = gmem_at(vm, a[1], sizeof *ts);
+	struct timespec *ts = gmem_wr(vm, a[1], sizeof *ts);
 
 	if (!known_clock(a[0]))
 		return -EINVAL;
@@ -40,7 +40,7 @@ sys_clock_gettime(struct tkvm_vm *vm, const uint64_t a[6])
 int64_t
 sys_clock_getres(struct tkvm_vm *vm, const uint64_t a[6])
 {
-	struct timespec *ts = gmem_at(vm, a[1], sizeof *ts);
+	struct timespec *ts = gmem_wr(vm, a[1], sizeof *ts);
 
 	if (!known_clock(a[0]))
 		return -EINVAL;
@@ -55,8 +55,8 @@ sys_clock_getres(struct tkvm_vm *vm, const uint64_t a[6])
 int64_t
 sys_gettimeofday(struct tkvm_vm *vm, const uint64_t a[6])
 {
-	struct timeval *tv = gmem_at(vm, a[0], sizeof *tv);
-	struct timezone *tz = gmem_at(vm, a[1], sizeof *tz);
+	struct timeval *tv = gmem_wr(vm, a[0], sizeof *tv);
+	struct timezone *tz = gmem_wr(vm, a[1], sizeof *tz);
 
 	if ((a[0] && tv == NULL) || (a[1] && tz == NULL))
 		return -EFAULT;
@@ -70,7 +70,7 @@ sys_gettimeofday(struct tkvm_vm *vm, const uint64_t a[6])
 int64_t
 sys_time(struct tkvm_vm *vm, const uint64_t a[6])
 {
-	int64_t *out = gmem_at(vm, a[0], sizeof *out);
+	int64_t *out = gmem_wr(vm, a[0], sizeof *out);
 	int64_t now = (int64_t)time(NULL);
 
 	if (a[0] != 0 && out == NULL)
@@ -151,7 +151,7 @@ sys_clock_nanosleep(struct tkvm_vm *vm, const uint64_t a[6])
 int64_t
 sys_getrandom(struct tkvm_vm *vm, const uint64_t a[6])
 {
-	uint8_t *dst = gmem_at(vm, a[0], a[1]);
+	uint8_t *dst = gmem_wr(vm, a[0], a[1]);
 	uint64_t done = 0;
 
 	if (a[1] == 0)

@@ -73,6 +73,7 @@ vm_exit(struct tkvm_vm *vm, int status)
 {
 	vm->exited = true;
 	vm->exit_status = status & 0xff;
+	vm->halt = HALT_EXIT;
 }
 
 void

@@ -64,11 +64,13 @@ open_kvm(struct tkvm_vm *vm, char *err, size_t errlen)
 	return 0;
 }
 
-static int
-create_machine(struct tkvm_vm *vm, char *err, size_t errlen)
+int
+vm_create_machine(struct tkvm_vm *vm, char *err, size_t errlen)
 {
 	struct kvm_userspace_memory_region region = {
 		.slot = 0, .guest_phys_addr = 0,
+		/* Request VMs log guest writes for their reset. */
+		.flags = vm->master ? KVM_MEM_LOG_DIRTY_PAGES : 0,
 		.memory_size = vm->mem_size,
 		.userspace_addr = (uint64_t)(uintptr_t)vm->mem,
 	};
@@ -86,8 +88,8 @@ create_machine(struct tkvm_vm *vm, char *err, size_t errlen)
 	return 0;
 }
 
-static int
-create_vcpu(struct tkvm_vm *vm, char *err, size_t errlen)
+int
+vm_create_vcpu(struct tkvm_vm *vm, char *err, size_t errlen)
 {
 	struct {
 		struct kvm_signal_mask hdr;
@@ -129,11 +131,18 @@ alloc_memory(struct tkvm_vm *vm, char *err, size_t errlen)
 		return -1;
 	}
 	vm->mem_size = ((mib << 20) + PAGE_SIZE_2M - 1) & ~(PAGE_SIZE_2M - 1);
+	/* A memfd, so request VMs can map it copy-on-write. */
+	vm->memfd = memfd_create("tinykvm-guest", MFD_CLOEXEC);
+	if (vm->memfd < 0 || ftruncate(vm->memfd, (off_t)vm->mem_size) != 0) {
+		snprintf(err, errlen, "cannot create %llu MiB of guest memory: %s",
+		    (unsigned long long)mib, strerror(errno));
+		return -1;
+	}
 	vm->mem = mmap(NULL, vm->mem_size, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	    MAP_SHARED | MAP_NORESERVE, vm->memfd, 0);
 	if (vm->mem == MAP_FAILED) {
 		vm->mem = NULL;
-		snprintf(err, errlen, "cannot reserve %llu MiB of guest memory: %s",
+		snprintf(err, errlen, "cannot map %llu MiB of guest memory: %s",
 		    (unsigned long long)mib, strerror(errno));
 		return -1;
 	}
@@ -159,7 +168,7 @@ tkvm_vm_create(const struct tkvm_config *cfg, const void *elf, size_t elf_len,
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	vm->kvm_fd = vm->vm_fd = vm->vcpu_fd = -1;
+	vm->kvm_fd = vm->vm_fd = vm->vcpu_fd = vm->memfd = -1;
 	vm->syscall_ring = -1;
 	vm->cfg = *cfg;
 	fds_init(vm);
@@ -171,10 +180,10 @@ tkvm_vm_create(const struct tkvm_config *cfg, const void *elf, size_t elf_len,
 	    stack_build(vm, &img, err, errlen) ||
 	    cpu_build_tables(vm, err, errlen) ||
 	    timeout_init(err, errlen) ||
-	    open_kvm(vm, err, errlen) || create_machine(vm, err, errlen))
+	    open_kvm(vm, err, errlen) || vm_create_machine(vm, err, errlen))
 		goto fail;
 	vm->entry = img.entry;
-	if (create_vcpu(vm, err, errlen))
+	if (vm_create_vcpu(vm, err, errlen))
 		goto fail;
 	return vm;
 fail:
@@ -200,6 +209,11 @@ tkvm_vm_destroy(struct tkvm_vm *vm)
 		close(vm->kvm_fd);
 	if (vm->mem != NULL)
 		munmap(vm->mem, vm->mem_size);
+	if (vm->memfd >= 0)
+		close(vm->memfd);
+	free(vm->dirty_kvm);
+	free(vm->dirty_host);
+	free(vm->dirty_ever);
 	free(vm->program_name);
 	free(vm);
 }
@@ -243,120 +257,128 @@ handle_syscall(struct tkvm_vm *vm)
 	vm->run->kvm_dirty_regs = KVM_SYNC_X86_REGS;
 }
 
-/* Guest API calls (GUEST_ABI.md); none are served by a plain run. */
+/* Handles one exit; sets vm->halt (and res) when the run must stop. */
 static void
-handle_api_call(struct tkvm_vm *vm)
-{
-	struct kvm_regs *regs = &vm->run->s.regs.regs;
-
-	vm_verbose(vm, "guest API call 0x%llx outside a request",
-	    (unsigned long long)regs->rax);
-	regs->rax = (uint64_t)-ENOSYS;
-	vm->run->kvm_dirty_regs = KVM_SYNC_X86_REGS;
-}
-
-/* Handles one exit; returns true when the run must stop. */
-static bool
 handle_exit(struct tkvm_vm *vm, struct tkvm_result *res)
 {
 	struct kvm_run *run = vm->run;
+	const struct kvm_regs *regs = &run->s.regs.regs;
 
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
 		if (run->io.port == PORT_SYSCALL) {
 			handle_syscall(vm);
-			if (vm->fault[0] != '\0') {
-				stop(res, vm->fault_stop, "%s", vm->fault);
-				vm->fault[0] = '\0';
-				return true;
-			}
-			if (vm->exited) {
-				res->stop = TKVM_STOP_EXIT;
-				res->status = vm->exit_status;
-				return true;
-			}
-			return false;
-		}
-		if (run->io.port == PORT_API) {
-			handle_api_call(vm);
-			return false;
-		}
-		if (run->io.port >= PORT_EXCEPTION && run->io.port < PORT_EXCEPTION + 32) {
+		} else if (run->io.port == PORT_API) {
+			api_dispatch(vm, &run->s.regs.regs);
+			run->kvm_dirty_regs = KVM_SYNC_X86_REGS;
+		} else if (run->io.port == PORT_RETURN) {
+			vm->halt = HALT_RETURNED;
+		} else if (run->io.port >= PORT_EXCEPTION &&
+		    run->io.port < PORT_EXCEPTION + 32) {
 			res->stop = TKVM_STOP_EXCEPTION;
 			cpu_describe_exception(vm, run->io.port - PORT_EXCEPTION,
 			    res->reason, sizeof res->reason);
-			return true;
+			vm->halt = HALT_FAULT;
+		} else {
+			stop(res, TKVM_STOP_EXCEPTION,
+			    "guest wrote to unexpected I/O port 0x%x", run->io.port);
+			vm->halt = HALT_FAULT;
 		}
-		stop(res, TKVM_STOP_EXCEPTION, "guest wrote to unexpected I/O port 0x%x",
-		    run->io.port);
-		return true;
+		break;
 	case KVM_EXIT_SHUTDOWN:
-		stop(res, TKVM_STOP_EXCEPTION, "guest triple fault (VM shut down) at rip 0x%llx",
-		    (unsigned long long)run->s.regs.regs.rip);
-		return true;
+		stop(res, TKVM_STOP_EXCEPTION,
+		    "guest triple fault (VM shut down) at rip 0x%llx",
+		    (unsigned long long)regs->rip);
+		vm->halt = HALT_FAULT;
+		break;
 	case KVM_EXIT_HLT:
 		stop(res, TKVM_STOP_EXCEPTION, "guest halted at rip 0x%llx",
-		    (unsigned long long)run->s.regs.regs.rip);
-		return true;
+		    (unsigned long long)regs->rip);
+		vm->halt = HALT_FAULT;
+		break;
 	case KVM_EXIT_MMIO:
-		stop(res, TKVM_STOP_EXCEPTION, "guest accessed unbacked memory 0x%llx",
+		stop(res, TKVM_STOP_EXCEPTION,
+		    "guest accessed unbacked memory 0x%llx",
 		    (unsigned long long)run->mmio.phys_addr);
-		return true;
+		vm->halt = HALT_FAULT;
+		break;
 	case KVM_EXIT_FAIL_ENTRY:
-		stop(res, TKVM_STOP_ERROR, "KVM could not enter the guest (reason 0x%llx)",
+		stop(res, TKVM_STOP_ERROR,
+		    "KVM could not enter the guest (reason 0x%llx)",
 		    (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
-		return true;
+		vm->halt = HALT_FAULT;
+		break;
 	case KVM_EXIT_INTERNAL_ERROR:
-		stop(res, TKVM_STOP_ERROR, "KVM internal error (suberror %u) at rip 0x%llx",
-		    run->internal.suberror, (unsigned long long)run->s.regs.regs.rip);
-		return true;
+		stop(res, TKVM_STOP_ERROR,
+		    "KVM internal error (suberror %u) at rip 0x%llx",
+		    run->internal.suberror, (unsigned long long)regs->rip);
+		vm->halt = HALT_FAULT;
+		break;
 	default:
 		stop(res, TKVM_STOP_ERROR, "unexpected KVM exit reason %u",
 		    run->exit_reason);
-		return true;
+		vm->halt = HALT_FAULT;
+		break;
 	}
+	if (vm->fault[0] != '\0') {
+		stop(res, vm->fault_stop, "%s", vm->fault);
+		vm->fault[0] = '\0';
+		vm->halt = HALT_FAULT;
+	} else if (vm->halt == HALT_EXIT) {
+		res->stop = TKVM_STOP_EXIT;
+		res->status = vm->exit_status;
+	}
+}
+
+enum vm_halt
+vm_run(struct tkvm_vm *vm, double timeout_s, struct tkvm_result *res)
+{
+	struct timeout tmo;
+
+	memset(res, 0, sizeof *res);
+	vm->halt = HALT_NONE;
+	if (timeout_start(&tmo, timeout_s) != 0) {
+		stop(res, TKVM_STOP_ERROR, "cannot arm the execution timer: %s",
+		    strerror(errno));
+		return vm->halt = HALT_FAULT;
+	}
+	vm->deadline = tmo.armed ? &tmo.deadline : NULL;
+	while (vm->halt == HALT_NONE) {
+		vm->counters.kvm_run_calls++;
+		vm->counters.kvm_ioctls++;
+		if (ioctl(vm->vcpu_fd, KVM_RUN, 0) == 0) {
+			vm->run->kvm_dirty_regs = 0;
+			handle_exit(vm, res);
+		} else if (errno != EINTR && errno != EAGAIN) {
+			stop(res, TKVM_STOP_ERROR, "KVM_RUN failed: %s",
+			    strerror(errno));
+			vm->halt = HALT_FAULT;
+		} else if (timeout_expired(&tmo)) {
+			stop(res, TKVM_STOP_TIMEOUT,
+			    "guest exceeded its %.3g s time limit at rip 0x%llx",
+			    timeout_s, (unsigned long long)vm->run->s.regs.regs.rip);
+			vm->halt = HALT_FAULT;
+		}
+	}
+	vm->deadline = NULL;
+	timeout_stop(&tmo);
+	return vm->halt;
 }
 
 void
 tkvm_vm_run(struct tkvm_vm *vm, struct tkvm_result *res)
 {
-	struct timeout tmo;
+	enum vm_halt h;
 
-	memset(res, 0, sizeof *res);
 	if (vm->exited) {
+		memset(res, 0, sizeof *res);
 		stop(res, TKVM_STOP_ERROR, "the program has already exited");
 		return;
 	}
-	if (timeout_start(&tmo, vm->cfg.timeout_s) != 0) {
-		stop(res, TKVM_STOP_ERROR, "cannot arm the execution timer: %s",
-		    strerror(errno));
-		return;
-	}
-	vm->deadline = tmo.armed ? &tmo.deadline : NULL;
-	for (;;) {
-		vm->counters.kvm_run_calls++;
-		vm->counters.kvm_ioctls++;
-		if (ioctl(vm->vcpu_fd, KVM_RUN, 0) < 0) {
-			if (errno != EINTR && errno != EAGAIN) {
-				stop(res, TKVM_STOP_ERROR, "KVM_RUN failed: %s",
-				    strerror(errno));
-				break;
-			}
-			if (timeout_expired(&tmo)) {
-				stop(res, TKVM_STOP_TIMEOUT,
-				    "guest exceeded its %.3g s time limit at rip 0x%llx",
-				    vm->cfg.timeout_s,
-				    (unsigned long long)vm->run->s.regs.regs.rip);
-				break;
-			}
-			continue;
-		}
-		vm->run->kvm_dirty_regs = 0;
-		if (handle_exit(vm, res))
-			break;
-	}
-	vm->deadline = NULL;
-	timeout_stop(&tmo);
+	h = vm_run(vm, vm->cfg.timeout_s, res);
+	if (h == HALT_WAITING || h == HALT_RETURNED || h == HALT_RESPONDED)
+		stop(res, TKVM_STOP_ERROR, "the program waits for requests: "
+		    "send it one (tinykvm-run --request)");
 }
 
 void *

@@ -48,6 +48,18 @@ struct allowed_path {
 	bool prefix;		/* a directory: everything below is allowed */
 };
 
+/* Why the run loop stopped. */
+enum vm_halt {
+	HALT_NONE = 0,
+	HALT_EXIT,		/* exit/exit_group */
+	HALT_FAULT,		/* exception, timeout or vm_fail(): see result */
+	HALT_WAITING,		/* wait_for_requests(_paused): init is over */
+	HALT_RESPONDED,		/* sys_backend_response */
+	HALT_RETURNED,		/* a request callback returned */
+};
+
+struct request_ctx;
+
 struct tkvm_vm {
 	int kvm_fd, vm_fd, vcpu_fd;
 	struct kvm_run *run;
@@ -55,6 +67,22 @@ struct tkvm_vm {
 
 	uint8_t *mem;		/* host mapping of guest physical memory */
 	uint64_t mem_size;
+	int memfd;		/* backs the main VM's memory; -1 in a fork */
+
+	/* Serving requests (program.c, request.c, reset.c, api.c). */
+	struct tkvm_program *program;	/* NULL for a plain run */
+	struct tkvm_vm *master;		/* the main VM, in a request VM */
+	unsigned index;			/* request VM number */
+	uint64_t *dirty_kvm;		/* request VM: KVM's dirty log */
+	uint64_t *dirty_host;		/* request VM: pages the host wrote */
+	uint64_t *dirty_ever;		/* request VM: private pages so far */
+	size_t dirty_words;
+	uint64_t pages_dirtied;		/* by the last request */
+	bool needs_reset;
+	bool ephemeral;
+	struct request_ctx *req;	/* the request being served */
+	enum vm_halt halt;
+	struct tkvm_reqvm_stats stats;
 
 	struct tkvm_config cfg;
 	struct allowed_path allowed[TKVM_MAX_ALLOWED];
@@ -100,6 +128,17 @@ void *gmem_at(const struct tkvm_vm *vm, uint64_t addr, uint64_t len);
  * returns its length, or -1 if unreadable or too long. */
 long gmem_string(const struct tkvm_vm *vm, uint64_t addr, char *buf,
     size_t max);
+void *gmem_wr(struct tkvm_vm *vm, uint64_t addr, uint64_t len);
+
+/* A bitmap with one bit per 4 KiB page of guest memory. */
+static inline void
+dirty_mark(uint64_t *bitmap, uint64_t addr, uint64_t len)
+{
+	uint64_t first = addr >> 12, last = (addr + len - 1) >> 12;
+
+	for (uint64_t pg = first; pg <= last; pg++)
+		bitmap[pg >> 6] |= 1ULL << (pg & 63);
+}
 
 /* cpu.c: page tables, GDT, IDT, TSS, stubs, registers. */
 int cpu_build_tables(struct tkvm_vm *vm, char *err, size_t errlen);
@@ -161,6 +200,14 @@ typedef int64_t syscall_fn(struct tkvm_vm *vm, const uint64_t a[6]);
 #define DECLARE_SYSCALL(name) syscall_fn sys_##name;
 SYSCALL_HANDLERS(DECLARE_SYSCALL)
 #undef DECLARE_SYSCALL
+
+/* vm.c: runs until a handler halts the VM; fills res on faults. */
+enum vm_halt vm_run(struct tkvm_vm *vm, double timeout_s, struct tkvm_result *res);
+int vm_create_machine(struct tkvm_vm *vm, char *err, size_t errlen);
+int vm_create_vcpu(struct tkvm_vm *vm, char *err, size_t errlen);
+
+/* api.c: guest API calls (port 0). */
+void api_dispatch(struct tkvm_vm *vm, struct kvm_regs *regs);
 
 /* Ends the run from inside a handler: a clean exit or a failure. */
 void vm_exit(struct tkvm_vm *vm, int status);

@@ -10,6 +10,7 @@
 #ifndef TINYKVM_ENGINE_H
 #define TINYKVM_ENGINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -69,6 +70,114 @@ struct tkvm_counters {
 	uint64_t syscalls;	/* emulated Linux system calls */
 };
 void tkvm_vm_counters(const struct tkvm_vm *vm, struct tkvm_counters *out);
+
+/*
+ * Programs serving requests (GUEST_ABI.md).  A program's main VM runs
+ * main() until wait_for_requests() or the first wait_for_requests_paused();
+ * that state is frozen and `concurrency` request VMs are forked from it,
+ * sharing its memory copy-on-write.  Each request runs in one request VM,
+ * which is reset to the frozen state afterwards (unless not ephemeral).
+ * A request VM is used by one thread at a time; different request VMs of
+ * one program may run concurrently.
+ */
+struct tkvm_program;
+struct tkvm_reqvm;
+
+typedef void tkvm_log_f(void *opaque, const char *text, size_t len);
+
+struct tkvm_program_config {
+	struct tkvm_config vm;		/* memory_mib = max_memory; argv, envp,
+					 * allowed_paths, output, verbose */
+	double max_boot_time;		/* seconds for main(); 0 = 10 */
+	double max_request_time;	/* seconds per request; 0 = 8 */
+	unsigned concurrency;		/* request VMs; 0 = 1 */
+	uint64_t max_request_memory_mib; /* pages a request may dirty; 0 = memory */
+	uint64_t limit_workmem_after_req_mib; /* kept after reset; 0 = no limit */
+	bool persistent;		/* not ephemeral: keep state between requests */
+	bool control_ephemeral;		/* the guest may call sys_make_ephemeral */
+	unsigned warmup_requests;	/* mock requests to the main VM before forking */
+	const char *warmup_url;		/* "/" if NULL */
+	const char *warmup_method;	/* "GET" if NULL */
+	tkvm_log_f *log;		/* sys_log during initialization */
+	void *log_opaque;
+};
+
+/* "Key: value", not NUL-terminated. */
+struct tkvm_header {
+	const char *field;
+	size_t len;
+};
+
+/* The embedder's header sets for sys_http_*: where 0 = request, 1 = response. */
+struct tkvm_http_ops {
+	/* Appends "Key: value"; 0 or -1 when refused. */
+	int (*append)(void *ctx, int where, const char *field, size_t len);
+	/* Sets or replaces; a bare key (no colon) unsets.  0 or -1. */
+	int (*set)(void *ctx, int where, const char *field, size_t len);
+	/* Finds the value of key; returns its length or -1 when absent. */
+	long (*find)(void *ctx, int where, const char *key, size_t key_len,
+	    const char **value);
+	/* sys_log during a request. */
+	void (*log)(void *ctx, const char *text, size_t len);
+};
+
+#define TKVM_REQ_WARMUP 0x1
+
+struct tkvm_request {
+	const char *method;
+	const char *url;
+	const char *arg;		/* NULL = "" */
+	const char *content_type;	/* NULL = "" */
+	const void *body;		/* NULL for none */
+	size_t body_len;
+	const struct tkvm_header *headers;
+	unsigned num_headers;
+	uint16_t info_flags;
+	const struct tkvm_http_ops *http;	/* NULL: sys_http_* fail */
+	void *http_ctx;
+};
+
+#define TKVM_MAX_RESPONSE_HEADERS 64
+
+/* A response; pointers are into the request VM and stay valid until
+ * tkvm_request_end(). */
+struct tkvm_response {
+	int status;
+	const char *content_type;
+	size_t content_type_len;
+	const void *body;
+	size_t body_len;
+	struct tkvm_header headers[TKVM_MAX_RESPONSE_HEADERS];
+	unsigned num_headers;
+	bool cache_set;			/* sys_set_cacheable or extra given */
+	bool cached;
+	double ttl, grace, keep;	/* seconds */
+	/* When the request failed: */
+	enum tkvm_stop stop;
+	char reason[160];
+	bool from_on_error;		/* produced by the on_error callback */
+};
+
+/* Per request VM counters. */
+struct tkvm_reqvm_stats {
+	uint64_t requests, resets, failures, timeouts;
+	uint64_t pages_dirtied_last, pages_dirtied_total;
+	uint64_t kvm_run_calls, kvm_ioctls;
+};
+
+struct tkvm_program *tkvm_program_load(const struct tkvm_program_config *cfg,
+    const void *elf, size_t elf_len, char *err, size_t errlen);
+void tkvm_program_destroy(struct tkvm_program *p);
+unsigned tkvm_program_concurrency(const struct tkvm_program *p);
+struct tkvm_reqvm *tkvm_program_reqvm(struct tkvm_program *p, unsigned i);
+
+/* Runs one request; 0 with a response, or -1 with resp->stop/reason set
+ * (resp may still hold an on_error response: check resp->status). */
+int tkvm_request_run(struct tkvm_reqvm *rv, const struct tkvm_request *req,
+    struct tkvm_response *resp);
+/* Ends the request: the VM is reset for the next one. */
+void tkvm_request_end(struct tkvm_reqvm *rv);
+void tkvm_reqvm_stats(const struct tkvm_reqvm *rv, struct tkvm_reqvm_stats *out);
 
 /* Reads a whole file into memory (for embedders); NULL and err on failure. */
 void *tkvm_read_file(const char *path, size_t max, size_t *len,

@@ -1,0 +1,60 @@
+/*
+ * The guest ABI structures (GUEST_ABI.md) as the host sees them: guest
+ * pointers are plain 64-bit addresses that must go through gmem_at().
+ * The layouts are checked at compile time.
+ */
+#ifndef TKVM_ABI_H
+#define TKVM_ABI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct kvm_request_header_abi {
+	uint64_t field;
+	uint32_t field_colon;
+	uint32_t field_len;
+};
+
+struct kvm_request_abi {
+	uint64_t method, url, arg, content_type;
+	uint16_t method_len, url_len, arg_len, content_type_len;
+	uint64_t content;
+	uint64_t content_len;
+	uint64_t headers;
+	uint16_t num_headers;
+	uint16_t info_flags;
+	uint32_t reserved0;
+	uint64_t prng[2];
+	uint64_t reserved1[2];
+};
+
+struct response_header_abi {
+	uint64_t field;
+	uint64_t field_len;
+};
+
+struct backend_response_extra_abi {
+	uint64_t headers;
+	uint16_t num_headers;
+	uint8_t cached;
+	float ttl, grace, keep;
+	uint64_t reserved[4];
+};
+
+struct meminfo_abi {
+	uint64_t max_memory, max_reqmem, reqmem_upper, reqmem_current;
+};
+
+_Static_assert(sizeof(struct kvm_request_header_abi) == 16, "header size");
+_Static_assert(sizeof(struct kvm_request_abi) == 104, "kvm_request size");
+_Static_assert(offsetof(struct kvm_request_abi, method_len) == 32, "method_len");
+_Static_assert(offsetof(struct kvm_request_abi, content) == 40, "content");
+_Static_assert(offsetof(struct kvm_request_abi, headers) == 56, "headers");
+_Static_assert(offsetof(struct kvm_request_abi, num_headers) == 64, "num_headers");
+_Static_assert(offsetof(struct kvm_request_abi, info_flags) == 66, "info_flags");
+_Static_assert(offsetof(struct kvm_request_abi, prng) == 72, "prng");
+_Static_assert(offsetof(struct backend_response_extra_abi, cached) == 10, "cached");
+_Static_assert(offsetof(struct backend_response_extra_abi, ttl) == 12, "ttl");
+_Static_assert(sizeof(struct backend_response_extra_abi) == 56, "extra size");
+
+#endif

@@ -1,0 +1,358 @@
+/*
+ * Guest API calls (GUEST_ABI.md): `out %eax, $0` with the call number in
+ * eax.  Calls that need a request fail outside one; results go in rax.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "program.h"
+
+#define MAX_CTYPE_LEN	256
+#define MAX_FIELD_LEN	(64 * 1024)
+#define MAX_LOG_LEN	(64 * 1024)
+
+typedef int64_t api_fn(struct tkvm_vm *vm, struct kvm_regs *r);
+
+static int64_t
+api_register_func(struct tkvm_vm *vm, struct kvm_regs *r)
+{
+	struct tkvm_program *p = vm->program;
+
+	if (p == NULL)
+		return 0;
+	if (p->frozen) {
+		vm_fail(vm, TKVM_STOP_ERROR,
+		    "register_func called after initialization");
+		return -EPERM;
+	}
+	if (r->rdi == 0 || r->rdi >= CALLBACK_SLOTS)
+		return -EINVAL;
+	if (r->rsi != 0 && gmem_at(vm, r->rsi, 1) == NULL)
+		return -EFAULT;
+	p->callbacks[r->rdi] = r->rsi;
+	return 0;
+}
+
+static int64_t
+api_wait_for_requests(struct tkvm_vm *vm, struct kvm_regs *r)
+{
+	(void)r;
+	if (vm->req != NULL) {
+		vm_fail(vm, TKVM_STOP_ERROR, "wait_for_requests called during a request");
+		return -EINVAL;
+	}
+	vm->halt = HALT_WAITING;
+	return 0;
+}
+
+static int64_t
+api_wait_for_requests_paused(struct tkvm_vm *vm, struct kvm_regs *r)
+{
+	struct tkvm_program *p = vm->program;
+
+	if (vm->req != NULL && !vm->req->responded) {
+		vm_fail(vm, TKVM_STOP_ERROR,
+		    "wait_for_requests_paused called without a response");
+		return -EINVAL;
+	}
+	if (p != NULL && !p->frozen) {
+		if (gmem_at(vm, r->rdi, sizeof(struct kvm_request_abi)) == NULL) {
+			vm_fail(vm, TKVM_STOP_ERROR,
+			    "wait_for_requests_paused given a bad request pointer");
+			return -EFAULT;
+		}
+		p->paused_mode = true;
+		p->paused_req = r->rdi;
+	}
+	vm->halt = HALT_WAITING;
+	return 0;
+}
+
+static int64_t
+api_set_cacheable(struct tkvm_vm *vm, struct kvm_regs *r)
+{
+	struct tkvm_response *out;
+
+	if (vm->req == NULL)
+		return -EINVAL;
+	out = vm->req->out;
+	out->cache_set = true;
+	out->cached = r->rdi & 1;
+	out->ttl = (double)(int64_t)r->rsi / 1000.0;
+	out->grace = (double)(int64_t)r->rdx / 1000.0;
+	out->keep = (double)(int64_t)r->rcx / 1000.0;
+	return 0;
+}
+
+static bool
+valid_seconds(float v)
+{
+	return v == v && v >= 0 && v < 1e9f;	/* not NaN, not absurd */
+}
+
+static int
+collect_extra(struct tkvm_vm *vm, uint64_t addr, struct tkvm_response *out)
+{
+	const struct backend_response_extra_abi *x = gmem_at(vm, addr, sizeof *x);
+	const struct response_header_abi *h;
+
+	if (x == NULL)
+		return -1;
+	if (x->num_headers > TKVM_MAX_RESPONSE_HEADERS)
+		return -1;
+	h = gmem_at(vm, x->headers, (uint64_t)x->num_headers * sizeof *h);
+	if (h == NULL && x->num_headers != 0)
+		return -1;
+	for (unsigned i = 0; i < x->num_headers; i++) {
+		const char *f = gmem_at(vm, h[i].field, h[i].field_len);
+		if (f == NULL || h[i].field_len == 0 || h[i].field_len > MAX_FIELD_LEN ||
+		    memchr(f, ':', h[i].field_len) == NULL)
+			return -1;
+		out->headers[i].field = f;
+		out->headers[i].len = h[i].field_len;
+	}
+	out->num_headers = x->num_headers;
+	if (x->cached) {
+		if (!valid_seconds(x->ttl) || !valid_seconds(x->grace) ||
+		    !valid_seconds(x->keep))
+			return -1;
+		out->cache_set = true;
+		out->cached = true;
+		out->ttl = x->ttl;
+		out->grace = x->grace;
+		out->keep = x->keep;
+	}
+	return 0;
+}
+
+static int64_t
+api_backend_response(struct tkvm_vm *vm, struct kvm_regs *r)
+{
+	struct tkvm_response *out;
+	const int16_t status = (int16_t)r->rdi;
+	const char *ctype;
+	const void *body;
+
+	if (vm->req == NULL) {
+		vm_fail(vm, TKVM_STOP_ERROR, "sys_backend_response outside a request");
+		return -EINVAL;
+	}
+	out = vm->req->out;
+	ctype = gmem_at(vm, r->rsi, r->rdx);
+	body = gmem_at(vm, r->rcx, r->r8);
+	if (status < 200 || status > 599) {
+		vm_fail(vm, TKVM_STOP_ERROR, "invalid response status %d", status);
+		return -EINVAL;
+	}
+	if ((ctype == NULL && r->rdx != 0) || r->rdx > MAX_CTYPE_LEN ||
+	    (body == NULL && r->r8 != 0)) {
+		vm_fail(vm, TKVM_STOP_ERROR,
+		    "sys_backend_response given a bad content type or body");
+		return -EFAULT;
+	}
+	if (r->r9 != 0 && collect_extra(vm, r->r9, out) != 0) {
+		vm_fail(vm, TKVM_STOP_ERROR,
+		    "sys_backend_response given bad extra headers or cache settings");
+		return -EFAULT;
+	}
+	out->status = status;
+	out->content_type = ctype ? ctype : "";
+	out->content_type_len = r->rdx;
+	out->body = body ? body : "";
+	out->body_len = r->r8;
+	vm->req->responded = true;
+	vm->halt = HALT_RESPONDED;
+	return 0;
+}
+
+static const struct tkvm_http_ops *
+http_ops(struct tkvm_vm *vm)
+{
+	return vm->req ? vm->req->in->http : NULL;
+}
+
+static int64_t
+http_edit(struct tkvm_vm *vm, struct kvm_regs *r, bool set)
+{
+	const struct tkvm_http_ops *ops = http_ops(vm);
+	const char *field = gmem_at(vm, r->rsi, r->rdx);
+
+	if (ops == NULL || r->rdi > 1)
+		return -EINVAL;
+	if (field == NULL || r->rdx == 0 || r->rdx > MAX_FIELD_LEN)
+		return -EFAULT;
+	if (memchr(field, '\r', r->rdx) || memchr(field, '\n', r->rdx) ||
+	    memchr(field, '\0', r->rdx))
+		return -EINVAL;
+	if (set)
+		return ops->set(vm->req->in->http_ctx, (int)r->rdi, field, r->rdx);
+	if (memchr(field, ':', r->rdx) == NULL)
+		return -EINVAL;
+	return ops->append(vm->req->in->http_ctx, (int)r->rdi, field, r->rdx);
+}
+
+static int64_t
+api_http_append(struct tkvm_vm *vm, struct kvm_regs *r)
+{
+	return http_edit(vm, r, false);
+}
+
+static int64_t
+api_http_set(struct tkvm_vm *vm, struct kvm_regs *r)
+{
+	return http_edit(vm, r, true);
+}
+
+/* Copies value to the guest; returns its length, or 0 if it does not fit. */
+static int64_t
+copy_out(struct tkvm_vm *vm, uint64_t outb, uint64_t outl, const char *value,
+    size_t len)
+{
+	char *dst;
+
+	if (outb == 0)
+		return (int64_t)len;
+	if (len > outl)
+		return 0;
+	dst = gmem_wr(vm, outb, len);
+	if (dst == NULL && len != 0)
+		return -EFAULT;
+	memcpy(dst, value, len);
+	return (int64_t)len;
+}
+
+static int64_t
+api_http_find(struct tkvm_vm *vm, struct kvm_regs *r)
+{
+	const struct tkvm_http_ops *ops = http_ops(vm);
+	const char *key = gmem_at(vm, r->rsi, r->rdx), *value = NULL;
+	long len;
+
+	if (ops == NULL || r->rdi > 1)
+		return -EINVAL;
+	if (key == NULL || r->rdx == 0 || r->rdx > MAX_FIELD_LEN)
+		return -EFAULT;
+	len = ops->find(vm->req->in->http_ctx, (int)r->rdi, key, r->rdx, &value);
+	if (len < 0)
+		return 0;
+	return copy_out(vm, r->rcx, r->r8, value, (size_t)len);
+}
+
+static int64_t
+api_http_method(struct tkvm_vm *vm, struct kvm_regs *r)
+{
+	const char *m;
+
+	if (vm->req == NULL)
+		return -EINVAL;
+	m = vm->req->in->method;
+	return copy_out(vm, r->rdi, r->rsi, m, strlen(m));
+}
+
+static int64_t
+api_shared_memory_area(struct tkvm_vm *vm, struct kvm_regs *r)
+{
+	(void)vm;
+	r->rdx = 0;	/* no shared memory configured */
+	return 0;
+}
+
+static int64_t
+api_make_ephemeral(struct tkvm_vm *vm, struct kvm_regs *r)
+{
+	if (vm->program == NULL || !vm->program->cfg.control_ephemeral)
+		return -EPERM;
+	vm->ephemeral = r->rdi != 0;
+	return 0;
+}
+
+static int64_t
+api_is_storage(struct tkvm_vm *vm, struct kvm_regs *r)
+{
+	(void)vm; (void)r;
+	return 0;
+}
+
+static int64_t
+api_get_meminfo(struct tkvm_vm *vm, struct kvm_regs *r)
+{
+	struct meminfo_abi *mi = gmem_wr(vm, r->rdi, sizeof *mi);
+	const struct tkvm_program *p = vm->program;
+
+	if (mi == NULL)
+		return -EFAULT;
+	mi->max_memory = vm->mem_size;
+	mi->max_reqmem = p ? p->max_request_pages * PAGE_SIZE_4K : 0;
+	mi->reqmem_upper = 0;
+	mi->reqmem_current = 0;
+	if (vm->dirty_ever != NULL) {
+		uint64_t n = 0;
+		for (size_t i = 0; i < vm->dirty_words; i++)
+			n += (uint64_t)__builtin_popcountll(vm->dirty_ever[i]);
+		mi->reqmem_upper = n * PAGE_SIZE_4K;
+		mi->reqmem_current = vm->stats.pages_dirtied_last * PAGE_SIZE_4K;
+	}
+	return 0;
+}
+
+static int64_t
+api_log(struct tkvm_vm *vm, struct kvm_regs *r)
+{
+	const char *text = gmem_at(vm, r->rdi, r->rsi);
+	size_t len = r->rsi > MAX_LOG_LEN ? MAX_LOG_LEN : r->rsi;
+
+	if (text == NULL)
+		return -EFAULT;
+	if (vm->req != NULL && vm->req->in->http && vm->req->in->http->log)
+		vm->req->in->http->log(vm->req->in->http_ctx, text, len);
+	else if (vm->program != NULL && vm->program->cfg.log != NULL)
+		vm->program->cfg.log(vm->program->cfg.log_opaque, text, len);
+	else
+		vm_output(vm, 2, text, len);
+	return (int64_t)len;
+}
+
+static int64_t
+api_is_debug(struct tkvm_vm *vm, struct kvm_regs *r)
+{
+	(void)vm; (void)r;
+	return 0;
+}
+
+struct api_entry {
+	uint32_t number;
+	const char *name;
+	api_fn *fn;
+};
+
+static const struct api_entry api_table[] = {
+	{ 0x10000, "register_func", api_register_func },
+	{ 0x10001, "wait_for_requests", api_wait_for_requests },
+	{ 0x10002, "wait_for_requests_paused", api_wait_for_requests_paused },
+	{ 0x10005, "sys_set_cacheable", api_set_cacheable },
+	{ 0x10010, "sys_backend_response", api_backend_response },
+	{ 0x10020, "sys_http_append", api_http_append },
+	{ 0x10021, "sys_http_set", api_http_set },
+	{ 0x10022, "sys_http_find", api_http_find },
+	{ 0x10023, "sys_http_method", api_http_method },
+	{ 0x10700, "shared_memory_area", api_shared_memory_area },
+	{ 0x10703, "sys_make_ephemeral", api_make_ephemeral },
+	{ 0x10706, "sys_is_storage", api_is_storage },
+	{ 0x10A00, "get_meminfo", api_get_meminfo },
+	{ 0x7F000, "sys_log", api_log },
+	{ 0x7FDEB, "sys_is_debug", api_is_debug },
+};
+
+void
+api_dispatch(struct tkvm_vm *vm, struct kvm_regs *regs)
+{
+	const uint32_t nr = (uint32_t)regs->rax;
+
+	for (size_t i = 0; i < sizeof api_table / sizeof api_table[0]; i++)
+		if (api_table[i].number == nr) {
+			regs->rax = (uint64_t)api_table[i].fn(vm, regs);
+			return;
+		}
+	vm_verbose(vm, "unhandled guest API call 0x%x", nr);
+	regs->rax = (uint64_t)-ENOSYS;
+}

@@ -1,0 +1,48 @@
+/*
+ * Private to the engine: programs and their request VMs.
+ */
+#ifndef TKVM_PROGRAM_H
+#define TKVM_PROGRAM_H
+
+#include "abi.h"
+#include "vm.h"
+
+#define CALLBACK_SLOTS 16
+#define CB_GET		1
+#define CB_POST		2
+#define CB_REQUEST	3
+#define CB_ERROR	5
+
+struct tkvm_program {
+	struct tkvm_program_config cfg;
+	struct tkvm_vm *main;
+	struct tkvm_vm **reqvms;
+	unsigned nreqvms;
+	uint64_t callbacks[CALLBACK_SLOTS];
+	bool frozen;			/* initialization is over */
+	bool paused_mode;		/* wait_for_requests_paused() */
+	uint64_t paused_req;		/* its struct kvm_request pointer */
+	struct kvm_regs frozen_regs;	/* at the freeze, rip past the call */
+	uint64_t request_stack_top;	/* callback mode: fresh stacks here */
+	uint64_t max_request_pages;
+	uint64_t keep_pages;		/* limit_workmem_after_req */
+};
+
+/* A request in flight on one VM. */
+struct request_ctx {
+	const struct tkvm_request *in;
+	struct tkvm_response *out;
+	bool responded;
+	bool on_error;			/* running the on_error callback */
+};
+
+/* reset.c */
+int reset_init(struct tkvm_vm *vm, char *err, size_t errlen);
+/* Fetches KVM's dirty log; returns pages dirtied since the last reset. */
+uint64_t reset_collect(struct tkvm_vm *vm);
+/* Restores memory and guest OS state to the frozen main VM's. */
+int reset_restore(struct tkvm_vm *vm);
+/* Copies the frozen main VM's guest OS state (mm, fds, signals). */
+int reset_os_state(struct tkvm_vm *vm);
+
+#endif
