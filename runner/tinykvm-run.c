@@ -14,6 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <pthread.h>
+
+#include "headers.h"
 #include "tinykvm/engine.h"
 
 #define EXIT_SANDBOX 125
@@ -28,6 +31,11 @@ struct options {
 	const char *env[MAX_LIST + 1];
 	unsigned nallow, nenv;
 	int verbose;
+	/* Request mode. */
+	const char *method, *url, *arg, *body_file, *content_type;
+	const char *headers[MAX_LIST + 1];
+	unsigned nheaders;
+	unsigned long repeat, concurrency;
 };
 
 static void
@@ -36,8 +44,14 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: tinykvm-run [--timeout SECONDS] [--memory MIB] [--allow PATH]...\n"
 	    "                   [--env KEY=VALUE]... [--verbose] PROGRAM [ARG...]\n"
-	    "Runs a static x86-64 Linux PROGRAM inside a KVM sandbox.\n"
-	    "Exit status: the program's; 124 on timeout; 125 on a sandbox failure.\n");
+	    "       tinykvm-run [options] --request METHOD URL [--arg ARG] [--body FILE]\n"
+	    "                   [--content-type T] [--header 'K: V']... [--repeat N]\n"
+	    "                   [--concurrency N] PROGRAM [ARG...]\n"
+	    "Runs a static x86-64 Linux PROGRAM inside a KVM sandbox.  With --request,\n"
+	    "initializes PROGRAM to wait_for_requests() and sends it requests, printing\n"
+	    "the response (status, headers, body) of the first.\n"
+	    "Exit status: the program's (0 for requests); 124 on timeout; 125 on a\n"
+	    "sandbox failure or a failed request.\n");
 }
 
 static void __attribute__((format(printf, 1, 2), noreturn))
@@ -60,6 +74,19 @@ write_output(void *opaque, int fd, const char *data, size_t len)
 	fwrite(data, 1, len, fd == 2 ? stderr : stdout);
 	if (fd == 2)
 		fflush(stderr);
+}
+
+static unsigned long
+parse_count(const char *s, const char *option)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v == 0 || v > 100000000UL)
+		fail("bad %s '%s'", option, s);
+	return v;
 }
 
 static double
@@ -93,6 +120,13 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "allow", required_argument, NULL, 'a' },
 		{ "env", required_argument, NULL, 'e' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "request", required_argument, NULL, 'R' },
+		{ "arg", required_argument, NULL, 'A' },
+		{ "body", required_argument, NULL, 'B' },
+		{ "content-type", required_argument, NULL, 'C' },
+		{ "header", required_argument, NULL, 'H' },
+		{ "repeat", required_argument, NULL, 'N' },
+		{ "concurrency", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -109,6 +143,22 @@ parse_options(int argc, char **argv, struct options *o)
 			add(o->env, &o->nenv, optarg, "--env");
 			break;
 		case 'v': o->verbose = 1; break;
+		case 'R':
+			if (optind >= argc)
+				fail("--request needs METHOD and URL");
+			o->method = optarg;
+			o->url = argv[optind++];
+			break;
+		case 'A': o->arg = optarg; break;
+		case 'B': o->body_file = optarg; break;
+		case 'C': o->content_type = optarg; break;
+		case 'H':
+			if (strchr(optarg, ':') == NULL)
+				fail("bad --header '%s' (want 'Key: value')", optarg);
+			add(o->headers, &o->nheaders, optarg, "--header");
+			break;
+		case 'N': o->repeat = parse_count(optarg, "--repeat"); break;
+		case 'P': o->concurrency = parse_count(optarg, "--concurrency"); break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); exit(EXIT_SANDBOX);
 		}
@@ -118,6 +168,220 @@ parse_options(int argc, char **argv, struct options *o)
 		exit(EXIT_SANDBOX);
 	}
 	return optind;
+}
+
+/* One request VM's worth of requests, run by one thread. */
+struct worker {
+	struct tkvm_reqvm *vm;
+	const struct options *o;
+	const struct tkvm_request *proto;
+	unsigned long count;
+	bool first;			/* prints its first response */
+	unsigned long failed, timeouts, differ;
+	char *body0;			/* the first body, to compare with */
+	size_t body0_len;
+	int status0;
+	char reason[160];
+	struct header_set req_headers, resp_headers;
+};
+
+static int
+http_append(void *ctx, int where, const char *field, size_t len)
+{
+	struct worker *w = ctx;
+
+	return headers_add(where ? &w->resp_headers : &w->req_headers, field, len);
+}
+
+static int
+http_set(void *ctx, int where, const char *field, size_t len)
+{
+	struct worker *w = ctx;
+
+	return headers_set(where ? &w->resp_headers : &w->req_headers, field, len);
+}
+
+static long
+http_find(void *ctx, int where, const char *key, size_t klen, const char **value)
+{
+	struct worker *w = ctx;
+
+	return headers_find(where ? &w->resp_headers : &w->req_headers, key,
+	    klen, value);
+}
+
+static void
+http_log(void *ctx, const char *text, size_t len)
+{
+	(void)ctx;
+	fprintf(stderr, "[log] %.*s\n", (int)len, text);
+}
+
+static const struct tkvm_http_ops runner_http = {
+	http_append, http_set, http_find, http_log,
+};
+
+static void
+print_response(const struct worker *w, const struct tkvm_response *r)
+{
+	printf("HTTP %d\nContent-Type: %.*s\n", r->status,
+	    (int)r->content_type_len, r->content_type);
+	for (unsigned i = 0; i < r->num_headers; i++)
+		printf("%.*s\n", (int)r->headers[i].len, r->headers[i].field);
+	for (unsigned i = 0; i < w->resp_headers.count; i++)
+		printf("%s\n", w->resp_headers.fields[i]);
+	if (r->cache_set)
+		printf("X-TinyKVM-Cache: %s ttl=%g grace=%g keep=%g\n",
+		    r->cached ? "cached" : "uncached", r->ttl, r->grace, r->keep);
+	printf("\n");
+	fwrite(r->body, 1, r->body_len, stdout);
+	fflush(stdout);
+}
+
+static void
+reset_headers(struct worker *w)
+{
+	headers_clear(&w->req_headers);
+	headers_clear(&w->resp_headers);
+	for (unsigned i = 0; i < w->proto->num_headers; i++)
+		headers_add(&w->req_headers, w->proto->headers[i].field,
+		    w->proto->headers[i].len);
+}
+
+static void
+record(struct worker *w, unsigned long n, int rc, const struct tkvm_response *r)
+{
+	if (rc != 0) {
+		if (w->failed++ == 0)
+			snprintf(w->reason, sizeof w->reason, "%s", r->reason);
+		if (r->stop == TKVM_STOP_TIMEOUT)
+			w->timeouts++;
+	}
+	if (n == 0) {
+		w->status0 = r->status;
+		w->body0 = malloc(r->body_len + 1);
+		if (w->body0 != NULL)
+			memcpy(w->body0, r->body, r->body_len);
+		w->body0_len = r->body_len;
+		if (w->first)
+			print_response(w, r);
+	} else if (r->status != w->status0 || r->body_len != w->body0_len ||
+	    (w->body0 && memcmp(r->body, w->body0, r->body_len) != 0)) {
+		w->differ++;
+	}
+}
+
+static void *
+work(void *arg)
+{
+	struct worker *w = arg;
+	struct tkvm_request req = *w->proto;
+	struct tkvm_response resp;
+
+	req.http = &runner_http;
+	req.http_ctx = w;
+	for (unsigned long n = 0; n < w->count; n++) {
+		reset_headers(w);
+		int rc = tkvm_request_run(w->vm, &req, &resp);
+		if (rc != 0 && resp.status == 0)
+			resp.status = resp.stop == TKVM_STOP_TIMEOUT ? 504 : 500;
+		record(w, n, rc, &resp);
+		tkvm_request_end(w->vm);
+	}
+	headers_clear(&w->req_headers);
+	headers_clear(&w->resp_headers);
+	return NULL;
+}
+
+static void
+build_request(const struct options *o, struct tkvm_request *req,
+    struct tkvm_header *hdrs, void **body)
+{
+	char err[256];
+	size_t len = 0;
+
+	memset(req, 0, sizeof *req);
+	req->method = o->method;
+	req->url = o->url;
+	req->arg = o->arg;
+	req->content_type = o->content_type;
+	if (o->body_file != NULL) {
+		*body = tkvm_read_file(o->body_file, MAX_PROGRAM_SIZE, &len, err,
+		    sizeof err);
+		if (*body == NULL)
+			fail("%s", err);
+		req->body = *body;
+		req->body_len = len;
+	}
+	for (unsigned i = 0; i < o->nheaders; i++) {
+		hdrs[i].field = o->headers[i];
+		hdrs[i].len = strlen(o->headers[i]);
+	}
+	req->headers = hdrs;
+	req->num_headers = o->nheaders;
+}
+
+static int
+request_mode(const struct options *o, const struct tkvm_config *vmcfg,
+    const void *image, size_t len)
+{
+	struct tkvm_program_config cfg = { .vm = *vmcfg };
+	struct tkvm_header hdrs[MAX_LIST];
+	struct tkvm_request proto;
+	struct tkvm_program *prog;
+	struct worker *workers;
+	pthread_t *threads;
+	unsigned long n = o->concurrency ? o->concurrency : 1;
+	unsigned long repeat = o->repeat ? o->repeat : 1;
+	unsigned long failed = 0, timeouts = 0, differ = 0;
+	void *body = NULL;
+	char err[256], reason[160] = "";
+
+	cfg.vm.timeout_s = 0;
+	cfg.max_request_time = o->timeout;
+	cfg.concurrency = (unsigned)n;
+	build_request(o, &proto, hdrs, &body);
+	prog = tkvm_program_load(&cfg, image, len, err, sizeof err);
+	if (prog == NULL)
+		fail("%s", err);
+	workers = calloc(n, sizeof *workers);
+	threads = calloc(n, sizeof *threads);
+	if (workers == NULL || threads == NULL)
+		fail("out of memory");
+	for (unsigned long i = 0; i < n; i++) {
+		workers[i].vm = tkvm_program_reqvm(prog, (unsigned)i);
+		workers[i].o = o;
+		workers[i].proto = &proto;
+		workers[i].count = repeat / n + (i < repeat % n);
+		workers[i].first = i == 0;
+		if (pthread_create(&threads[i], NULL, work, &workers[i]) != 0)
+			fail("cannot start thread %lu", i);
+	}
+	for (unsigned long i = 0; i < n; i++) {
+		pthread_join(threads[i], NULL);
+		failed += workers[i].failed;
+		timeouts += workers[i].timeouts;
+		differ += workers[i].differ + (i > 0 && (workers[i].status0 !=
+		    workers[0].status0 || workers[i].body0_len != workers[0].body0_len ||
+		    (workers[i].body0_len && memcmp(workers[i].body0, workers[0].body0,
+		    workers[0].body0_len) != 0)));
+		if (reason[0] == '\0' && workers[i].reason[0] != '\0')
+			snprintf(reason, sizeof reason, "%s", workers[i].reason);
+	}
+	for (unsigned long i = 0; i < n; i++)
+		free(workers[i].body0);
+	if (repeat > 1)
+		fprintf(stderr, "tinykvm-run: %lu requests on %lu VMs: %lu failed, "
+		    "%lu differed from the first\n", repeat, n, failed, differ);
+	if (failed)
+		fprintf(stderr, "tinykvm-run: request failed: %s\n", reason);
+	free(workers);
+	free(threads);
+	free(body);
+	tkvm_program_destroy(prog);
+	if (failed)
+		return timeouts == failed ? EXIT_TIMEOUT : EXIT_SANDBOX;
+	return 0;
 }
 
 int
@@ -145,6 +409,11 @@ main(int argc, char **argv)
 	cfg.argv = (const char *const *)&argv[first];
 	cfg.output = write_output;
 	cfg.verbose = o.verbose;
+	if (o.method != NULL) {
+		int rc = request_mode(&o, &cfg, image, len);
+		free(image);
+		return rc;
+	}
 	vm = tkvm_vm_create(&cfg, image, len, err, sizeof err);
 	free(image);
 	if (vm == NULL)

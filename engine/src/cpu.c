@@ -25,7 +25,6 @@
 #define CR4_PAE	0x20ULL
 #define CR4_OSFXSR 0x200ULL
 #define CR4_OSXMMEXCPT 0x400ULL
-#define CR4_FSGSBASE 0x10000ULL
 #define CR4_OSXSAVE 0x40000ULL
 #define EFER_SCE 0x1ULL
 #define EFER_LME 0x100ULL
@@ -69,6 +68,8 @@ build_page_tables(struct tkvm_vm *vm)
 	pt0[STUB_ADDR >> 12] = STUB_ADDR | PTE_P | PTE_U;
 	for (addr = IST_BOTTOM; addr < IST_TOP; addr += PAGE_SIZE_4K)
 		pt0[addr >> 12] = addr | PTE_P | PTE_W;
+	pt0[XSAVE_CLEAN_ADDR >> 12] = XSAVE_CLEAN_ADDR | PTE_P | PTE_U;
+	pt0[VCPU_INFO_ADDR >> 12] = VCPU_INFO_ADDR | PTE_P | PTE_U;
 
 	for (addr = 0; addr < vm->mem_size; addr += PAGE_SIZE_2M) {
 		uint64_t *pd = table_at(vm, PD_ADDR + (addr >> 30) * PAGE_SIZE_4K);
@@ -125,6 +126,22 @@ build_idt_and_stubs(struct tkvm_vm *vm)
 	 * host returns to rcx itself and sysretq is never reached. */
 	memcpy(stub + STUB_SYSCALL,
 	    (const uint8_t[]){ 0xe6, PORT_SYSCALL, 0x48, 0x0f, 0x07 }, 5);
+	/* A callback returning lands here: out %al,$PORT_RETURN; ud2 */
+	memcpy(stub + STUB_RETURN,
+	    (const uint8_t[]){ 0xe6, PORT_RETURN, 0x0f, 0x0b }, 4);
+	/* Request entry, with edx:eax = ~0, r12 = the real rdx, r11 = target:
+	 * xrstor64 XSAVE_CLEAN_ADDR; mov %r12,%rdx; xor %eax,%eax;
+	 * xor %r12d,%r12d; jmp *%r11.  No vector state of an earlier
+	 * request survives. */
+	memcpy(stub + STUB_ENTRY, (const uint8_t[]){
+	    0x48, 0x0f, 0xae, 0x2c, 0x25,
+	    XSAVE_CLEAN_ADDR & 0xff, (XSAVE_CLEAN_ADDR >> 8) & 0xff,
+	    (XSAVE_CLEAN_ADDR >> 16) & 0xff, 0,
+	    0x4c, 0x89, 0xe2, 0x31, 0xc0, 0x45, 0x31, 0xe4, 0x41, 0xff, 0xe3 }, 20);
+	/* The clean XSAVE image: default FCW and MXCSR, every component in
+	 * its initial state (XSTATE_BV = 0). */
+	memcpy(vm->mem + XSAVE_CLEAN_ADDR, &(uint16_t){ 0x37f }, 2);
+	memcpy(vm->mem + XSAVE_CLEAN_ADDR + 24, &(uint32_t){ 0x1f80 }, 4);
 
 	for (v = 0; v < 32; v++) {
 		uint64_t handler = STUB_ADDR + STUB_EXCEPTION + v * STUB_EXCEPTION_SIZE;
@@ -183,6 +200,7 @@ setup_sregs(struct tkvm_vm *vm, char *err, size_t errlen)
 	user_segment(&sr.cs, SEL_USER_CS, true);
 	user_segment(&sr.ds, SEL_USER_DS, false);
 	sr.es = sr.fs = sr.gs = sr.ss = sr.ds;
+	sr.gs.base = VCPU_INFO_ADDR;
 	memset(&sr.tr, 0, sizeof sr.tr);
 	sr.tr.base = TSS_ADDR;
 	sr.tr.limit = TSS_LIMIT;
@@ -196,11 +214,11 @@ setup_sregs(struct tkvm_vm *vm, char *err, size_t errlen)
 	sr.idt.limit = 32 * 16 - 1;
 	sr.cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
 	sr.cr3 = PML4_ADDR;
-	sr.cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_OSXSAVE | CR4_FSGSBASE;
+	/* No CR4.FSGSBASE: the guest changes FS only through arch_prctl, so
+	 * the host always knows it and can reset it. */
+	sr.cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_OSXSAVE;
 	sr.efer = EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE;
-	if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sr) == 0)
-		return 0;
-	sr.cr4 &= ~CR4_FSGSBASE;
+	sr.fs.base = vm->fs_base;
 	if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sr) == 0)
 		return 0;
 fail:

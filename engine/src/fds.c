@@ -56,6 +56,7 @@ fds_install(struct tkvm_vm *vm, int host_fd, bool is_dir)
 		close(host_fd);
 		return fd;
 	}
+	vm->fds_changed = true;
 	vm->fds[fd].used = true;
 	vm->fds[fd].host_fd = host_fd;
 	vm->fds[fd].is_dir = is_dir;
@@ -81,6 +82,7 @@ copy_into(struct tkvm_vm *vm, const struct guest_fd *src, int newfd)
 		if (host < 0)
 			return -errno;
 	}
+	vm->fds_changed = true;
 	release(dst);
 	*dst = *src;
 	dst->host_fd = host;
@@ -120,6 +122,7 @@ fds_close(struct tkvm_vm *vm, int64_t fd)
 
 	if (f == NULL)
 		return -EBADF;
+	vm->fds_changed = true;
 	release(f);
 	return 0;
 }

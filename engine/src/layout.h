@@ -28,11 +28,16 @@
 #define PD_ADDR		0xC000ULL	/* one page per GiB */
 #define PD_MAX_PAGES	16		/* so at most 16 GiB of guest memory */
 
+#define XSAVE_CLEAN_ADDR 0x1D000ULL	/* user read-only: initial XSAVE image */
+#define VCPU_INFO_ADDR	0x1E000ULL	/* user read-only: %gs:0 vcpuid, %gs:4 VM */
+
 #define USER_BASE	PAGE_SIZE_2M
 #define PIE_BASE	0x400000ULL
 
 /* Offsets inside the stub page. */
 #define STUB_SYSCALL	0x000	/* LSTAR */
+#define STUB_RETURN	0x040	/* return address of request callbacks */
+#define STUB_ENTRY	0x080	/* request entry: clean XSAVE state, jmp *%r11 */
 #define STUB_EXCEPTION	0x100	/* 32 stubs of 16 bytes */
 #define STUB_EXCEPTION_SIZE 16
 

@@ -36,6 +36,12 @@ struct request_ctx {
 	bool on_error;			/* running the on_error callback */
 };
 
+/* program.c */
+void program_capture_regs(struct tkvm_program *p);
+
+/* request.c */
+int warmup_run(struct tkvm_program *p, char *err, size_t errlen);
+
 /* reset.c */
 int reset_init(struct tkvm_vm *vm, char *err, size_t errlen);
 /* Fetches KVM's dirty log; returns pages dirtied since the last reset. */

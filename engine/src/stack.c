@@ -92,7 +92,7 @@ stack_build(struct tkvm_vm *vm, const struct elf_image *img, char *err,
 	AUX(AT_SECURE, 0);
 	AUX(AT_CLKTCK, 100);
 	AUX(AT_HWCAP, 0x178bfbff);
-	AUX(AT_HWCAP2, 0x2);	/* FSGSBASE */
+	AUX(AT_HWCAP2, 0);
 	AUX(AT_RANDOM, at_random);
 	AUX(AT_PLATFORM, at_platform);
 	AUX(AT_EXECFN, at_execfn);

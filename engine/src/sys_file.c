@@ -108,6 +108,7 @@ read_into(struct tkvm_vm *vm, int64_t fd, uint64_t buf, uint64_t len,
 		return 0;
 	if (dst == NULL)
 		return -EFAULT;
+	vm->fds_changed |= offset < 0;
 	n = offset < 0 ? read(f->host_fd, dst, len) :
 	    pread(f->host_fd, dst, len, offset);
 	return n < 0 ? neg_errno() : n;
@@ -160,6 +161,7 @@ sys_lseek(struct tkvm_vm *vm, const uint64_t a[6])
 		return -EBADF;
 	if (f->host_fd < 0)
 		return -ESPIPE;
+	vm->fds_changed = true;
 	r = lseek(f->host_fd, (off_t)a[1], (int)a[2]);
 	return r < 0 ? neg_errno() : r;
 }
@@ -296,6 +298,7 @@ sys_getdents64(struct tkvm_vm *vm, const uint64_t a[6])
 		return -ENOTDIR;
 	if (dst == NULL)
 		return -EFAULT;
+	vm->fds_changed = true;
 	n = syscall(SYS_getdents64, f->host_fd, dst, (size_t)a[2]);
 	return n < 0 ? neg_errno() : n;
 }

@@ -79,6 +79,8 @@ struct tkvm_vm {
 	size_t dirty_words;
 	uint64_t pages_dirtied;		/* by the last request */
 	bool needs_reset;
+	uint64_t prng_state;
+	uint64_t req_area, req_area_len;	/* request data in the guest */
 	bool ephemeral;
 	struct request_ctx *req;	/* the request being served */
 	enum vm_halt halt;
@@ -91,6 +93,7 @@ struct tkvm_vm {
 
 	struct guest_mm mm;
 	struct guest_fd fds[TKVM_MAX_FDS];
+	bool fds_changed;	/* table or a file offset changed */
 	uint64_t entry;
 	uint64_t initial_rsp;
 	uint64_t fs_base;

@@ -1,0 +1,212 @@
+/*
+ * Programs: boot the main VM to wait_for_requests(), freeze it, and fork
+ * the request VMs that share its memory copy-on-write.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "program.h"
+
+#define DEFAULT_BOOT_TIME	10.0
+#define DEFAULT_REQUEST_TIME	8.0
+#define MAX_CONCURRENCY		256
+
+static void
+apply_defaults(struct tkvm_program_config *c)
+{
+	if (c->max_boot_time <= 0)
+		c->max_boot_time = DEFAULT_BOOT_TIME;
+	if (c->max_request_time <= 0)
+		c->max_request_time = DEFAULT_REQUEST_TIME;
+	if (c->concurrency == 0)
+		c->concurrency = 1;
+}
+
+/* Why initialization did not reach wait_for_requests(). */
+static void
+explain_boot_failure(const struct tkvm_program *p, enum vm_halt h,
+    const struct tkvm_result *res, char *err, size_t errlen)
+{
+	if (h == HALT_EXIT)
+		snprintf(err, errlen, "program exited with status %d during "
+		    "initialization, before wait_for_requests()", res->status);
+	else if (res->stop == TKVM_STOP_TIMEOUT)
+		snprintf(err, errlen, "program did not call wait_for_requests() "
+		    "within max_boot_time (%.3g s)", p->cfg.max_boot_time);
+	else if (h == HALT_RETURNED || h == HALT_RESPONDED)
+		snprintf(err, errlen, "program used the request API during "
+		    "initialization");
+	else
+		snprintf(err, errlen, "initialization failed: %s", res->reason);
+}
+
+/* Takes the registers at a wait_for_requests exit as the state requests
+ * start from.  KVM completes the `out` only on the next KVM_RUN, so the
+ * resume point is stepped past it here. */
+void
+program_capture_regs(struct tkvm_program *p)
+{
+	struct kvm_regs *r = &p->frozen_regs;
+	const uint8_t *code;
+
+	*r = p->main->run->s.regs.regs;
+	code = gmem_at(p->main, r->rip, 2);
+	if (code != NULL && code[0] == 0xe7 && code[1] == 0x00)
+		r->rip += 2;
+	r->rax = 0;
+	p->request_stack_top = (r->rsp - 256) & ~15ULL;
+}
+
+static int
+freeze(struct tkvm_program *p, char *err, size_t errlen)
+{
+	program_capture_regs(p);
+	if (!p->paused_mode && p->callbacks[CB_GET] == 0 &&
+	    p->callbacks[CB_POST] == 0 && p->callbacks[CB_REQUEST] == 0) {
+		snprintf(err, errlen, "program called wait_for_requests() without "
+		    "registering a GET, POST or request callback");
+		return -1;
+	}
+	p->frozen = true;
+	return 0;
+}
+
+static int
+boot(struct tkvm_program *p, char *err, size_t errlen)
+{
+	struct tkvm_result res;
+	enum vm_halt h = vm_run(p->main, p->cfg.max_boot_time, &res);
+
+	if (h != HALT_WAITING) {
+		explain_boot_failure(p, h, &res, err, errlen);
+		return -1;
+	}
+	return freeze(p, err, errlen);
+}
+
+static struct tkvm_vm *
+fork_vm(struct tkvm_program *p, unsigned index, char *err, size_t errlen)
+{
+	struct tkvm_vm *main = p->main, *vm = calloc(1, sizeof *vm);
+	uint32_t info[2] = { 0, index };
+
+	if (vm == NULL)
+		return snprintf(err, errlen, "out of memory"), NULL;
+	vm->vm_fd = vm->vcpu_fd = vm->memfd = -1;
+	vm->kvm_fd = fcntl(main->kvm_fd, F_DUPFD_CLOEXEC, 0);
+	vm->cfg = main->cfg;
+	vm->program = p;
+	vm->master = main;
+	vm->index = index;
+	vm->ephemeral = !p->cfg.persistent;
+	vm->syscall_ring = main->syscall_ring;
+	vm->entry = p->frozen_regs.rip;
+	vm->fs_base = main->fs_base;
+	vm->mem_size = main->mem_size;
+	if (getrandom(&vm->prng_state, sizeof vm->prng_state, 0) != 8)
+		vm->prng_state = (uint64_t)(uintptr_t)vm;
+	fds_init(vm);
+	vm->program_name = strdup(main->program_name);
+	vm->mem = mmap(NULL, vm->mem_size, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_NORESERVE, main->memfd, 0);
+	if (vm->mem == MAP_FAILED) {
+		vm->mem = NULL;
+		snprintf(err, errlen, "cannot map request VM memory: %s",
+		    strerror(errno));
+		goto fail;
+	}
+	memcpy(vm->mem + VCPU_INFO_ADDR, info, sizeof info);
+	vm->mm.maps = calloc(TKVM_MAX_MAPPINGS, sizeof *vm->mm.maps);
+	if (vm->kvm_fd < 0 || vm->program_name == NULL || vm->mm.maps == NULL ||
+	    paths_init(vm, err, errlen) || reset_init(vm, err, errlen) ||
+	    reset_os_state(vm) != 0 || vm_create_machine(vm, err, errlen) ||
+	    vm_create_vcpu(vm, err, errlen)) {
+		if (err[0] == '\0')
+			snprintf(err, errlen, "cannot create request VM: %s",
+			    strerror(errno));
+		goto fail;
+	}
+	return vm;
+fail:
+	tkvm_vm_destroy(vm);
+	return NULL;
+}
+
+static int
+make_reqvms(struct tkvm_program *p, char *err, size_t errlen)
+{
+	p->reqvms = calloc(p->cfg.concurrency, sizeof *p->reqvms);
+	if (p->reqvms == NULL)
+		return snprintf(err, errlen, "out of memory"), -1;
+	for (unsigned i = 0; i < p->cfg.concurrency; i++) {
+		err[0] = '\0';
+		p->reqvms[i] = fork_vm(p, i, err, errlen);
+		if (p->reqvms[i] == NULL)
+			return -1;
+		p->nreqvms++;
+	}
+	return 0;
+}
+
+struct tkvm_program *
+tkvm_program_load(const struct tkvm_program_config *cfg, const void *elf,
+    size_t elf_len, char *err, size_t errlen)
+{
+	struct tkvm_program *p = calloc(1, sizeof *p);
+	struct tkvm_config vmcfg = cfg->vm;
+
+	if (p == NULL)
+		return snprintf(err, errlen, "out of memory"), NULL;
+	p->cfg = *cfg;
+	apply_defaults(&p->cfg);
+	if (p->cfg.concurrency > MAX_CONCURRENCY) {
+		snprintf(err, errlen, "concurrency above %d", MAX_CONCURRENCY);
+		goto fail;
+	}
+	vmcfg.timeout_s = 0;
+	p->main = tkvm_vm_create(&vmcfg, elf, elf_len, err, errlen);
+	if (p->main == NULL)
+		goto fail;
+	p->main->program = p;
+	p->max_request_pages = p->cfg.max_request_memory_mib ?
+	    (p->cfg.max_request_memory_mib << 20) / PAGE_SIZE_4K :
+	    p->main->mem_size / PAGE_SIZE_4K;
+	p->keep_pages = (p->cfg.limit_workmem_after_req_mib << 20) / PAGE_SIZE_4K;
+	if (boot(p, err, errlen) || warmup_run(p, err, errlen) ||
+	    make_reqvms(p, err, errlen))
+		goto fail;
+	return p;
+fail:
+	tkvm_program_destroy(p);
+	return NULL;
+}
+
+void
+tkvm_program_destroy(struct tkvm_program *p)
+{
+	if (p == NULL)
+		return;
+	for (unsigned i = 0; i < p->nreqvms; i++)
+		tkvm_vm_destroy(p->reqvms[i]);
+	free(p->reqvms);
+	tkvm_vm_destroy(p->main);
+	free(p);
+}
+
+unsigned
+tkvm_program_concurrency(const struct tkvm_program *p)
+{
+	return p->nreqvms;
+}
+
+struct tkvm_reqvm *
+tkvm_program_reqvm(struct tkvm_program *p, unsigned i)
+{
+	return i < p->nreqvms ? (struct tkvm_reqvm *)p->reqvms[i] : NULL;
+}

@@ -1,0 +1,374 @@
+/*
+ * Requests: place the request in the request VM, enter the program at its
+ * callback (or resume it in wait_for_requests_paused), run until it
+ * responds, and reset the VM afterwards.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "program.h"
+
+#define ON_ERROR_BUDGET	1.0	/* seconds for the on_error callback */
+#define MAX_REQUEST_HEADERS 1024
+
+/* Copies request data into the guest, in a mapping of the mmap area
+ * that the reset takes away again. */
+struct placer {
+	struct tkvm_vm *vm;
+	uint64_t base, used, size;
+};
+
+static uint64_t
+place(struct placer *pl, const void *data, size_t len, bool nul)
+{
+	uint64_t addr = pl->base + pl->used;
+	uint8_t *dst = gmem_wr(pl->vm, addr, len + nul);
+
+	if (len)
+		memcpy(dst, data, len);
+	if (nul)
+		dst[len] = '\0';
+	pl->used += (len + nul + 15) & ~15ULL;
+	return addr;
+}
+
+static size_t
+request_size(const struct tkvm_request *req)
+{
+	/* 256 spare bytes hold on_error's exception text. */
+	size_t n = sizeof(struct kvm_request_abi) + 6 * 16 + 256 +
+	    strlen(req->method) + strlen(req->url) +
+	    (req->arg ? strlen(req->arg) : 0) +
+	    (req->content_type ? strlen(req->content_type) : 0) +
+	    req->body_len + req->num_headers * (sizeof(struct kvm_request_header_abi) + 16);
+
+	for (unsigned i = 0; i < req->num_headers; i++)
+		n += req->headers[i].len;
+	return n;
+}
+
+static uint64_t
+next_random(struct tkvm_vm *vm)
+{
+	/* splitmix64 over a per-VM seed: fresh bits, no system call. */
+	uint64_t z = (vm->prng_state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* Writes strings, body, headers and a struct kvm_request into the guest. */
+static int
+place_request(struct tkvm_vm *vm, const struct tkvm_request *req,
+    struct kvm_request_abi *out, uint64_t *out_addr)
+{
+	struct placer pl = { vm, 0, 0, request_size(req) };
+	struct kvm_request_header_abi *hdrs;
+	int64_t base;
+
+	if (req->num_headers > MAX_REQUEST_HEADERS)
+		return -E2BIG;
+	base = mm_map(vm, 0, pl.size, false);
+	if (base < 0)
+		return (int)base;
+	pl.base = (uint64_t)base;
+	vm->req_area = pl.base;
+	vm->req_area_len = pl.size;
+	memset(out, 0, sizeof *out);
+	out->method = place(&pl, req->method, strlen(req->method), true);
+	out->url = place(&pl, req->url, strlen(req->url), true);
+	out->arg = place(&pl, req->arg ? req->arg : "",
+	    req->arg ? strlen(req->arg) : 0, true);
+	out->content_type = place(&pl, req->content_type ? req->content_type : "",
+	    req->content_type ? strlen(req->content_type) : 0, true);
+	out->method_len = (uint16_t)strlen(req->method);
+	out->url_len = (uint16_t)strlen(req->url);
+	out->arg_len = (uint16_t)(req->arg ? strlen(req->arg) : 0);
+	out->content_type_len = (uint16_t)(req->content_type ?
+	    strlen(req->content_type) : 0);
+	if (req->body != NULL)
+		out->content = place(&pl, req->body, req->body_len, false);
+	out->content_len = req->body_len;
+	out->headers = pl.base + pl.used;
+	hdrs = gmem_wr(vm, out->headers, req->num_headers * sizeof *hdrs);
+	pl.used += req->num_headers * sizeof *hdrs;
+	for (unsigned i = 0; i < req->num_headers; i++) {
+		const struct tkvm_header *h = &req->headers[i];
+		const char *colon = memchr(h->field, ':', h->len);
+		hdrs[i].field = place(&pl, h->field, h->len, true);
+		hdrs[i].field_colon = colon ? (uint32_t)(colon - h->field) : 0;
+		hdrs[i].field_len = (uint32_t)h->len;
+	}
+	out->num_headers = (uint16_t)req->num_headers;
+	out->info_flags = req->info_flags;
+	out->prng[0] = next_random(vm);
+	out->prng[1] = next_random(vm);
+	*out_addr = place(&pl, out, sizeof *out, false);
+	return 0;
+}
+
+/* Sets the registers to enter target through the entry stub. */
+static void
+enter_at(struct tkvm_vm *vm, const struct kvm_regs *base, uint64_t target)
+{
+	struct kvm_regs *r = &vm->run->s.regs.regs;
+
+	*r = *base;
+	r->r12 = base->rdx;
+	r->r11 = target;
+	r->rax = r->rdx = ~0ULL;	/* XRSTOR: every component */
+	r->rip = STUB_ADDR + STUB_ENTRY;
+	r->rflags = 0x2;
+	vm->run->kvm_dirty_regs = KVM_SYNC_X86_REGS;
+}
+
+/* Enters a callback on a fresh stack that returns into the return stub. */
+static int
+enter_callback(struct tkvm_vm *vm, uint64_t fn, const uint64_t args[5])
+{
+	const struct tkvm_program *p = vm->program;
+	uint64_t rsp = p->request_stack_top - 8;
+	uint64_t *ret = gmem_wr(vm, rsp, 8);
+	struct kvm_regs r;
+
+	if (ret == NULL)
+		return -EFAULT;
+	*ret = STUB_ADDR + STUB_RETURN;
+	memset(&r, 0, sizeof r);
+	r.rsp = rsp;
+	r.rdi = args[0];
+	r.rsi = args[1];
+	r.rdx = args[2];
+	r.rcx = args[3];
+	r.r8 = args[4];
+	enter_at(vm, &r, fn);
+	return 0;
+}
+
+static bool
+has_body(const struct tkvm_request *req)
+{
+	return req->body != NULL || (strcmp(req->method, "GET") != 0 &&
+	    strcmp(req->method, "HEAD") != 0);
+}
+
+/* Places the request and sets up the entry; returns 0 or -errno and a reason. */
+static int
+start_request(struct tkvm_vm *vm, const struct tkvm_request *req,
+    char *why, size_t whylen)
+{
+	struct tkvm_program *p = vm->program;
+	struct kvm_request_abi kr;
+	uint64_t kr_addr, args[5] = { 0 };
+	int r = place_request(vm, req, &kr, &kr_addr);
+
+	if (r != 0) {
+		snprintf(why, whylen, "request does not fit in guest memory (%s)",
+		    strerror(-r));
+		return r;
+	}
+	if (p->paused_mode) {
+		struct kvm_request_abi *dst = gmem_wr(vm, p->paused_req, sizeof kr);
+		if (dst == NULL)
+			return -EFAULT;
+		memcpy(dst, &kr, sizeof kr);
+		enter_at(vm, &p->frozen_regs, p->frozen_regs.rip);
+		return 0;
+	}
+	if (p->callbacks[CB_REQUEST]) {
+		args[0] = kr_addr;
+		return enter_callback(vm, p->callbacks[CB_REQUEST], args);
+	}
+	args[0] = kr.url;
+	args[1] = kr.arg;
+	if (has_body(req) && p->callbacks[CB_POST]) {
+		args[2] = kr.content_type;
+		args[3] = kr.content;
+		args[4] = kr.content_len;
+		return enter_callback(vm, p->callbacks[CB_POST], args);
+	}
+	if (!has_body(req) && p->callbacks[CB_GET])
+		return enter_callback(vm, p->callbacks[CB_GET], args);
+	snprintf(why, whylen, "program has no callback for %s requests",
+	    req->method);
+	return -ENOSYS;
+}
+
+static void
+fail_response(struct tkvm_response *resp, enum tkvm_stop stop, const char *why)
+{
+	resp->status = 0;
+	resp->stop = stop;
+	snprintf(resp->reason, sizeof resp->reason, "%s", why);
+}
+
+/* Runs the VM until it responds; 0 or -1 with resp->reason set. */
+static int
+run_to_response(struct tkvm_vm *vm, double budget, struct tkvm_response *resp)
+{
+	struct tkvm_result res;
+	enum vm_halt h = vm_run(vm, budget, &res);
+	char why[160];
+
+	if (h == HALT_RESPONDED)
+		return 0;
+	if (h == HALT_RETURNED)
+		snprintf(why, sizeof why, "request callback returned without a response");
+	else if (h == HALT_EXIT)
+		snprintf(why, sizeof why, "program exited with status %d during a request",
+		    res.status);
+	else if (h == HALT_WAITING)
+		snprintf(why, sizeof why, "program waited for requests without responding");
+	else
+		snprintf(why, sizeof why, "%s", res.reason);
+	fail_response(resp, h == HALT_FAULT ? res.stop : TKVM_STOP_ERROR, why);
+	if (res.stop == TKVM_STOP_TIMEOUT)
+		vm->stats.timeouts++;
+	return -1;
+}
+
+static void
+try_on_error(struct tkvm_vm *vm, const struct tkvm_request *req,
+    struct tkvm_response *resp)
+{
+	const uint64_t fn = vm->program->callbacks[CB_ERROR];
+	struct tkvm_response alt;
+	struct request_ctx ctx = { req, &alt, false, true };
+	struct kvm_request_abi kr;
+	uint64_t kr_addr, args[5] = { 0 };
+
+	if (fn == 0 || vm->program->paused_mode)
+		return;
+	reset_collect(vm);
+	reset_restore(vm);
+	memset(&alt, 0, sizeof alt);
+	if (place_request(vm, req, &kr, &kr_addr) != 0)
+		return;
+	args[0] = kr.url;
+	args[1] = kr.arg;
+	args[2] = place(&(struct placer){ vm, kr_addr + sizeof kr, 0, 0 },
+	    resp->reason, strlen(resp->reason), true);
+	vm->req = &ctx;
+	if (enter_callback(vm, fn, args) == 0 &&
+	    run_to_response(vm, ON_ERROR_BUDGET, &alt) == 0) {
+		alt.stop = resp->stop;
+		memcpy(alt.reason, resp->reason, sizeof alt.reason);
+		alt.from_on_error = true;
+		*resp = alt;
+	}
+	vm->req = NULL;
+}
+
+int
+tkvm_request_run(struct tkvm_reqvm *rv, const struct tkvm_request *req,
+    struct tkvm_response *resp)
+{
+	struct tkvm_vm *vm = (struct tkvm_vm *)rv;
+	const struct tkvm_program *p = vm->program;
+	struct request_ctx ctx = { req, resp, false, false };
+	char why[160] = "";
+	int ok;
+
+	memset(resp, 0, sizeof *resp);
+	if (vm->needs_reset)
+		tkvm_request_end(rv);
+	vm->stats.requests++;
+	vm->needs_reset = true;
+	vm->req = &ctx;
+	if (start_request(vm, req, why, sizeof why) != 0) {
+		fail_response(resp, TKVM_STOP_ERROR, why[0] ? why :
+		    "cannot enter the program");
+		ok = -1;
+	} else {
+		ok = run_to_response(vm, p->cfg.max_request_time, resp);
+	}
+	vm->req = NULL;
+	vm->pages_dirtied = reset_collect(vm);
+	vm->stats.pages_dirtied_last = vm->pages_dirtied;
+	vm->stats.pages_dirtied_total += vm->pages_dirtied;
+	if (ok == 0 && vm->pages_dirtied > p->max_request_pages) {
+		snprintf(why, sizeof why, "request used %llu KiB of working memory, "
+		    "more than max_request_memory (%llu KiB)",
+		    (unsigned long long)vm->pages_dirtied * 4,
+		    (unsigned long long)p->max_request_pages * 4);
+		fail_response(resp, TKVM_STOP_ERROR, why);
+		ok = -1;
+	}
+	if (ok != 0) {
+		vm->stats.failures++;
+		vm->ephemeral = true;	/* a failed VM is always reset */
+		try_on_error(vm, req, resp);
+	}
+	vm->stats.kvm_run_calls = vm->counters.kvm_run_calls;
+	vm->stats.kvm_ioctls = vm->counters.kvm_ioctls;
+	return ok;
+}
+
+void
+tkvm_request_end(struct tkvm_reqvm *rv)
+{
+	struct tkvm_vm *vm = (struct tkvm_vm *)rv;
+
+	if (!vm->needs_reset)
+		return;
+	vm->needs_reset = false;
+	if (vm->ephemeral)
+		reset_restore(vm);
+	else
+		mm_unmap(vm, vm->req_area, vm->req_area_len);
+}
+
+/* Warmup: mock requests to the main VM before it is forked, so what the
+ * program learns or caches in them is in every request VM. */
+int
+warmup_run(struct tkvm_program *p, char *err, size_t errlen)
+{
+	struct tkvm_vm *vm = p->main;
+	struct tkvm_request req = {
+		.method = p->cfg.warmup_method ? p->cfg.warmup_method : "GET",
+		.url = p->cfg.warmup_url ? p->cfg.warmup_url : "/",
+		.info_flags = TKVM_REQ_WARMUP,
+	};
+	struct tkvm_response resp;
+	struct tkvm_result res;
+
+	for (unsigned i = 0; i < p->cfg.warmup_requests; i++) {
+		struct request_ctx ctx = { &req, &resp, false, false };
+		char why[160] = "";
+		memset(&resp, 0, sizeof resp);
+		vm->req = &ctx;
+		if (start_request(vm, &req, why, sizeof why) != 0 ||
+		    run_to_response(vm, p->cfg.max_request_time, &resp) != 0) {
+			vm->req = NULL;
+			snprintf(err, errlen, "warmup request %u failed: %s", i + 1,
+			    why[0] ? why : resp.reason);
+			return -1;
+		}
+		vm->req = NULL;
+		mm_unmap(vm, vm->req_area, vm->req_area_len);
+		if (!p->paused_mode)
+			continue;
+		/* Let the program come back to wait_for_requests_paused(). */
+		if (vm_run(vm, p->cfg.max_request_time, &res) != HALT_WAITING) {
+			snprintf(err, errlen, "after warmup request %u the program "
+			    "did not return to wait_for_requests_paused()", i + 1);
+			return -1;
+		}
+		program_capture_regs(p);
+	}
+	return 0;
+}
+
+void
+tkvm_reqvm_stats(const struct tkvm_reqvm *rv, struct tkvm_reqvm_stats *out)
+{
+	const struct tkvm_vm *vm = (const struct tkvm_vm *)rv;
+
+	*out = vm->stats;
+	out->kvm_run_calls = vm->counters.kvm_run_calls;
+	out->kvm_ioctls = vm->counters.kvm_ioctls;
+}

@@ -1,0 +1,160 @@
+/*
+ * Resetting a request VM to the frozen main VM: the pages written since
+ * the last reset (KVM's dirty log for guest writes, our own bitmap for
+ * host writes) are copied back from the main VM's memory, and the guest
+ * OS state (heap layout, descriptors, signal state, FS base) is copied
+ * from the main VM, which never runs again once frozen.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "program.h"
+
+int
+reset_init(struct tkvm_vm *vm, char *err, size_t errlen)
+{
+	size_t pages = vm->mem_size / PAGE_SIZE_4K;
+
+	vm->dirty_words = (pages + 63) / 64;
+	vm->dirty_kvm = calloc(vm->dirty_words, 8);
+	vm->dirty_host = calloc(vm->dirty_words, 8);
+	vm->dirty_ever = calloc(vm->dirty_words, 8);
+	if (vm->dirty_kvm == NULL || vm->dirty_host == NULL ||
+	    vm->dirty_ever == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* Moves KVM's dirty log into dirty_host, which then holds every page
+ * that differs from the main VM; returns how many there are. */
+uint64_t
+reset_collect(struct tkvm_vm *vm)
+{
+	struct kvm_dirty_log log = { .slot = 0, .dirty_bitmap = vm->dirty_kvm };
+	uint64_t n = 0;
+
+	vm->counters.kvm_ioctls++;
+	if (ioctl(vm->vm_fd, KVM_GET_DIRTY_LOG, &log) != 0) {
+		/* Cannot tell what changed: treat all memory as dirty. */
+		memset(vm->dirty_kvm, 0xff, vm->dirty_words * 8);
+	}
+	for (size_t i = 0; i < vm->dirty_words; i++) {
+		vm->dirty_host[i] |= vm->dirty_kvm[i];
+		n += (uint64_t)__builtin_popcountll(vm->dirty_host[i]);
+	}
+	return n;
+}
+
+static void
+restore_pages(struct tkvm_vm *vm)
+{
+	const uint8_t *master = vm->master->mem;
+	const uint64_t pages = vm->mem_size / PAGE_SIZE_4K;
+
+	for (size_t w = 0; w < vm->dirty_words; w++) {
+		uint64_t bits = vm->dirty_host[w];
+		if (bits == 0)
+			continue;
+		vm->dirty_ever[w] |= bits;
+		vm->dirty_host[w] = 0;
+		while (bits != 0) {
+			unsigned first = (unsigned)__builtin_ctzll(bits);
+			unsigned run = (unsigned)__builtin_ctzll(~(bits >> first));
+			uint64_t page = w * 64 + first;
+			if (first + run >= 64)
+				bits = 0;
+			else
+				bits &= ~(((1ULL << run) - 1) << first);
+			if (page + run > pages)
+				run = (unsigned)(pages - page);
+			memcpy(vm->mem + page * PAGE_SIZE_4K,
+			    master + page * PAGE_SIZE_4K, run * PAGE_SIZE_4K);
+		}
+	}
+}
+
+/* Gives back the private copies when more are kept than allowed. */
+static void
+trim_working_memory(struct tkvm_vm *vm)
+{
+	const struct tkvm_program *p = vm->program;
+	uint32_t info[2] = { 0, vm->index };
+	uint64_t n = 0;
+
+	if (p->keep_pages == 0)
+		return;
+	for (size_t i = 0; i < vm->dirty_words; i++)
+		n += (uint64_t)__builtin_popcountll(vm->dirty_ever[i]);
+	if (n <= p->keep_pages)
+		return;
+	madvise(vm->mem, vm->mem_size, MADV_DONTNEED);
+	memset(vm->dirty_ever, 0, vm->dirty_words * 8);
+	memcpy(vm->mem + VCPU_INFO_ADDR, info, sizeof info);
+}
+
+/* Reopens the main VM's files, each with its own file offset. */
+static int
+copy_fds(struct tkvm_vm *vm)
+{
+	const struct tkvm_vm *main = vm->master;
+
+	fds_close_all(vm);
+	for (unsigned i = 0; i < TKVM_MAX_FDS; i++) {
+		struct guest_fd f = main->fds[i];
+		if (f.used && f.host_fd >= 0) {
+			char path[64];
+			off_t off = lseek(f.host_fd, 0, SEEK_CUR);
+			snprintf(path, sizeof path, "/proc/self/fd/%d", f.host_fd);
+			f.host_fd = open(path, O_RDONLY | O_CLOEXEC |
+			    (f.is_dir ? O_DIRECTORY : 0));
+			if (f.host_fd < 0)
+				return -errno;
+			if (off > 0)
+				lseek(f.host_fd, off, SEEK_SET);
+		}
+		vm->fds[i] = f;
+	}
+	vm->fds_changed = false;
+	return 0;
+}
+
+int
+reset_os_state(struct tkvm_vm *vm)
+{
+	const struct tkvm_vm *main = vm->master;
+	struct mapping *maps = vm->mm.maps;
+
+	vm->mm = main->mm;
+	vm->mm.maps = maps;
+	memcpy(maps, main->mm.maps, main->mm.nmaps * sizeof *maps);
+	memcpy(vm->sigactions, main->sigactions, sizeof vm->sigactions);
+	vm->sigmask = main->sigmask;
+	memcpy(vm->altstack, main->altstack, sizeof vm->altstack);
+	vm->exited = false;
+	if (vm->fs_base != main->fs_base && cpu_set_fs_base(vm, main->fs_base))
+		return -1;
+	if (vm->fds_changed)
+		return copy_fds(vm);
+	for (unsigned i = 0; i < TKVM_MAX_FDS; i++)
+		if (main->fds[i].host_fd >= 0)
+			return copy_fds(vm);	/* to rewind shared offsets */
+	return 0;
+}
+
+int
+reset_restore(struct tkvm_vm *vm)
+{
+	restore_pages(vm);
+	trim_working_memory(vm);
+	vm->stats.resets++;
+	vm->ephemeral = !vm->program->cfg.persistent;
+	return reset_os_state(vm);
+}
