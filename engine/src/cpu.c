@@ -129,15 +129,16 @@ build_idt_and_stubs(struct tkvm_vm *vm)
 	/* A callback returning lands here: out %al,$PORT_RETURN; ud2 */
 	memcpy(stub + STUB_RETURN,
 	    (const uint8_t[]){ 0xe6, PORT_RETURN, 0x0f, 0x0b }, 4);
-	/* Request entry, with edx:eax = ~0, r12 = the real rdx, r11 = target:
-	 * xrstor64 XSAVE_CLEAN_ADDR; mov %r12,%rdx; xor %eax,%eax;
-	 * xor %r12d,%r12d; jmp *%r11.  No vector state of an earlier
-	 * request survives. */
+	/* Request entry, with edx:eax = ~0, r10 = the real rdx, r11 = target:
+	 * xrstor64 XSAVE_CLEAN_ADDR; mov %r10,%rdx; xor %eax,%eax;
+	 * xor %r10d,%r10d; jmp *%r11.  No vector state of an earlier
+	 * request survives; only caller-saved registers are used, so a
+	 * program resumed in wait_for_requests_paused() keeps the rest. */
 	memcpy(stub + STUB_ENTRY, (const uint8_t[]){
 	    0x48, 0x0f, 0xae, 0x2c, 0x25,
 	    XSAVE_CLEAN_ADDR & 0xff, (XSAVE_CLEAN_ADDR >> 8) & 0xff,
 	    (XSAVE_CLEAN_ADDR >> 16) & 0xff, 0,
-	    0x4c, 0x89, 0xe2, 0x31, 0xc0, 0x45, 0x31, 0xe4, 0x41, 0xff, 0xe3 }, 20);
+	    0x4c, 0x89, 0xd2, 0x31, 0xc0, 0x45, 0x31, 0xd2, 0x41, 0xff, 0xe3 }, 20);
 	/* The clean XSAVE image: default FCW and MXCSR, every component in
 	 * its initial state (XSTATE_BV = 0). */
 	memcpy(vm->mem + XSAVE_CLEAN_ADDR, &(uint16_t){ 0x37f }, 2);
@@ -319,6 +320,17 @@ cpu_setup_vcpu(struct tkvm_vm *vm, char *err, size_t errlen)
 	vm->run->kvm_valid_regs = KVM_SYNC_X86_REGS;
 	vm->run->kvm_dirty_regs = KVM_SYNC_X86_REGS;
 	return 0;
+}
+
+/* After a fault or a timeout the vCPU may be left at CPL 0 (in an
+ * exception or syscall stub): put the segments back for CPL 3. */
+int
+cpu_reset_segments(struct tkvm_vm *vm)
+{
+	char err[128];
+
+	vm->counters.kvm_ioctls += 2;
+	return setup_sregs(vm, err, sizeof err);
 }
 
 int

@@ -117,8 +117,10 @@ enter_at(struct tkvm_vm *vm, const struct kvm_regs *base, uint64_t target)
 {
 	struct kvm_regs *r = &vm->run->s.regs.regs;
 
+	if (vm->needs_segments && cpu_reset_segments(vm) == 0)
+		vm->needs_segments = false;
 	*r = *base;
-	r->r12 = base->rdx;
+	r->r10 = base->rdx;
 	r->r11 = target;
 	r->rax = r->rdx = ~0ULL;	/* XRSTOR: every component */
 	r->rip = STUB_ADDR + STUB_ENTRY;

@@ -362,6 +362,8 @@ vm_run(struct tkvm_vm *vm, double timeout_s, struct tkvm_result *res)
 	}
 	vm->deadline = NULL;
 	timeout_stop(&tmo);
+	if (vm->halt == HALT_FAULT)
+		vm->needs_segments = true;
 	return vm->halt;
 }
 

@@ -79,6 +79,7 @@ struct tkvm_vm {
 	size_t dirty_words;
 	uint64_t pages_dirtied;		/* by the last request */
 	bool needs_reset;
+	bool needs_segments;	/* a fault left CPL 0 segments behind */
 	uint64_t prng_state;
 	uint64_t req_area, req_area_len;	/* request data in the guest */
 	bool ephemeral;
@@ -147,6 +148,7 @@ dirty_mark(uint64_t *bitmap, uint64_t addr, uint64_t len)
 int cpu_build_tables(struct tkvm_vm *vm, char *err, size_t errlen);
 int cpu_setup_vcpu(struct tkvm_vm *vm, char *err, size_t errlen);
 int cpu_set_fs_base(struct tkvm_vm *vm, uint64_t base);
+int cpu_reset_segments(struct tkvm_vm *vm);
 void cpu_describe_exception(struct tkvm_vm *vm, unsigned vector,
     char *out, size_t outlen);
 
