@@ -31,8 +31,10 @@ struct options {
 	const char *env[MAX_LIST + 1];
 	unsigned nallow, nenv;
 	int verbose;
-	/* Request mode. */
-	const char *method, *url, *arg, *body_file, *content_type;
+	/* Request mode: the requests, sent in order, --repeat times. */
+	const char *methods[MAX_LIST], *urls[MAX_LIST];
+	unsigned nrequests;
+	const char *arg, *body_file, *content_type;
 	const char *headers[MAX_LIST + 1];
 	unsigned nheaders;
 	unsigned long repeat, concurrency;
@@ -146,8 +148,10 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'R':
 			if (optind >= argc)
 				fail("--request needs METHOD and URL");
-			o->method = optarg;
-			o->url = argv[optind++];
+			if (o->nrequests == MAX_LIST)
+				fail("too many --request");
+			o->methods[o->nrequests] = optarg;
+			o->urls[o->nrequests++] = argv[optind++];
 			break;
 		case 'A': o->arg = optarg; break;
 		case 'B': o->body_file = optarg; break;
@@ -174,14 +178,16 @@ parse_options(int argc, char **argv, struct options *o)
 struct worker {
 	struct tkvm_reqvm *vm;
 	const struct options *o;
-	const struct tkvm_request *proto;
-	unsigned long count;
-	bool first;			/* prints its first response */
+	const struct tkvm_request *protos;	/* one per --request */
+	unsigned nprotos;
+	unsigned long rounds;
+	bool prints;			/* prints its first round */
 	unsigned long failed, timeouts, differ;
-	char *body0;			/* the first body, to compare with */
-	size_t body0_len;
-	int status0;
-	char reason[160];
+	struct first_response {
+		int status;
+		char *body;
+		size_t len;
+	} first[MAX_LIST];
 	struct header_set req_headers, resp_headers;
 };
 
@@ -235,38 +241,43 @@ print_response(const struct worker *w, const struct tkvm_response *r)
 		    r->cached ? "cached" : "uncached", r->ttl, r->grace, r->keep);
 	printf("\n");
 	fwrite(r->body, 1, r->body_len, stdout);
+	printf("\n");
 	fflush(stdout);
 }
 
 static void
-reset_headers(struct worker *w)
+reset_headers(struct worker *w, const struct tkvm_request *proto)
 {
 	headers_clear(&w->req_headers);
 	headers_clear(&w->resp_headers);
-	for (unsigned i = 0; i < w->proto->num_headers; i++)
-		headers_add(&w->req_headers, w->proto->headers[i].field,
-		    w->proto->headers[i].len);
+	for (unsigned i = 0; i < proto->num_headers; i++)
+		headers_add(&w->req_headers, proto->headers[i].field,
+		    proto->headers[i].len);
 }
 
 static void
-record(struct worker *w, unsigned long n, int rc, const struct tkvm_response *r)
+record(struct worker *w, unsigned long round, unsigned k, int rc,
+    const struct tkvm_response *r)
 {
+	struct first_response *f = &w->first[k];
+
 	if (rc != 0) {
-		if (w->failed++ == 0)
-			snprintf(w->reason, sizeof w->reason, "%s", r->reason);
-		if (r->stop == TKVM_STOP_TIMEOUT)
-			w->timeouts++;
+		w->failed++;
+		w->timeouts += r->stop == TKVM_STOP_TIMEOUT;
+		if (round == 0 && w->prints)
+			fprintf(stderr, "tinykvm-run: request %u (%s %s) failed: %s\n",
+			    k + 1, w->protos[k].method, w->protos[k].url, r->reason);
 	}
-	if (n == 0) {
-		w->status0 = r->status;
-		w->body0 = malloc(r->body_len + 1);
-		if (w->body0 != NULL)
-			memcpy(w->body0, r->body, r->body_len);
-		w->body0_len = r->body_len;
-		if (w->first)
+	if (round == 0) {
+		f->status = r->status;
+		f->len = r->body_len;
+		f->body = malloc(r->body_len + 1);
+		if (f->body != NULL)
+			memcpy(f->body, r->body, r->body_len);
+		if (w->prints)
 			print_response(w, r);
-	} else if (r->status != w->status0 || r->body_len != w->body0_len ||
-	    (w->body0 && memcmp(r->body, w->body0, r->body_len) != 0)) {
+	} else if (r->status != f->status || r->body_len != f->len ||
+	    (f->body && memcmp(r->body, f->body, f->len) != 0)) {
 		w->differ++;
 	}
 }
@@ -275,18 +286,20 @@ static void *
 work(void *arg)
 {
 	struct worker *w = arg;
-	struct tkvm_request req = *w->proto;
 	struct tkvm_response resp;
 
-	req.http = &runner_http;
-	req.http_ctx = w;
-	for (unsigned long n = 0; n < w->count; n++) {
-		reset_headers(w);
-		int rc = tkvm_request_run(w->vm, &req, &resp);
-		if (rc != 0 && resp.status == 0)
-			resp.status = resp.stop == TKVM_STOP_TIMEOUT ? 504 : 500;
-		record(w, n, rc, &resp);
-		tkvm_request_end(w->vm);
+	for (unsigned long n = 0; n < w->rounds; n++) {
+		for (unsigned k = 0; k < w->nprotos; k++) {
+			struct tkvm_request req = w->protos[k];
+			req.http = &runner_http;
+			req.http_ctx = w;
+			reset_headers(w, &req);
+			int rc = tkvm_request_run(w->vm, &req, &resp);
+			if (rc != 0 && resp.status == 0)
+				resp.status = resp.stop == TKVM_STOP_TIMEOUT ? 504 : 500;
+			record(w, n, k, rc, &resp);
+			tkvm_request_end(w->vm);
+		}
 	}
 	headers_clear(&w->req_headers);
 	headers_clear(&w->resp_headers);
@@ -294,31 +307,34 @@ work(void *arg)
 }
 
 static void
-build_request(const struct options *o, struct tkvm_request *req,
+build_requests(const struct options *o, struct tkvm_request *reqs,
     struct tkvm_header *hdrs, void **body)
 {
 	char err[256];
 	size_t len = 0;
 
-	memset(req, 0, sizeof *req);
-	req->method = o->method;
-	req->url = o->url;
-	req->arg = o->arg;
-	req->content_type = o->content_type;
 	if (o->body_file != NULL) {
 		*body = tkvm_read_file(o->body_file, MAX_PROGRAM_SIZE, &len, err,
 		    sizeof err);
 		if (*body == NULL)
 			fail("%s", err);
-		req->body = *body;
-		req->body_len = len;
 	}
 	for (unsigned i = 0; i < o->nheaders; i++) {
 		hdrs[i].field = o->headers[i];
 		hdrs[i].len = strlen(o->headers[i]);
 	}
-	req->headers = hdrs;
-	req->num_headers = o->nheaders;
+	for (unsigned k = 0; k < o->nrequests; k++) {
+		struct tkvm_request *req = &reqs[k];
+		memset(req, 0, sizeof *req);
+		req->method = o->methods[k];
+		req->url = o->urls[k];
+		req->arg = o->arg;
+		req->content_type = o->content_type;
+		req->body = *body;
+		req->body_len = len;
+		req->headers = hdrs;
+		req->num_headers = o->nheaders;
+	}
 }
 
 static int
@@ -326,8 +342,8 @@ request_mode(const struct options *o, const struct tkvm_config *vmcfg,
     const void *image, size_t len)
 {
 	struct tkvm_program_config cfg = { .vm = *vmcfg };
+	static struct tkvm_request protos[MAX_LIST];
 	struct tkvm_header hdrs[MAX_LIST];
-	struct tkvm_request proto;
 	struct tkvm_program *prog;
 	struct worker *workers;
 	pthread_t *threads;
@@ -335,12 +351,12 @@ request_mode(const struct options *o, const struct tkvm_config *vmcfg,
 	unsigned long repeat = o->repeat ? o->repeat : 1;
 	unsigned long failed = 0, timeouts = 0, differ = 0;
 	void *body = NULL;
-	char err[256], reason[160] = "";
+	char err[256];
 
 	cfg.vm.timeout_s = 0;
 	cfg.max_request_time = o->timeout;
 	cfg.concurrency = (unsigned)n;
-	build_request(o, &proto, hdrs, &body);
+	build_requests(o, protos, hdrs, &body);
 	prog = tkvm_program_load(&cfg, image, len, err, sizeof err);
 	if (prog == NULL)
 		fail("%s", err);
@@ -351,30 +367,33 @@ request_mode(const struct options *o, const struct tkvm_config *vmcfg,
 	for (unsigned long i = 0; i < n; i++) {
 		workers[i].vm = tkvm_program_reqvm(prog, (unsigned)i);
 		workers[i].o = o;
-		workers[i].proto = &proto;
-		workers[i].count = repeat / n + (i < repeat % n);
-		workers[i].first = i == 0;
+		workers[i].protos = protos;
+		workers[i].nprotos = o->nrequests;
+		workers[i].rounds = repeat / n + (i < repeat % n);
+		workers[i].prints = i == 0;
 		if (pthread_create(&threads[i], NULL, work, &workers[i]) != 0)
 			fail("cannot start thread %lu", i);
 	}
-	for (unsigned long i = 0; i < n; i++) {
+	for (unsigned long i = 0; i < n; i++)
 		pthread_join(threads[i], NULL);
+	for (unsigned long i = 0; i < n; i++) {
 		failed += workers[i].failed;
 		timeouts += workers[i].timeouts;
-		differ += workers[i].differ + (i > 0 && (workers[i].status0 !=
-		    workers[0].status0 || workers[i].body0_len != workers[0].body0_len ||
-		    (workers[i].body0_len && memcmp(workers[i].body0, workers[0].body0,
-		    workers[0].body0_len) != 0)));
-		if (reason[0] == '\0' && workers[i].reason[0] != '\0')
-			snprintf(reason, sizeof reason, "%s", workers[i].reason);
+		differ += workers[i].differ;
+		for (unsigned k = 0; i > 0 && workers[i].rounds && k < o->nrequests; k++) {
+			const struct first_response *a = &workers[0].first[k];
+			const struct first_response *b = &workers[i].first[k];
+			differ += a->status != b->status || a->len != b->len ||
+			    (a->body && b->body && memcmp(a->body, b->body, a->len) != 0);
+		}
 	}
 	for (unsigned long i = 0; i < n; i++)
-		free(workers[i].body0);
-	if (repeat > 1)
+		for (unsigned k = 0; k < o->nrequests; k++)
+			free(workers[i].first[k].body);
+	if (repeat > 1 || o->nrequests > 1)
 		fprintf(stderr, "tinykvm-run: %lu requests on %lu VMs: %lu failed, "
-		    "%lu differed from the first\n", repeat, n, failed, differ);
-	if (failed)
-		fprintf(stderr, "tinykvm-run: request failed: %s\n", reason);
+		    "%lu differed from the first round\n", repeat * o->nrequests, n,
+		    failed, differ);
 	free(workers);
 	free(threads);
 	free(body);
@@ -409,7 +428,7 @@ main(int argc, char **argv)
 	cfg.argv = (const char *const *)&argv[first];
 	cfg.output = write_output;
 	cfg.verbose = o.verbose;
-	if (o.method != NULL) {
+	if (o.nrequests > 0) {
 		int rc = request_mode(&o, &cfg, image, len);
 		free(image);
 		return rc;
