@@ -74,6 +74,7 @@ paths_init(struct tkvm_vm *vm, char *err, size_t errlen)
 	char real[PATH_MAX];
 	struct stat st;
 
+	snprintf(vm->cwd, sizeof vm->cwd, "/");
 	for (unsigned i = 0; list != NULL && list[i] != NULL; i++) {
 		struct allowed_path *a = &vm->allowed[vm->nallowed];
 		if (vm->nallowed == TKVM_MAX_ALLOWED) {
@@ -135,9 +136,10 @@ static int
 absolute_path(struct tkvm_vm *vm, const char *guest_path, int dirfd,
     char *out, size_t outlen)
 {
-	char base[PATH_MAX] = "/";
+	char base[PATH_MAX];
 	int n;
 
+	snprintf(base, sizeof base, "%s", vm->cwd);
 	if (guest_path[0] == '\0')
 		return -ENOENT;
 	if (guest_path[0] != '/' && dirfd != AT_FDCWD) {
@@ -181,4 +183,25 @@ paths_open(struct tkvm_vm *vm, const char *guest_path, int dirfd, bool want_dir)
 		return -EACCES;
 	}
 	return fd;
+}
+
+int
+paths_chdir(struct tkvm_vm *vm, const char *guest_path)
+{
+	char path[PATH_MAX];
+	int r = absolute_path(vm, guest_path, AT_FDCWD, path, sizeof path);
+	int fd;
+
+	if (r != 0)
+		return r;
+	if (strlen(path) >= sizeof vm->cwd)
+		return -ENAMETOOLONG;
+	if (strcmp(path, "/") != 0) {
+		fd = paths_open(vm, path, AT_FDCWD, true);
+		if (fd < 0)
+			return fd;
+		close(fd);
+	}
+	snprintf(vm->cwd, sizeof vm->cwd, "%s", path);
+	return 0;
 }

@@ -137,6 +137,7 @@ reset_os_state(struct tkvm_vm *vm)
 	memcpy(maps, main->mm.maps, main->mm.nmaps * sizeof *maps);
 	memcpy(vm->sigactions, main->sigactions, sizeof vm->sigactions);
 	vm->sigmask = main->sigmask;
+	memcpy(vm->cwd, main->cwd, sizeof vm->cwd);
 	memcpy(vm->altstack, main->altstack, sizeof vm->altstack);
 	vm->exited = false;
 	if (vm->fs_base != main->fs_base && cpu_set_fs_base(vm, main->fs_base))

@@ -437,16 +437,18 @@ sys_ioctl(struct tkvm_vm *vm, const uint64_t a[6])
 int64_t
 sys_getcwd(struct tkvm_vm *vm, const uint64_t a[6])
 {
-	char *dst = gmem_wr(vm, a[0], a[1]);
+	size_t len = strlen(vm->cwd) + 1;
+	char *dst = gmem_wr(vm, a[0], len);
 
-	if (a[1] < 2)
+	if (a[1] < len)
 		return -ERANGE;
 	if (dst == NULL)
 		return -EFAULT;
-	memcpy(dst, "/", 2);
-	return 2;
+	memcpy(dst, vm->cwd, len);
+	return (int64_t)len;
 }
 
+/* Only an allowed directory can become the working directory. */
 int64_t
 sys_chdir(struct tkvm_vm *vm, const uint64_t a[6])
 {
@@ -455,5 +457,5 @@ sys_chdir(struct tkvm_vm *vm, const uint64_t a[6])
 
 	if (r != 0)
 		return r;
-	return strcmp(path, "/") == 0 ? 0 : -EACCES;
+	return paths_chdir(vm, path);
 }

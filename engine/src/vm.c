@@ -157,6 +157,17 @@ base_name(const char *path)
 	return strdup(slash ? slash + 1 : path ? path : "program");
 }
 
+static int
+initial_cwd(struct tkvm_vm *vm, char *err, size_t errlen)
+{
+	int r = vm->cfg.cwd ? paths_chdir(vm, vm->cfg.cwd) : 0;
+
+	if (r != 0)
+		snprintf(err, errlen, "working directory '%.100s': %s",
+		    vm->cfg.cwd, strerror(-r));
+	return r;
+}
+
 struct tkvm_vm *
 tkvm_vm_create(const struct tkvm_config *cfg, const void *elf, size_t elf_len,
     char *err, size_t errlen)
@@ -174,7 +185,7 @@ tkvm_vm_create(const struct tkvm_config *cfg, const void *elf, size_t elf_len,
 	fds_init(vm);
 	vm->program_name = base_name(cfg->argv ? cfg->argv[0] : NULL);
 	if (vm->program_name == NULL || alloc_memory(vm, err, errlen) ||
-	    paths_init(vm, err, errlen) ||
+	    paths_init(vm, err, errlen) || initial_cwd(vm, err, errlen) ||
 	    elf_load(vm, elf, elf_len, &img, err, errlen) ||
 	    mm_init(vm, img.end, err, errlen) ||
 	    stack_build(vm, &img, err, errlen) ||

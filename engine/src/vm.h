@@ -100,6 +100,7 @@ struct tkvm_vm {
 	uint64_t fs_base;
 
 	int syscall_ring;	/* -1 unknown, else CPL the syscall stub runs at */
+	char cwd[256];			/* guest path of the working directory */
 	uint64_t sigactions[65][4];	/* struct k_sigaction per signal */
 	uint64_t sigmask;
 	uint64_t altstack[3];		/* stack_t */
@@ -182,6 +183,8 @@ void paths_fini(struct tkvm_vm *vm);
  * host fd or -errno. */
 int paths_open(struct tkvm_vm *vm, const char *guest_path, int dirfd_guest,
     bool want_dir);
+/* chdir(): the guest path must be an allowed directory; 0 or -errno. */
+int paths_chdir(struct tkvm_vm *vm, const char *guest_path);
 
 /* syscalls.c: dispatch of Linux system calls through a table; the
  * handlers live in sys_*.c grouped by area.  a[] holds the six arguments. */

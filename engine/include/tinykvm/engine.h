@@ -30,6 +30,7 @@ struct tkvm_config {
 	const char *const *allowed_paths; /* read-only files/prefixes, NULL-terminated */
 	const char *const *argv;	/* guest argv, argv[0] included */
 	const char *const *envp;	/* guest environment, NULL-terminated */
+	const char *cwd;		/* working directory (allowed); NULL = "/" */
 	tkvm_output_f *output;		/* NULL discards guest output */
 	void *opaque;			/* passed to output */
 	int verbose;			/* log unhandled syscalls to stderr */
