@@ -249,12 +249,16 @@ api_http_method(struct tkvm_vm *vm, struct kvm_regs *r)
 	return copy_out(vm, r->rdi, r->rsi, m, strlen(m));
 }
 
+/* rax = start, rdx = end; both 0 when none is configured. */
 static int64_t
 api_shared_memory_area(struct tkvm_vm *vm, struct kvm_regs *r)
 {
-	(void)vm;
-	r->rdx = 0;	/* no shared memory configured */
-	return 0;
+	if (vm->shm_size == 0) {
+		r->rdx = 0;
+		return 0;
+	}
+	r->rdx = vm->mem_size + vm->shm_size;
+	return (int64_t)vm->mem_size;
 }
 
 static int64_t

@@ -58,7 +58,9 @@ build_page_tables(struct tkvm_vm *vm)
 	unsigned gib;
 
 	pml4[0] = PDPT_ADDR | PTE_P | PTE_W | PTE_U;
-	for (gib = 0; gib * (1ULL << 30) < vm->mem_size; gib++)
+	const uint64_t end = vm->mem_size + vm->shm_size;
+
+	for (gib = 0; gib * (1ULL << 30) < end; gib++)
 		pdpt[gib] = (PD_ADDR + gib * PAGE_SIZE_4K) | PTE_P | PTE_W | PTE_U;
 
 	/* The system area: only what the CPU needs, supervisor-only. */
@@ -71,7 +73,7 @@ build_page_tables(struct tkvm_vm *vm)
 	pt0[XSAVE_CLEAN_ADDR >> 12] = XSAVE_CLEAN_ADDR | PTE_P | PTE_U;
 	pt0[VCPU_INFO_ADDR >> 12] = VCPU_INFO_ADDR | PTE_P | PTE_U;
 
-	for (addr = 0; addr < vm->mem_size; addr += PAGE_SIZE_2M) {
+	for (addr = 0; addr < end; addr += PAGE_SIZE_2M) {
 		uint64_t *pd = table_at(vm, PD_ADDR + (addr >> 30) * PAGE_SIZE_4K);
 		uint64_t idx = (addr >> 21) & 511;
 		if (addr == 0)
@@ -165,7 +167,7 @@ build_idt_and_stubs(struct tkvm_vm *vm)
 int
 cpu_build_tables(struct tkvm_vm *vm, char *err, size_t errlen)
 {
-	if (vm->mem_size > PD_MAX_PAGES * (1ULL << 30)) {
+	if (vm->mem_size + vm->shm_size > PD_MAX_PAGES * (1ULL << 30)) {
 		snprintf(err, errlen, "memory limit above %d GiB", PD_MAX_PAGES);
 		return -1;
 	}

@@ -12,9 +12,11 @@
 void *
 gmem_at(const struct tkvm_vm *vm, uint64_t addr, uint64_t len)
 {
-	if (addr < USER_BASE || addr >= vm->mem_size)
+	const uint64_t end = vm->mem_size + vm->shm_size;
+
+	if (addr < USER_BASE || addr >= end)
 		return NULL;
-	if (len > vm->mem_size - addr)	/* also catches addr + len wrapping */
+	if (len > end - addr)	/* also catches addr + len wrapping */
 		return NULL;
 	return vm->mem + addr;
 }
@@ -27,7 +29,7 @@ gmem_string(const struct tkvm_vm *vm, uint64_t addr, char *buf, size_t max)
 
 	if (max == 0 || gmem_at(vm, addr, 1) == NULL)
 		return -1;
-	avail = vm->mem_size - addr;
+	avail = vm->mem_size + vm->shm_size - addr;
 	if (avail > max)
 		avail = max;
 	src = gmem_at(vm, addr, avail);
@@ -43,7 +45,9 @@ gmem_wr(struct tkvm_vm *vm, uint64_t addr, uint64_t len)
 {
 	void *p = gmem_at(vm, addr, len);
 
-	if (p != NULL && len != 0 && vm->dirty_host != NULL)
-		dirty_mark(vm->dirty_host, addr, len);
+	/* Shared memory is never reset: only main memory is tracked. */
+	if (p != NULL && len != 0 && vm->dirty_host != NULL && addr < vm->mem_size)
+		dirty_mark(vm->dirty_host, addr,
+		    len < vm->mem_size - addr ? len : vm->mem_size - addr);
 	return p;
 }

@@ -98,7 +98,7 @@ fork_vm(struct tkvm_program *p, unsigned index, char *err, size_t errlen)
 
 	if (vm == NULL)
 		return snprintf(err, errlen, "out of memory"), NULL;
-	vm->vm_fd = vm->vcpu_fd = vm->memfd = -1;
+	vm->vm_fd = vm->vcpu_fd = vm->memfd = vm->shm_fd = -1;
 	vm->kvm_fd = fcntl(main->kvm_fd, F_DUPFD_CLOEXEC, 0);
 	vm->cfg = main->cfg;
 	vm->program = p;
@@ -109,14 +109,12 @@ fork_vm(struct tkvm_program *p, unsigned index, char *err, size_t errlen)
 	vm->entry = p->frozen_regs.rip;
 	vm->fs_base = main->fs_base;
 	vm->mem_size = main->mem_size;
+	vm->shm_size = main->shm_size;
 	if (getrandom(&vm->prng_state, sizeof vm->prng_state, 0) != 8)
 		vm->prng_state = (uint64_t)(uintptr_t)vm;
 	fds_init(vm);
 	vm->program_name = strdup(main->program_name);
-	vm->mem = mmap(NULL, vm->mem_size, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_NORESERVE, main->memfd, 0);
-	if (vm->mem == MAP_FAILED) {
-		vm->mem = NULL;
+	if (vm_map_memory(vm, main->memfd, main->shm_fd, true) != 0) {
 		snprintf(err, errlen, "cannot map request VM memory: %s",
 		    strerror(errno));
 		goto fail;

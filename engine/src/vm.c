@@ -81,11 +81,21 @@ vm_create_machine(struct tkvm_vm *vm, char *err, size_t errlen)
 		return -1;
 	}
 	(void)ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, 0xfffbd000UL);
-	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
-		snprintf(err, errlen, "cannot map guest memory: %s", strerror(errno));
-		return -1;
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
+		goto fail;
+	if (vm->shm_size) {
+		region.slot = 1;
+		region.flags = 0;
+		region.guest_phys_addr = vm->mem_size;
+		region.memory_size = vm->shm_size;
+		region.userspace_addr = (uint64_t)(uintptr_t)(vm->mem + vm->mem_size);
+		if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
+			goto fail;
 	}
 	return 0;
+fail:
+	snprintf(err, errlen, "cannot map guest memory: %s", strerror(errno));
+	return -1;
 }
 
 int
@@ -120,29 +130,65 @@ vm_create_vcpu(struct tkvm_vm *vm, char *err, size_t errlen)
 	return cpu_setup_vcpu(vm, err, errlen);
 }
 
+/*
+ * Maps guest memory at vm->mem: main memory from memfd (shared in the
+ * main VM, copy-on-write in a request VM), then shared memory right
+ * above it, always shared.
+ */
+int
+vm_map_memory(struct tkvm_vm *vm, int memfd, int shm_fd, bool cow)
+{
+	const size_t total = vm->mem_size + vm->shm_size;
+	uint8_t *base = mmap(NULL, total, PROT_NONE,
+	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (base == MAP_FAILED)
+		return -1;
+	if (mmap(base, vm->mem_size, PROT_READ | PROT_WRITE, MAP_FIXED |
+	    MAP_NORESERVE | (cow ? MAP_PRIVATE : MAP_SHARED), memfd, 0) == MAP_FAILED ||
+	    (vm->shm_size && mmap(base + vm->mem_size, vm->shm_size,
+	    PROT_READ | PROT_WRITE, MAP_FIXED | MAP_SHARED, shm_fd, 0) == MAP_FAILED)) {
+		munmap(base, total);
+		return -1;
+	}
+	vm->mem = base;
+	return 0;
+}
+
+static int
+make_memfd(const char *name, uint64_t size)
+{
+	int fd = memfd_create(name, MFD_CLOEXEC);
+
+	if (fd >= 0 && ftruncate(fd, (off_t)size) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 static int
 alloc_memory(struct tkvm_vm *vm, char *err, size_t errlen)
 {
 	uint64_t mib = vm->cfg.memory_mib ? vm->cfg.memory_mib : MEMORY_DEFAULT_MIB;
 
-	if (mib < MEMORY_MIN_MIB || mib > PD_MAX_PAGES * 1024ULL) {
-		snprintf(err, errlen, "memory limit must be %d to %d MiB",
-		    MEMORY_MIN_MIB, PD_MAX_PAGES * 1024);
+	if (mib < MEMORY_MIN_MIB || mib > PD_MAX_PAGES * 1024ULL ||
+	    vm->cfg.shared_memory_mib > PD_MAX_PAGES * 1024ULL - mib) {
+		snprintf(err, errlen, "memory limit must be %d to %d MiB, "
+		    "shared memory included", MEMORY_MIN_MIB, PD_MAX_PAGES * 1024);
 		return -1;
 	}
 	vm->mem_size = ((mib << 20) + PAGE_SIZE_2M - 1) & ~(PAGE_SIZE_2M - 1);
-	/* A memfd, so request VMs can map it copy-on-write. */
-	vm->memfd = memfd_create("tinykvm-guest", MFD_CLOEXEC);
-	if (vm->memfd < 0 || ftruncate(vm->memfd, (off_t)vm->mem_size) != 0) {
+	vm->shm_size = ((vm->cfg.shared_memory_mib << 20) + PAGE_SIZE_2M - 1) &
+	    ~(PAGE_SIZE_2M - 1);
+	/* memfds, so request VMs can map main memory copy-on-write and
+	 * shared memory shared. */
+	vm->memfd = make_memfd("tinykvm-guest", vm->mem_size);
+	if (vm->shm_size)
+		vm->shm_fd = make_memfd("tinykvm-shared", vm->shm_size);
+	if (vm->memfd < 0 || (vm->shm_size && vm->shm_fd < 0) ||
+	    vm_map_memory(vm, vm->memfd, vm->shm_fd, false) != 0) {
 		snprintf(err, errlen, "cannot create %llu MiB of guest memory: %s",
-		    (unsigned long long)mib, strerror(errno));
-		return -1;
-	}
-	vm->mem = mmap(NULL, vm->mem_size, PROT_READ | PROT_WRITE,
-	    MAP_SHARED | MAP_NORESERVE, vm->memfd, 0);
-	if (vm->mem == MAP_FAILED) {
-		vm->mem = NULL;
-		snprintf(err, errlen, "cannot map %llu MiB of guest memory: %s",
 		    (unsigned long long)mib, strerror(errno));
 		return -1;
 	}
@@ -179,7 +225,7 @@ tkvm_vm_create(const struct tkvm_config *cfg, const void *elf, size_t elf_len,
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	vm->kvm_fd = vm->vm_fd = vm->vcpu_fd = vm->memfd = -1;
+	vm->kvm_fd = vm->vm_fd = vm->vcpu_fd = vm->memfd = vm->shm_fd = -1;
 	vm->syscall_ring = -1;
 	vm->cfg = *cfg;
 	fds_init(vm);
@@ -219,9 +265,11 @@ tkvm_vm_destroy(struct tkvm_vm *vm)
 	if (vm->kvm_fd >= 0)
 		close(vm->kvm_fd);
 	if (vm->mem != NULL)
-		munmap(vm->mem, vm->mem_size);
+		munmap(vm->mem, vm->mem_size + vm->shm_size);
 	if (vm->memfd >= 0)
 		close(vm->memfd);
+	if (vm->shm_fd >= 0)
+		close(vm->shm_fd);
 	free(vm->dirty_kvm);
 	free(vm->dirty_host);
 	free(vm->dirty_ever);

@@ -68,6 +68,8 @@ struct tkvm_vm {
 	uint8_t *mem;		/* host mapping of guest physical memory */
 	uint64_t mem_size;
 	int memfd;		/* backs the main VM's memory; -1 in a fork */
+	uint64_t shm_size;	/* shared memory, right above mem_size */
+	int shm_fd;		/* backs it, in the main VM; -1 elsewhere */
 
 	/* Serving requests (program.c, request.c, reset.c, api.c). */
 	struct tkvm_program *program;	/* NULL for a plain run */
@@ -213,6 +215,7 @@ SYSCALL_HANDLERS(DECLARE_SYSCALL)
 enum vm_halt vm_run(struct tkvm_vm *vm, double timeout_s, struct tkvm_result *res);
 int vm_create_machine(struct tkvm_vm *vm, char *err, size_t errlen);
 int vm_create_vcpu(struct tkvm_vm *vm, char *err, size_t errlen);
+int vm_map_memory(struct tkvm_vm *vm, int memfd, int shm_fd, bool cow);
 
 /* api.c: guest API calls (port 0). */
 void api_dispatch(struct tkvm_vm *vm, struct kvm_regs *regs);

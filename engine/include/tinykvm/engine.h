@@ -31,6 +31,7 @@ struct tkvm_config {
 	const char *const *argv;	/* guest argv, argv[0] included */
 	const char *const *envp;	/* guest environment, NULL-terminated */
 	const char *cwd;		/* working directory (allowed); NULL = "/" */
+	uint64_t shared_memory_mib;	/* memory shared by a program's VMs */
 	tkvm_output_f *output;		/* NULL discards guest output */
 	void *opaque;			/* passed to output */
 	int verbose;			/* log unhandled syscalls to stderr */
