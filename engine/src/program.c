@@ -52,15 +52,8 @@ explain_boot_failure(const struct tkvm_program *p, enum vm_halt h,
 void
 program_capture_regs(struct tkvm_program *p)
 {
-	struct kvm_regs *r = &p->frozen_regs;
-	const uint8_t *code;
-
-	*r = p->main->run->s.regs.regs;
-	code = gmem_at(p->main, r->rip, 2);
-	if (code != NULL && code[0] == 0xe7 && code[1] == 0x00)
-		r->rip += 2;
-	r->rax = 0;
-	p->request_stack_top = (r->rsp - 256) & ~15ULL;
+	vm_capture_resume(p->main, &p->frozen_regs);
+	p->request_stack_top = (p->frozen_regs.rsp - 256) & ~15ULL;
 }
 
 static int

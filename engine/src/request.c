@@ -178,7 +178,10 @@ start_request(struct tkvm_vm *vm, const struct tkvm_request *req,
 		if (dst == NULL)
 			return -EFAULT;
 		memcpy(dst, &kr, sizeof kr);
-		enter_at(vm, &p->frozen_regs, p->frozen_regs.rip);
+		if (vm->resumable)
+			enter_at(vm, &vm->paused_regs, vm->paused_regs.rip);
+		else
+			enter_at(vm, &p->frozen_regs, p->frozen_regs.rip);
 		return 0;
 	}
 	if (p->callbacks[CB_REQUEST]) {
@@ -265,6 +268,25 @@ try_on_error(struct tkvm_vm *vm, const struct tkvm_request *req,
 	vm->req = NULL;
 }
 
+/* A persistent program in paused mode finishes the previous request and
+ * comes back to wait_for_requests_paused() before the next one. */
+static int
+resume_to_wait(struct tkvm_vm *vm, struct tkvm_response *resp)
+{
+	struct tkvm_result res;
+	struct kvm_regs *r = &vm->run->s.regs.regs;
+
+	vm_capture_resume(vm, r);
+	vm->run->kvm_dirty_regs = KVM_SYNC_X86_REGS;
+	if (vm_run(vm, vm->program->cfg.max_request_time, &res) != HALT_WAITING) {
+		fail_response(resp, TKVM_STOP_ERROR, res.reason[0] ? res.reason :
+		    "program did not return to wait_for_requests_paused()");
+		return -1;
+	}
+	vm_capture_resume(vm, &vm->paused_regs);
+	return 0;
+}
+
 int
 tkvm_request_run(struct tkvm_reqvm *rv, const struct tkvm_request *req,
     struct tkvm_response *resp)
@@ -278,6 +300,13 @@ tkvm_request_run(struct tkvm_reqvm *rv, const struct tkvm_request *req,
 	memset(resp, 0, sizeof *resp);
 	if (vm->needs_reset)
 		tkvm_request_end(rv);
+	if (vm->resumable && resume_to_wait(vm, resp) != 0) {
+		vm->stats.failures++;
+		reset_collect(vm);
+		vm->needs_reset = true;
+		vm->ephemeral = true;
+		return -1;
+	}
 	vm->stats.requests++;
 	vm->needs_reset = true;
 	vm->req = &ctx;
@@ -318,10 +347,13 @@ tkvm_request_end(struct tkvm_reqvm *rv)
 	if (!vm->needs_reset)
 		return;
 	vm->needs_reset = false;
-	if (vm->ephemeral)
+	vm->resumable = false;
+	if (vm->ephemeral) {
 		reset_restore(vm);
-	else
-		mm_unmap(vm, vm->req_area, vm->req_area_len);
+		return;
+	}
+	mm_unmap(vm, vm->req_area, vm->req_area_len);
+	vm->resumable = vm->program->paused_mode;
 }
 
 /* Warmup: mock requests to the main VM before it is forked, so what the

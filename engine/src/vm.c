@@ -427,6 +427,18 @@ vm_run(struct tkvm_vm *vm, double timeout_s, struct tkvm_result *res)
 }
 
 void
+vm_capture_resume(const struct tkvm_vm *vm, struct kvm_regs *out)
+{
+	const uint8_t *code;
+
+	*out = vm->run->s.regs.regs;
+	code = gmem_at(vm, out->rip, 2);
+	if (code != NULL && code[0] == 0xe7 && code[1] == 0x00)
+		out->rip += 2;
+	out->rax = 0;
+}
+
+void
 tkvm_vm_run(struct tkvm_vm *vm, struct tkvm_result *res)
 {
 	enum vm_halt h;

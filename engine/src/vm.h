@@ -83,6 +83,8 @@ struct tkvm_vm {
 	bool needs_reset;
 	bool needs_segments;	/* a fault left CPL 0 segments behind */
 	uint64_t prng_state;
+	bool resumable;			/* persistent, paused: resume, not reset */
+	struct kvm_regs paused_regs;	/* where it waits for the next request */
 	uint64_t req_area, req_area_len;	/* request data in the guest */
 	bool ephemeral;
 	struct request_ctx *req;	/* the request being served */
@@ -216,6 +218,10 @@ enum vm_halt vm_run(struct tkvm_vm *vm, double timeout_s, struct tkvm_result *re
 int vm_create_machine(struct tkvm_vm *vm, char *err, size_t errlen);
 int vm_create_vcpu(struct tkvm_vm *vm, char *err, size_t errlen);
 int vm_map_memory(struct tkvm_vm *vm, int memfd, int shm_fd, bool cow);
+/* The registers to resume the guest after the API call it exited with:
+ * KVM completes an `out` only on the next KVM_RUN, so rip is stepped
+ * past it, and rax (the call's result) is 0. */
+void vm_capture_resume(const struct tkvm_vm *vm, struct kvm_regs *out);
 
 /* api.c: guest API calls (port 0). */
 void api_dispatch(struct tkvm_vm *vm, struct kvm_regs *regs);
