@@ -30,8 +30,8 @@ $(BUILD)/engine/%.o: engine/src/%.c $(wildcard engine/src/*.h) engine/include/ti
 $(ENGINE_LIB): $(ENGINE_OBJ)
 	$(AR) rcs $@ $^
 
-$(RUNNER): runner/tinykvm-run.c $(ENGINE_LIB)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(ENGINE_LIB) -lrt -lpthread
+$(RUNNER): $(wildcard runner/*.c runner/*.h) $(ENGINE_LIB)
+	$(CC) $(ALL_CFLAGS) -o $@ $(wildcard runner/*.c) $(ENGINE_LIB) -lrt -lpthread
 
 $(BUILD)/bench/%: bench/%.c $(ENGINE_LIB)
 	@mkdir -p $(@D)
