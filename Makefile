@@ -21,7 +21,37 @@ UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
 
 .PHONY: all check bench install clean
 
-all: $(ENGINE_LIB) $(RUNNER) $(BENCH_BIN) $(UNIT_BIN)
+# The Varnish module.
+VARNISH_CFLAGS := $(shell pkg-config --cflags varnishapi 2>/dev/null)
+VMODDIR    ?= $(shell pkg-config --variable=vmoddir varnishapi 2>/dev/null)
+VMODTOOL   ?= $(shell pkg-config --variable=vmodtool varnishapi 2>/dev/null)
+MANDIR     ?= $(PREFIX)/share/man
+VMOD_SRC   = $(wildcard vmod/*.c)
+VMOD_OBJ   = $(VMOD_SRC:vmod/%.c=$(BUILD)/vmod/%.o) $(BUILD)/vmod/vcc_if.o
+VMOD_SO    = $(BUILD)/vmod/libvmod_tinykvm.so
+VMOD_MAN   = $(BUILD)/vmod/vmod_tinykvm.3
+VMOD_CFLAGS = -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
+	-Wno-unused-parameter $(CFLAGS) -fPIC -D_GNU_SOURCE $(VARNISH_CFLAGS) \
+	-Iengine/include -Iconfig -I$(BUILD)/vmod -Ivmod
+
+all: $(ENGINE_LIB) $(RUNNER) $(BENCH_BIN) $(UNIT_BIN) $(VMOD_SO) $(VMOD_MAN)
+
+$(BUILD)/vmod/vcc_if.c $(BUILD)/vmod/vcc_if.h $(BUILD)/vmod/vmod_tinykvm.man.rst: vmod/vmod_tinykvm.vcc
+	@mkdir -p $(BUILD)/vmod
+	python3 $(VMODTOOL) -o $(BUILD)/vmod/vcc_if -w $(BUILD)/vmod vmod/vmod_tinykvm.vcc
+
+$(BUILD)/vmod/vcc_if.o: $(BUILD)/vmod/vcc_if.c
+	$(CC) $(VMOD_CFLAGS) -c -o $@ $<
+
+$(BUILD)/vmod/%.o: vmod/%.c $(wildcard vmod/*.h) $(BUILD)/vmod/vcc_if.h engine/include/tinykvm/engine.h $(wildcard config/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(VMOD_CFLAGS) -Wmissing-prototypes -c -o $@ $<
+
+$(VMOD_SO): $(VMOD_OBJ) $(ENGINE_LIB) $(CONFIG_LIB)
+	$(CC) -shared -o $@ $(VMOD_OBJ) $(CONFIG_LIB) $(ENGINE_LIB) -lrt -lpthread
+
+$(VMOD_MAN): $(BUILD)/vmod/vmod_tinykvm.man.rst
+	rst2man $< $@
 
 $(BUILD)/engine/%.o: engine/src/%.c $(wildcard engine/src/*.h) engine/include/tinykvm/engine.h
 	@mkdir -p $(@D)
@@ -51,7 +81,11 @@ bench: all
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/tinykvm
 	install -m 755 $(RUNNER) $(DESTDIR)$(PREFIX)/bin/tinykvm-run
-	install -m 644 engine/include/tinykvm/engine.h $(DESTDIR)$(PREFIX)/include/tinykvm/
+	install -m 644 engine/include/tinykvm/engine.h engine/include/tinykvm/kvm_api.h \
+		$(DESTDIR)$(PREFIX)/include/tinykvm/
+	install -d $(DESTDIR)$(VMODDIR) $(DESTDIR)$(MANDIR)/man3
+	install -m 755 $(VMOD_SO) $(DESTDIR)$(VMODDIR)/
+	install -m 644 $(VMOD_MAN) $(DESTDIR)$(MANDIR)/man3/
 
 clean:
 	rm -rf $(BUILD)

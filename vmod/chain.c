@@ -1,0 +1,116 @@
+/*
+ * chain(): programs queued for this task run in order before the final
+ * program() or to_string(); each response body is POSTed to the next.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tinykvm_vmod.h"
+#include "vcc_if.h"
+
+static const int chain_key;
+
+struct chain *
+chain_get(VRT_CTX, bool create)
+{
+	struct vmod_priv *task;
+	struct chain *c;
+
+	task = create ? VRT_priv_task(ctx, &chain_key) :
+	    VRT_priv_task_get(ctx, &chain_key);
+	if (task == NULL)
+		return NULL;
+	if (task->priv == NULL && create) {
+		c = WS_Alloc(ctx->ws, sizeof *c);
+		if (c == NULL)
+			return NULL;
+		INIT_OBJ(c, CHAIN_MAGIC);
+		task->priv = c;
+	}
+	CAST_OBJ(c, task->priv, CHAIN_MAGIC);
+	return c;
+}
+
+VCL_BOOL
+vmod_chain(VRT_CTX, struct vmod_priv *priv, VCL_STRING program,
+    VCL_STRING arg, VCL_STRING config, VCL_INT error_treshold)
+{
+	struct vprogram *vp;
+	struct chain *c;
+
+	(void)config;
+	if (program == NULL || *program == '\0') {
+		VRT_fail(ctx, VMOD_LOG_PREFIX "chain(): no program name");
+		return 0;
+	}
+	vp = program_get(ctx, state_get(ctx, priv), program);
+	if (vp == NULL)
+		return 0;
+	c = chain_get(ctx, true);
+	if (c == NULL) {
+		VRT_fail(ctx, VMOD_LOG_PREFIX "chain(): out of workspace");
+		return 0;
+	}
+	if (c->n == CHAIN_MAX) {
+		VRT_fail(ctx, VMOD_LOG_PREFIX "chain(): more than %d programs",
+		    CHAIN_MAX);
+		return 0;
+	}
+	c->items[c->n].vp = vp;
+	c->items[c->n].arg = arg;
+	c->items[c->n].error_treshold = (int)error_treshold;
+	c->n++;
+	return 1;
+}
+
+/*
+ * Runs every queued program.  The first gets a GET (or the task's method)
+ * with no body, the rest a POST of the previous body.  Returns the last
+ * status; a failed program counts as 500, a missing VM as -1.
+ */
+int
+chain_run(VRT_CTX, struct chain *c, const char *method, const char *url,
+    void **body, size_t *len, char *ctype, size_t ctlen)
+{
+	void *data = NULL;
+	size_t dlen = 0;
+	int status = 200;
+
+	for (unsigned i = 0; i < c->n; i++) {
+		struct chain_item *it = &c->items[i];
+		struct tkvm_request req = {
+			.method = i == 0 ? method : "POST",
+			.url = url,
+			.arg = it->arg,
+			.content_type = i == 0 ? NULL : ctype,
+			.body = i == 0 ? NULL : (data ? data : ""),
+			.body_len = dlen,
+		};
+		struct vrun run;
+
+		if (run_request(ctx, it->vp, &req, NULL, &run) != 0) {
+			free(data);
+			return -1;
+		}
+		status = run.rc != 0 && !run.resp.from_on_error ? 500 :
+		    run.resp.status;
+		free(data);
+		dlen = run.rc != 0 && !run.resp.from_on_error ? 0 : run.resp.body_len;
+		data = malloc(dlen ? dlen : 1);
+		AN(data);
+		memcpy(data, run.resp.body, dlen);
+		snprintf(ctype, ctlen, "%.*s", (int)run.resp.content_type_len,
+		    run.resp.content_type ? run.resp.content_type : "");
+		run_finish(&run);
+		if (status >= it->error_treshold) {
+			VSLb(ctx->vsl, SLT_Error, VMOD_LOG_PREFIX "chain stopped at "
+			    "'%s' (step %u): status %d >= %d", it->vp->name, i + 1,
+			    status, it->error_treshold);
+			break;
+		}
+	}
+	*body = data;
+	*len = dlen;
+	return status;
+}

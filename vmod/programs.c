@@ -1,0 +1,361 @@
+/*
+ * Programs of one VCL: lazy loading (on first use, or start()), the pool
+ * of request VMs, invalidation.  A loaded program is a vinstance that
+ * requests hold a reference to, so replacing or unloading it never takes
+ * VMs from a running request.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "tinykvm_vmod.h"
+#include "vtim.h"
+
+#define DEFAULT_RESERVE_TIMEOUT 5.0
+
+struct vmod_state *
+state_get(VRT_CTX, struct vmod_priv *priv)
+{
+	struct vmod_state *st;
+
+	(void)ctx;
+	if (priv->priv != NULL) {
+		CAST_OBJ_NOTNULL(st, priv->priv, VMOD_STATE_MAGIC);
+		return st;
+	}
+	ALLOC_OBJ(st, VMOD_STATE_MAGIC);
+	AN(st);
+	AZ(pthread_mutex_init(&st->mtx, NULL));
+	priv->priv = st;
+	return st;
+}
+
+static void
+instance_destroy(struct vinstance *vi)
+{
+	tkvm_program_destroy(vi->prog);
+	free(vi->busy);
+	free(vi->vm_stats);
+	FREE_OBJ(vi);
+}
+
+/* Drops a reference; the caller holds vp->mtx. */
+static void
+instance_unref_locked(struct vinstance *vi)
+{
+	AN(vi->refcnt);
+	if (--vi->refcnt == 0)
+		instance_destroy(vi);
+}
+
+void
+instance_release(struct vinstance *vi)
+{
+	struct vprogram *vp = vi->vp;
+
+	AZ(pthread_mutex_lock(&vp->mtx));
+	instance_unref_locked(vi);
+	AZ(pthread_mutex_unlock(&vp->mtx));
+}
+
+void
+state_free(struct vmod_state *st)
+{
+	struct vprogram *vp, *next;
+
+	for (vp = st->programs; vp != NULL; vp = next) {
+		next = vp->next;
+		/* Wait for an asynchronous load to finish. */
+		AZ(pthread_mutex_lock(&vp->mtx));
+		while (vp->ls == VP_LOADING)
+			AZ(pthread_cond_wait(&vp->cond, &vp->mtx));
+		if (vp->current != NULL)
+			instance_unref_locked(vp->current);
+		AZ(pthread_mutex_unlock(&vp->mtx));
+		for (char **a = vp->main_args; a && *a; a++)
+			free(*a);
+		free(vp->main_args);
+		free(vp->name);
+		FREE_OBJ(vp);
+	}
+	if (st->library != NULL)
+		library_free(st->library);
+	free(st->self_socket);
+	free(st->self_prefix);
+	FREE_OBJ(st);
+}
+
+const struct program_def *
+program_def(const struct vprogram *vp)
+{
+	return vp->state->library ? library_find(vp->state->library, vp->name) :
+	    NULL;
+}
+
+/* The vprogram of a defined program, created on first use. */
+struct vprogram *
+program_get(VRT_CTX, struct vmod_state *st, const char *name)
+{
+	struct vprogram *vp;
+
+	if (name == NULL || st->library == NULL ||
+	    library_find(st->library, name) == NULL) {
+		VRT_fail(ctx, VMOD_LOG_PREFIX "program '%s' is not defined "
+		    "(no library or configure() entry)", name ? name : "(null)");
+		return NULL;
+	}
+	AZ(pthread_mutex_lock(&st->mtx));
+	for (vp = st->programs; vp != NULL; vp = vp->next)
+		if (strcmp(vp->name, name) == 0)
+			break;
+	if (vp == NULL) {
+		ALLOC_OBJ(vp, VPROGRAM_MAGIC);
+		AN(vp);
+		vp->name = strdup(name);
+		AN(vp->name);
+		vp->state = st;
+		AZ(pthread_mutex_init(&vp->mtx, NULL));
+		AZ(pthread_cond_init(&vp->cond, NULL));
+		vp->next = st->programs;
+		st->programs = vp;
+	}
+	AZ(pthread_mutex_unlock(&st->mtx));
+	return vp;
+}
+
+static void
+guest_output(void *opaque, int fd, const char *data, size_t len)
+{
+	struct vprogram *vp = opaque;
+
+	/* Program output goes to varnishd's stderr, one prefix per write. */
+	fprintf(stderr, "[%s:%d] %.*s", vp->name, fd, (int)len, data);
+}
+
+static void
+guest_log(void *opaque, const char *text, size_t len)
+{
+	struct vprogram *vp = opaque;
+
+	fprintf(stderr, "[%s] %.*s\n", vp->name, (int)len, text);
+}
+
+static void *
+read_program(const struct program_def *def, size_t *len, char *err,
+    size_t errlen)
+{
+	const char *path = def->filename;
+
+	if (path == NULL && def->uri != NULL) {
+		if (strncmp(def->uri, "file://", 7) == 0)
+			path = def->uri + 7;
+		else if (strstr(def->uri, "://") == NULL)
+			path = def->uri;
+		else {
+			snprintf(err, errlen, "uri '%s': only file:// URIs and "
+			    "plain paths are supported", def->uri);
+			return NULL;
+		}
+	}
+	if (path == NULL) {
+		snprintf(err, errlen, "no 'filename' or 'uri' to load it from");
+		return NULL;
+	}
+	return tkvm_read_file(path, 1ULL << 30, len, err, errlen);
+}
+
+/* Builds and loads a new instance (no lock held). */
+static struct vinstance *
+instance_create(struct vprogram *vp, const struct program_def *def,
+    const void *image, size_t len, char *err, size_t errlen)
+{
+	struct tkvm_program_config cfg;
+	struct program_engine_config owned;
+	struct vinstance *vi;
+	double t0 = VTIM_mono();
+
+	if (program_def_to_engine(def, (const char *const *)vp->main_args,
+	    &cfg, &owned, err, errlen) != 0)
+		return NULL;
+	cfg.vm.output = guest_output;
+	cfg.vm.opaque = vp;
+	cfg.log = guest_log;
+	cfg.log_opaque = vp;
+	ALLOC_OBJ(vi, VINSTANCE_MAGIC);
+	AN(vi);
+	vi->vp = vp;
+	vi->refcnt = 1;
+	vi->prog = tkvm_program_load(&cfg, image, len, err, errlen);
+	program_engine_config_free(&owned);
+	if (vi->prog == NULL) {
+		FREE_OBJ(vi);
+		return NULL;
+	}
+	vi->nvms = tkvm_program_concurrency(vi->prog);
+	vi->busy = calloc(vi->nvms, sizeof *vi->busy);
+	vi->vm_stats = calloc(vi->nvms, sizeof *vi->vm_stats);
+	AN(vi->busy);
+	AN(vi->vm_stats);
+	vi->loaded_at = VTIM_real();
+	vi->load_time = VTIM_mono() - t0;
+	return vi;
+}
+
+/*
+ * Loads vp from image (or from its definition when image is NULL) and
+ * makes it current.  On failure the current instance, if any, stays.
+ */
+int
+program_load_now(VRT_CTX, struct vprogram *vp, const void *image, size_t len,
+    char *err, size_t errlen)
+{
+	const struct program_def *def = program_def(vp);
+	struct vinstance *vi = NULL, *old;
+	void *own = NULL;
+
+	(void)ctx;
+	if (def == NULL)
+		snprintf(err, errlen, "program is no longer defined");
+	else if (image == NULL && (own = read_program(def, &len, err, errlen)) == NULL)
+		;
+	else
+		vi = instance_create(vp, def, image ? image : own, len, err, errlen);
+	free(own);
+	AZ(pthread_mutex_lock(&vp->mtx));
+	if (vi != NULL) {
+		old = vp->current;
+		vp->current = vi;
+		vp->ls = VP_READY;
+		if (old != NULL)
+			instance_unref_locked(old);
+	} else if (vp->current == NULL) {
+		vp->ls = VP_FAILED;
+		snprintf(vp->error, sizeof vp->error, "%s", err);
+	} else {
+		vp->ls = VP_READY;	/* the old program keeps serving */
+	}
+	AZ(pthread_cond_broadcast(&vp->cond));
+	AZ(pthread_mutex_unlock(&vp->mtx));
+	return vi != NULL ? 0 : -1;
+}
+
+static void *
+async_loader(void *arg)
+{
+	struct vprogram *vp = arg;
+	char err[256];
+
+	if (program_load_now(NULL, vp, NULL, 0, err, sizeof err) != 0)
+		fprintf(stderr, VMOD_LOG_PREFIX "program '%s' failed to load: %s\n",
+		    vp->name, err);
+	return NULL;
+}
+
+void
+program_start_async(struct vprogram *vp)
+{
+	pthread_t t;
+
+	AZ(pthread_mutex_lock(&vp->mtx));
+	if (vp->ls == VP_LOADING || vp->ls == VP_READY) {
+		AZ(pthread_mutex_unlock(&vp->mtx));
+		return;
+	}
+	vp->ls = VP_LOADING;
+	AZ(pthread_mutex_unlock(&vp->mtx));
+	if (pthread_create(&t, NULL, async_loader, vp) != 0) {
+		async_loader(vp);
+		return;
+	}
+	AZ(pthread_detach(t));
+}
+
+struct vinstance *
+program_acquire(VRT_CTX, struct vprogram *vp)
+{
+	struct vinstance *vi = NULL;
+	char err[256];
+	bool load = false;
+
+	AZ(pthread_mutex_lock(&vp->mtx));
+	if (vp->ls == VP_UNLOADED) {
+		vp->ls = VP_LOADING;
+		load = true;
+	}
+	if (load) {
+		AZ(pthread_mutex_unlock(&vp->mtx));
+		(void)program_load_now(ctx, vp, NULL, 0, err, sizeof err);
+		AZ(pthread_mutex_lock(&vp->mtx));
+	}
+	while (vp->ls == VP_LOADING)
+		AZ(pthread_cond_wait(&vp->cond, &vp->mtx));
+	if (vp->ls == VP_READY && vp->current != NULL) {
+		vi = vp->current;
+		vi->refcnt++;
+	} else {
+		VSLb(ctx->vsl, SLT_Error, VMOD_LOG_PREFIX "program '%s' failed to "
+		    "load: %s", vp->name, vp->error);
+		/* Try again at the next request. */
+		vp->ls = VP_UNLOADED;
+	}
+	AZ(pthread_mutex_unlock(&vp->mtx));
+	return vi;
+}
+
+int
+instance_reserve(struct vinstance *vi, double timeout)
+{
+	struct vprogram *vp = vi->vp;
+	struct timespec until;
+	double t = VTIM_real() + (timeout > 0 ? timeout : DEFAULT_RESERVE_TIMEOUT);
+	int slot = -1;
+
+	until.tv_sec = (time_t)t;
+	until.tv_nsec = (long)((t - (double)until.tv_sec) * 1e9);
+	AZ(pthread_mutex_lock(&vp->mtx));
+	for (;;) {
+		for (unsigned i = 0; i < vi->nvms; i++)
+			if (!vi->busy[i]) {
+				vi->busy[i] = true;
+				slot = (int)i;
+				break;
+			}
+		if (slot >= 0)
+			break;
+		if (pthread_cond_timedwait(&vp->cond, &vp->mtx, &until) == ETIMEDOUT)
+			break;
+	}
+	AZ(pthread_mutex_unlock(&vp->mtx));
+	return slot;
+}
+
+void
+instance_free_vm(struct vinstance *vi, int slot)
+{
+	struct vprogram *vp = vi->vp;
+
+	AZ(pthread_mutex_lock(&vp->mtx));
+	vi->busy[slot] = false;
+	AZ(pthread_cond_broadcast(&vp->cond));
+	AZ(pthread_mutex_unlock(&vp->mtx));
+}
+
+/* Unloads vp; returns 1 if it was loaded. */
+int
+program_invalidate(struct vprogram *vp)
+{
+	struct vinstance *vi;
+
+	AZ(pthread_mutex_lock(&vp->mtx));
+	while (vp->ls == VP_LOADING)
+		AZ(pthread_cond_wait(&vp->cond, &vp->mtx));
+	vi = vp->current;
+	vp->current = NULL;
+	vp->ls = VP_UNLOADED;
+	if (vi != NULL)
+		instance_unref_locked(vi);
+	AZ(pthread_mutex_unlock(&vp->mtx));
+	return vi != NULL;
+}

@@ -1,0 +1,171 @@
+/*
+ * Running one request on a program, for every entry point (backend,
+ * chain, to_string, synth), and the bridge that lets the program read and
+ * edit Varnish's header sets (sys_http_*).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "tinykvm_vmod.h"
+#include "vtim.h"
+
+static struct http *
+pick(void *ctx, int where)
+{
+	struct vhttp *hb = ctx;
+
+	return where == 0 ? hb->req : hb->resp;
+}
+
+/* A Varnish header name: length byte, "Key:", NUL. */
+static int
+make_hdr(char *buf, size_t buflen, const char *key, size_t klen)
+{
+	if (klen == 0 || klen + 3 > buflen || klen > 126)
+		return -1;
+	buf[0] = (char)(klen + 1);
+	memcpy(buf + 1, key, klen);
+	buf[klen + 1] = ':';
+	buf[klen + 2] = '\0';
+	return 0;
+}
+
+static size_t
+key_length(const char *field, size_t len)
+{
+	const char *colon = memchr(field, ':', len);
+
+	return colon ? (size_t)(colon - field) : len;
+}
+
+static int
+bridge_append(void *ctx, int where, const char *field, size_t len)
+{
+	struct http *hp = pick(ctx, where);
+
+	if (hp == NULL)
+		return -1;
+	http_PrintfHeader(hp, "%.*s", (int)len, field);
+	return 0;
+}
+
+static int
+bridge_set(void *ctx, int where, const char *field, size_t len)
+{
+	struct http *hp = pick(ctx, where);
+	char hdr[130];
+	size_t klen = key_length(field, len);
+
+	if (hp == NULL || make_hdr(hdr, sizeof hdr, field, klen) != 0)
+		return -1;
+	http_Unset(hp, hdr);
+	if (klen < len)
+		http_PrintfHeader(hp, "%.*s", (int)len, field);
+	return 0;
+}
+
+static long
+bridge_find(void *ctx, int where, const char *key, size_t klen,
+    const char **value)
+{
+	struct http *hp = pick(ctx, where);
+	char hdr[130];
+
+	if (hp == NULL || make_hdr(hdr, sizeof hdr, key, klen) != 0 ||
+	    !http_GetHdr(hp, hdr, value))
+		return -1;
+	return (long)strlen(*value);
+}
+
+static void
+bridge_log(void *ctx, const char *text, size_t len)
+{
+	struct vhttp *hb = ctx;
+
+	VSLb(hb->ctx->vsl, SLT_VCL_Log, VMOD_LOG_PREFIX "%.*s", (int)len, text);
+}
+
+const struct tkvm_http_ops vmod_http_ops = {
+	bridge_append, bridge_set, bridge_find, bridge_log,
+};
+
+static void
+count(struct vstats *s, const struct vrun *run, const struct tkvm_request *req,
+    double reserve)
+{
+	const struct tkvm_response *r = &run->resp;
+
+	s->invocations++;
+	s->reservation_time += reserve;
+	s->run_time += VTIM_mono() - run->t0;
+	s->input_bytes += req->body_len;
+	s->output_bytes += r->body_len;
+	if (run->rc != 0) {
+		s->failures++;
+		s->timeouts += r->stop == TKVM_STOP_TIMEOUT;
+		s->exceptions += r->stop == TKVM_STOP_EXCEPTION;
+	}
+	if (r->status >= 100 && r->status < 600)
+		s->status[r->status / 100]++;
+	else
+		s->status[0]++;
+}
+
+/*
+ * Reserves a request VM of vp and runs req on it.  Returns 0 with
+ * run->resp (possibly a failed one: run->rc != 0) and the VM still
+ * reserved until run_finish(); -1 when no VM could be had (logged).
+ */
+int
+run_request(VRT_CTX, struct vprogram *vp, struct tkvm_request *req,
+    struct vhttp *hb, struct vrun *run)
+{
+	const struct program_def *def = program_def(vp);
+	double t0 = VTIM_mono(), reserve;
+
+	memset(run, 0, sizeof *run);
+	run->slot = -1;
+	run->vi = program_acquire(ctx, vp);
+	if (run->vi == NULL)
+		return -1;
+	run->slot = instance_reserve(run->vi, def ? def->max_queue_time : 0);
+	reserve = VTIM_mono() - t0;
+	if (run->slot < 0) {
+		AZ(pthread_mutex_lock(&vp->mtx));
+		run->vi->vm_stats[0].reservation_timeouts++;
+		AZ(pthread_mutex_unlock(&vp->mtx));
+		VSLb(ctx->vsl, SLT_Error, VMOD_LOG_PREFIX "program '%s': no free "
+		    "request VM within %.1f s (all %u busy)", vp->name, reserve,
+		    run->vi->nvms);
+		instance_release(run->vi);
+		run->vi = NULL;
+		return -1;
+	}
+	run->vm = tkvm_program_reqvm(run->vi->prog, (unsigned)run->slot);
+	req->http = hb ? &vmod_http_ops : NULL;
+	req->http_ctx = hb;
+	run->t0 = VTIM_mono();
+	run->rc = tkvm_request_run(run->vm, req, &run->resp);
+	if (run->rc != 0)
+		VSLb(ctx->vsl, SLT_Error, VMOD_LOG_PREFIX "program '%s': %s%s",
+		    vp->name, run->resp.reason, run->resp.from_on_error ?
+		    " (response from on_error)" : "");
+	count(&run->vi->vm_stats[run->slot], run, req, reserve);
+	return 0;
+}
+
+/* Resets the VM and gives it back; the response is gone after this. */
+void
+run_finish(struct vrun *run)
+{
+	struct tkvm_reqvm_stats s;
+
+	if (run->vi == NULL)
+		return;
+	tkvm_request_end(run->vm);
+	tkvm_reqvm_stats(run->vm, &s);
+	run->vi->vm_stats[run->slot].resets = s.resets;
+	instance_free_vm(run->vi, run->slot);
+	instance_release(run->vi);
+	run->vi = NULL;
+}

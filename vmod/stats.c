@@ -1,0 +1,198 @@
+/*
+ * stats(): JSON statistics of loaded programs, written with a VSB.
+ * indentation -1 gives minified JSON, N indents by N spaces per level.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "tinykvm_vmod.h"
+#include "vre.h"
+#include "vsb.h"
+
+struct jw {
+	struct vsb *vsb;
+	long indent;
+	int depth;
+	bool first;
+};
+
+static void
+newline(struct jw *w)
+{
+	if (w->indent < 0)
+		return;
+	VSB_putc(w->vsb, '\n');
+	for (long i = 0; i < w->depth * w->indent; i++)
+		VSB_putc(w->vsb, ' ');
+}
+
+static void
+key(struct jw *w, const char *k)
+{
+	if (!w->first)
+		VSB_putc(w->vsb, ',');
+	w->first = false;
+	newline(w);
+	VSB_printf(w->vsb, "\"%s\":%s", k, w->indent < 0 ? "" : " ");
+}
+
+static void
+open_obj(struct jw *w, const char *k)
+{
+	if (k != NULL)
+		key(w, k);
+	VSB_putc(w->vsb, '{');
+	w->depth++;
+	w->first = true;
+}
+
+static void
+close_obj(struct jw *w)
+{
+	w->depth--;
+	if (!w->first)
+		newline(w);
+	VSB_putc(w->vsb, '}');
+	w->first = false;
+}
+
+static void
+num(struct jw *w, const char *k, uint64_t v)
+{
+	key(w, k);
+	VSB_printf(w->vsb, "%ju", (uintmax_t)v);
+}
+
+static void
+dbl(struct jw *w, const char *k, double v)
+{
+	key(w, k);
+	VSB_printf(w->vsb, "%.6f", v);
+}
+
+static void
+str(struct jw *w, const char *k, const char *v)
+{
+	key(w, k);
+	VSB_putc(w->vsb, '"');
+	for (; *v; v++) {
+		if (*v == '"' || *v == '\\')
+			VSB_printf(w->vsb, "\\%c", *v);
+		else if ((unsigned char)*v < 0x20)
+			VSB_printf(w->vsb, "\\u%04x", *v);
+		else
+			VSB_putc(w->vsb, *v);
+	}
+	VSB_putc(w->vsb, '"');
+}
+
+static void
+counters(struct jw *w, const struct vstats *s)
+{
+	static const char *const classes[6] = { "other", "1xx", "2xx", "3xx",
+	    "4xx", "5xx" };
+
+	num(w, "invocations", s->invocations);
+	num(w, "failures", s->failures);
+	num(w, "exceptions", s->exceptions);
+	num(w, "timeouts", s->timeouts);
+	num(w, "resets", s->resets);
+	num(w, "reservation_timeouts", s->reservation_timeouts);
+	dbl(w, "reservation_time", s->reservation_time);
+	dbl(w, "cpu_time", s->run_time);
+	num(w, "input_bytes", s->input_bytes);
+	num(w, "output_bytes", s->output_bytes);
+	open_obj(w, "status");
+	for (int i = 0; i < 6; i++)
+		num(w, classes[i], s->status[i]);
+	close_obj(w);
+}
+
+static void
+add(struct vstats *t, const struct vstats *s)
+{
+	t->invocations += s->invocations;
+	t->failures += s->failures;
+	t->exceptions += s->exceptions;
+	t->timeouts += s->timeouts;
+	t->resets += s->resets;
+	t->reservation_timeouts += s->reservation_timeouts;
+	t->reservation_time += s->reservation_time;
+	t->run_time += s->run_time;
+	t->input_bytes += s->input_bytes;
+	t->output_bytes += s->output_bytes;
+	for (int i = 0; i < 6; i++)
+		t->status[i] += s->status[i];
+}
+
+static void
+program_stats(struct jw *w, struct vprogram *vp, struct vinstance *vi)
+{
+	struct vstats total;
+	char name[32];
+
+	memset(&total, 0, sizeof total);
+	open_obj(w, vp->name);
+	open_obj(w, "program");
+	str(w, "name", vp->name);
+	dbl(w, "load_time", vi->load_time);
+	dbl(w, "loaded_at", vi->loaded_at);
+	num(w, "request_vms", vi->nvms);
+	close_obj(w);
+	open_obj(w, "request_vms");
+	for (unsigned i = 0; i < vi->nvms; i++) {
+		struct tkvm_reqvm_stats es;
+		tkvm_reqvm_stats(tkvm_program_reqvm(vi->prog, i), &es);
+		snprintf(name, sizeof name, "%u", i);
+		open_obj(w, name);
+		counters(w, &vi->vm_stats[i]);
+		num(w, "pages_dirtied_last", es.pages_dirtied_last);
+		num(w, "memory_in_use", es.pages_dirtied_last * 4096);
+		close_obj(w);
+		add(&total, &vi->vm_stats[i]);
+	}
+	close_obj(w);
+	open_obj(w, "totals");
+	counters(w, &total);
+	close_obj(w);
+	close_obj(w);
+}
+
+VCL_STRING
+stats_json(VRT_CTX, struct vmod_state *st, const char *pattern, long indent)
+{
+	struct jw w = { VSB_new_auto(), indent, 0, true };
+	vre_t *re = NULL;
+	int error, off;
+	char *out;
+
+	AN(w.vsb);
+	if (pattern != NULL && *pattern != '\0') {
+		re = VRE_compile(pattern, 0, &error, &off, 1);
+		if (re == NULL) {
+			VRT_fail(ctx, VMOD_LOG_PREFIX "stats(): bad regex '%s'", pattern);
+			VSB_destroy(&w.vsb);
+			return NULL;
+		}
+	}
+	open_obj(&w, NULL);
+	AZ(pthread_mutex_lock(&st->mtx));
+	for (struct vprogram *vp = st->programs; vp != NULL; vp = vp->next) {
+		if (re != NULL && VRE_match(re, vp->name, 0, 0, NULL) < 0)
+			continue;
+		AZ(pthread_mutex_lock(&vp->mtx));
+		if (vp->current != NULL && vp->ls == VP_READY)
+			program_stats(&w, vp, vp->current);
+		AZ(pthread_mutex_unlock(&vp->mtx));
+	}
+	AZ(pthread_mutex_unlock(&st->mtx));
+	close_obj(&w);
+	if (re != NULL)
+		VRE_free(&re);
+	AZ(VSB_finish(w.vsb));
+	out = WS_Copy(ctx->ws, VSB_data(w.vsb), (int)VSB_len(w.vsb) + 1);
+	VSB_destroy(&w.vsb);
+	if (out == NULL)
+		VRT_fail(ctx, VMOD_LOG_PREFIX "stats(): out of workspace");
+	return out;
+}

@@ -1,0 +1,142 @@
+/*
+ * vmod_tinykvm internals.  The VMOD is glue: programs are defined by the
+ * config library (config/), run by the engine (engine/include/tinykvm),
+ * and served to Varnish here.
+ *
+ * Objects:
+ *   struct vmod_state   one per VCL (PRIV_VCL): definitions and programs
+ *   struct vprogram     one per program name in use: load state, director
+ *   struct vinstance    one loaded program (engine program + VM pool);
+ *                       reference-counted so invalidation and live update
+ *                       never pull VMs from under a running request
+ */
+#ifndef TINYKVM_VMOD_H
+#define TINYKVM_VMOD_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cache/cache_varnishd.h"
+#include "cache/cache_filter.h"
+#include "vcl.h"
+
+#include "tinykvm/engine.h"
+#include "program_config.h"
+
+#define VMOD_LOG_PREFIX "tinykvm: "
+
+enum vprogram_state {
+	VP_UNLOADED = 0,
+	VP_LOADING,
+	VP_READY,
+	VP_FAILED,
+};
+
+struct vstats {
+	uint64_t invocations, failures, exceptions, timeouts, resets;
+	uint64_t reservation_timeouts;
+	double reservation_time, run_time;
+	uint64_t input_bytes, output_bytes;
+	uint64_t status[6];	/* 1xx..5xx, [0] other */
+};
+
+struct vinstance {
+	unsigned magic;
+#define VINSTANCE_MAGIC 0x5b1e2d01
+	unsigned refcnt;		/* under vprogram->mtx */
+	struct vprogram *vp;
+	struct tkvm_program *prog;
+	unsigned nvms;
+	bool *busy;			/* which request VMs are reserved */
+	struct vstats *vm_stats;	/* one per request VM */
+	double loaded_at;
+	double load_time;
+};
+
+struct vprogram {
+	unsigned magic;
+#define VPROGRAM_MAGIC 0x5b1e2d02
+	char *name;
+	struct vmod_state *state;
+	pthread_mutex_t mtx;
+	pthread_cond_t cond;		/* state changes, VMs freed */
+	enum vprogram_state ls;
+	char error[256];		/* why the last load failed */
+	struct vinstance *current;
+	VCL_BACKEND director;
+	VCL_BACKEND live_director;
+	char **main_args;		/* main_arguments(), NULL-terminated */
+	struct vprogram *next;
+};
+
+struct vmod_state {
+	unsigned magic;
+#define VMOD_STATE_MAGIC 0x5b1e2d03
+	pthread_mutex_t mtx;
+	struct program_library *library;
+	struct vprogram *programs;
+	char *self_socket, *self_prefix;
+	long self_max;
+};
+
+vmod_event_f vmod_event;
+
+/* programs.c */
+struct vmod_state *state_get(VRT_CTX, struct vmod_priv *priv);
+void state_free(struct vmod_state *st);
+struct vprogram *program_get(VRT_CTX, struct vmod_state *st, const char *name);
+/* Loads if needed and takes a reference; NULL with a logged reason. */
+struct vinstance *program_acquire(VRT_CTX, struct vprogram *vp);
+void instance_release(struct vinstance *vi);
+/* Reserves a request VM; -1 after the reservation timeout. */
+int instance_reserve(struct vinstance *vi, double timeout);
+void instance_free_vm(struct vinstance *vi, int slot);
+int program_load_now(VRT_CTX, struct vprogram *vp, const void *image,
+    size_t len, char *err, size_t errlen);
+void program_start_async(struct vprogram *vp);
+int program_invalidate(struct vprogram *vp);
+const struct program_def *program_def(const struct vprogram *vp);
+
+/* run.c: running one request on a program, shared by all entry points */
+struct vrun {
+	struct vinstance *vi;
+	int slot;
+	struct tkvm_reqvm *vm;
+	struct tkvm_response resp;
+	int rc;
+	double t0;
+};
+struct vhttp {
+	VRT_CTX;
+	struct http *req, *resp;
+};
+int run_request(VRT_CTX, struct vprogram *vp, struct tkvm_request *req,
+    struct vhttp *hb, struct vrun *run);
+void run_finish(struct vrun *run);
+extern const struct tkvm_http_ops vmod_http_ops;
+
+/* chain.c */
+struct chain_item {
+	struct vprogram *vp;
+	const char *arg;
+	int error_treshold;
+};
+#define CHAIN_MAX 16
+struct chain {
+	unsigned magic;
+#define CHAIN_MAGIC 0x5b1e2d04
+	unsigned n;
+	struct chain_item items[CHAIN_MAX];
+};
+struct chain *chain_get(VRT_CTX, bool create);
+/* Runs the queued chain; the last body (malloc'd) goes to *body.
+ * Returns the last status, or -1 (logged). */
+int chain_run(VRT_CTX, struct chain *c, const char *method, const char *url,
+    void **body, size_t *len, char *ctype, size_t ctlen);
+
+/* stats.c */
+VCL_STRING stats_json(VRT_CTX, struct vmod_state *st, const char *pattern,
+    long indent);
+
+#endif

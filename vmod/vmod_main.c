@@ -1,0 +1,251 @@
+/*
+ * VCL entry points for definitions and program lifecycle: the event
+ * function, library(), configure(), main_arguments(), start(),
+ * invalidate_programs(), init_self_requests(), stats().
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tinykvm_vmod.h"
+#include "vre.h"
+#include "vcc_if.h"
+
+/* varnishd's worker must be able to open /dev/kvm. */
+static int
+check_kvm(VRT_CTX)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	int e = errno;
+
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	VSB_printf(ctx->msg, VMOD_LOG_PREFIX "cannot open /dev/kvm: %s. "
+	    "varnishd's worker runs as user '%s' (uid %d), which needs read/write "
+	    "access to /dev/kvm: add it to the group owning /dev/kvm, or start "
+	    "varnishd with -j none (as root).\n", strerror(e),
+	    getlogin() ? getlogin() : "?", (int)geteuid());
+	return -1;
+}
+
+int v_matchproto_(vmod_event_f)
+vmod_event(VRT_CTX, struct vmod_priv *priv, enum vcl_event_e e)
+{
+	struct vmod_state *st;
+
+	switch (e) {
+	case VCL_EVENT_LOAD:
+		if (check_kvm(ctx) != 0)
+			return -1;
+		(void)state_get(ctx, priv);
+		return 0;
+	case VCL_EVENT_DISCARD:
+		if (priv->priv != NULL) {
+			CAST_OBJ_NOTNULL(st, priv->priv, VMOD_STATE_MAGIC);
+			for (struct vprogram *vp = st->programs; vp; vp = vp->next) {
+				if (vp->director != NULL)
+					VRT_DelDirector(&vp->director);
+				if (vp->live_director != NULL)
+					VRT_DelDirector(&vp->live_director);
+			}
+			state_free(st);
+			priv->priv = NULL;
+		}
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+static bool
+in_init(VRT_CTX, const char *fn)
+{
+	if (ctx->method == VCL_MET_INIT)
+		return true;
+	VRT_fail(ctx, VMOD_LOG_PREFIX "%s() must be called from vcl_init", fn);
+	return false;
+}
+
+static char *
+read_text(const char *uri, size_t *len, char *err, size_t errlen)
+{
+	const char *path = uri;
+
+	if (strncmp(uri, "file://", 7) == 0)
+		path = uri + 7;
+	else if (strstr(uri, "://") != NULL) {
+		snprintf(err, errlen, "'%s': only file:// URIs and plain paths "
+		    "are supported", uri);
+		return NULL;
+	}
+	return tkvm_read_file(path, 16 << 20, len, err, errlen);
+}
+
+VCL_BOOL
+vmod_library(VRT_CTX, struct vmod_priv *priv, VCL_STRING uri)
+{
+	struct vmod_state *st = state_get(ctx, priv);
+	char err[512];
+	size_t len;
+	char *text;
+
+	if (!in_init(ctx, "library"))
+		return 0;
+	if (uri == NULL || *uri == '\0') {
+		VRT_fail(ctx, VMOD_LOG_PREFIX "library(): empty URI");
+		return 0;
+	}
+	text = read_text(uri, &len, err, sizeof err);
+	if (text != NULL) {
+		if (st->library == NULL)
+			st->library = library_parse(text, len, err, sizeof err);
+		else if (library_merge_text(st->library, text, len, err, sizeof err) != 0)
+			err[sizeof err - 1] = '\0';
+		else
+			err[0] = '\0';
+		free(text);
+	}
+	if (text == NULL || st->library == NULL || err[0] != '\0') {
+		VRT_fail(ctx, VMOD_LOG_PREFIX "library '%s': %s", uri, err);
+		return 0;
+	}
+	return 1;
+}
+
+VCL_BOOL
+vmod_configure(VRT_CTX, struct vmod_priv *priv, VCL_STRING program,
+    VCL_STRING json)
+{
+	struct vmod_state *st = state_get(ctx, priv);
+	char err[512];
+
+	if (!in_init(ctx, "configure"))
+		return 0;
+	if (program == NULL || *program == '\0' || json == NULL) {
+		VRT_fail(ctx, VMOD_LOG_PREFIX "configure(): program name and "
+		    "JSON are required");
+		return 0;
+	}
+	if (st->library == NULL)
+		st->library = library_parse("{}", 2, err, sizeof err);
+	AN(st->library);
+	if (library_apply_json(st->library, program, json, strlen(json), err,
+	    sizeof err) != 0) {
+		VRT_fail(ctx, VMOD_LOG_PREFIX "configure('%s'): %s", program, err);
+		return 0;
+	}
+	return 1;
+}
+
+VCL_BOOL
+vmod_main_arguments(VRT_CTX, struct vmod_priv *priv, VCL_STRING program,
+    VCL_STRANDS args)
+{
+	struct vprogram *vp = program_get(ctx, state_get(ctx, priv), program);
+	char **list;
+
+	if (vp == NULL)
+		return 0;
+	list = calloc((size_t)args->n + 1, sizeof *list);
+	AN(list);
+	for (int i = 0; i < args->n; i++) {
+		list[i] = strdup(args->p[i] ? args->p[i] : "");
+		AN(list[i]);
+	}
+	AZ(pthread_mutex_lock(&vp->mtx));
+	char **old = vp->main_args;
+	vp->main_args = list;
+	AZ(pthread_mutex_unlock(&vp->mtx));
+	for (char **a = old; a && *a; a++)
+		free(*a);
+	free(old);
+	return 1;
+}
+
+VCL_BOOL
+vmod_start(VRT_CTX, struct vmod_priv *priv, VCL_STRING program,
+    VCL_BOOL async, VCL_BOOL debug)
+{
+	struct vprogram *vp;
+	char err[256];
+
+	if (!in_init(ctx, "start"))
+		return 0;
+	vp = program_get(ctx, state_get(ctx, priv), program);
+	if (vp == NULL)
+		return 0;
+	if (debug)
+		VSLb(ctx->vsl, SLT_VCL_Log, VMOD_LOG_PREFIX "start('%s'): remote "
+		    "debugging is not available yet; starting normally", program);
+	if (async) {
+		program_start_async(vp);
+		return 1;
+	}
+	AZ(pthread_mutex_lock(&vp->mtx));
+	vp->ls = VP_LOADING;
+	AZ(pthread_mutex_unlock(&vp->mtx));
+	if (program_load_now(ctx, vp, NULL, 0, err, sizeof err) != 0) {
+		VRT_fail(ctx, VMOD_LOG_PREFIX "program '%s' failed to start: %s",
+		    program, err);
+		return 0;
+	}
+	return 1;
+}
+
+VCL_INT
+vmod_invalidate_programs(VRT_CTX, struct vmod_priv *priv, VCL_STRING regex)
+{
+	struct vmod_state *st = state_get(ctx, priv);
+	vre_t *re = NULL;
+	int error, off, n = 0;
+
+	if (regex != NULL && *regex != '\0') {
+		re = VRE_compile(regex, 0, &error, &off, 1);
+		if (re == NULL) {
+			VRT_fail(ctx, VMOD_LOG_PREFIX "invalidate_programs(): bad "
+			    "regex '%s' at offset %d", regex, off);
+			return 0;
+		}
+	}
+	AZ(pthread_mutex_lock(&st->mtx));
+	for (struct vprogram *vp = st->programs; vp != NULL; vp = vp->next)
+		if (re == NULL || VRE_match(re, vp->name, 0, 0, NULL) >= 0)
+			n += program_invalidate(vp);
+	AZ(pthread_mutex_unlock(&st->mtx));
+	if (re != NULL)
+		VRE_free(&re);
+	return n;
+}
+
+VCL_BOOL
+vmod_init_self_requests(VRT_CTX, struct vmod_priv *priv, VCL_STRING unix_socket,
+    VCL_STRING http_prefix, VCL_INT max_concurrent)
+{
+	struct vmod_state *st = state_get(ctx, priv);
+
+	if (!in_init(ctx, "init_self_requests"))
+		return 0;
+	if (max_concurrent < 1) {
+		VRT_fail(ctx, VMOD_LOG_PREFIX "init_self_requests(): "
+		    "max_concurrent_requests must be at least 1");
+		return 0;
+	}
+	free(st->self_socket);
+	free(st->self_prefix);
+	st->self_socket = unix_socket && *unix_socket ? strdup(unix_socket) : NULL;
+	st->self_prefix = http_prefix ? strdup(http_prefix) : NULL;
+	st->self_max = max_concurrent;
+	return 1;
+}
+
+VCL_STRING
+vmod_stats(VRT_CTX, struct vmod_priv *priv, VCL_STRING pattern,
+    VCL_INT indentation)
+{
+	return stats_json(ctx, state_get(ctx, priv), pattern, indentation);
+}
