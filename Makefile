@@ -16,6 +16,9 @@ ENGINE_LIB = $(BUILD)/libtinykvm-engine.a
 RUNNER     = $(BUILD)/tinykvm-run
 BENCH_SRC  = $(wildcard bench/*.c)
 BENCH_BIN  = $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+CONFIG_SRC = $(wildcard config/*.c)
+CONFIG_OBJ = $(CONFIG_SRC:config/%.c=$(BUILD)/config/%.o)
+CONFIG_LIB = $(BUILD)/libtinykvm-config.a
 UNIT_SRC   = $(wildcard tests/unit/*.c)
 UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
 
@@ -38,7 +41,8 @@ all: $(ENGINE_LIB) $(RUNNER) $(BENCH_BIN) $(UNIT_BIN) $(VMOD_SO) $(VMOD_MAN)
 
 $(BUILD)/vmod/vcc_if.c $(BUILD)/vmod/vcc_if.h $(BUILD)/vmod/vmod_tinykvm.man.rst: vmod/vmod_tinykvm.vcc
 	@mkdir -p $(BUILD)/vmod
-	python3 $(VMODTOOL) -o $(BUILD)/vmod/vcc_if -w $(BUILD)/vmod vmod/vmod_tinykvm.vcc
+	cd $(BUILD)/vmod && python3 $(VMODTOOL) -o vcc_if -w . $(CURDIR)/vmod/vmod_tinykvm.vcc
+	@: > $(BUILD)/vmod/config.h	# vcc_if.c includes an autoconf config.h
 
 $(BUILD)/vmod/vcc_if.o: $(BUILD)/vmod/vcc_if.c
 	$(CC) $(VMOD_CFLAGS) -c -o $@ $<
@@ -48,7 +52,7 @@ $(BUILD)/vmod/%.o: vmod/%.c $(wildcard vmod/*.h) $(BUILD)/vmod/vcc_if.h engine/i
 	$(CC) $(VMOD_CFLAGS) -Wmissing-prototypes -c -o $@ $<
 
 $(VMOD_SO): $(VMOD_OBJ) $(ENGINE_LIB) $(CONFIG_LIB)
-	$(CC) -shared -o $@ $(VMOD_OBJ) $(CONFIG_LIB) $(ENGINE_LIB) -lrt -lpthread
+	$(CC) -shared -o $@ $(VMOD_OBJ) $(CONFIG_LIB) $(ENGINE_LIB) -lrt -lpthread -lm
 
 $(VMOD_MAN): $(BUILD)/vmod/vmod_tinykvm.man.rst
 	rst2man $< $@
@@ -60,16 +64,23 @@ $(BUILD)/engine/%.o: engine/src/%.c $(wildcard engine/src/*.h) engine/include/ti
 $(ENGINE_LIB): $(ENGINE_OBJ)
 	$(AR) rcs $@ $^
 
-$(RUNNER): $(wildcard runner/*.c runner/*.h) $(ENGINE_LIB)
-	$(CC) $(ALL_CFLAGS) -o $@ $(wildcard runner/*.c) $(ENGINE_LIB) -lrt -lpthread
+$(BUILD)/config/%.o: config/%.c $(wildcard config/*.h) engine/include/tinykvm/engine.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -fPIC -c -o $@ $<
+
+$(CONFIG_LIB): $(CONFIG_OBJ)
+	$(AR) rcs $@ $^
+
+$(RUNNER): $(wildcard runner/*.c runner/*.h) $(ENGINE_LIB) $(CONFIG_LIB)
+	$(CC) $(ALL_CFLAGS) -Iconfig -o $@ $(wildcard runner/*.c) $(CONFIG_LIB) $(ENGINE_LIB) -lrt -lpthread -lm
 
 $(BUILD)/bench/%: bench/%.c $(ENGINE_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Iengine/src -o $@ $< $(ENGINE_LIB) -lrt -lpthread -lm
 
-$(BUILD)/unit/%: tests/unit/%.c $(ENGINE_LIB)
+$(BUILD)/unit/%: tests/unit/%.c $(ENGINE_LIB) $(CONFIG_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Iengine/src -o $@ $< $(ENGINE_LIB) -lrt -lpthread
+	$(CC) $(ALL_CFLAGS) -Iengine/src -Iconfig -o $@ $< $(CONFIG_LIB) $(ENGINE_LIB) -lrt -lpthread -lm
 
 # Every tests/*/*.sh and unit test is found and run; none may be skipped.
 check: all
