@@ -36,5 +36,26 @@ for t in tests/*/*.sh; do
 	run_one "${t#tests/}" bash "$t"
 done
 
+# varnishtest: a skipped test is a failure, so the log is checked too.
+run_vtc() {
+	local out
+	out=$(varnishtest -t 180 -p vmod_path="$PWD/build/vmod" \
+		-Dtkvm_include="$PWD/engine/include" -Dtkvm_run="$PWD/build/tinykvm-run" \
+		"$1" 2>&1)
+	local rc=$?
+	echo "$out"
+	if grep -q "TEST .* skipped" <<<"$out"; then
+		echo "varnishtest skipped $1: counted as a failure"
+		return 1
+	fi
+	return $rc
+}
+
+for t in tests/*/*.vtc; do
+	[ -f "$t" ] || continue
+	case "$t" in *"$pattern"*) ;; *) continue ;; esac
+	run_one "${t#tests/}" run_vtc "$t"
+done
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
