@@ -205,6 +205,8 @@ mm_unmap(struct tkvm_vm *vm, uint64_t addr, uint64_t len)
 	if (addr > UINT64_MAX - len)
 		return -EINVAL;
 	end = addr + len;
+	if (end > vm->mem_size)
+		return -EINVAL;	/* not guest memory at all */
 	/* Only the part inside the mmap area is ours to unmap. */
 	if (addr < mm->mmap_floor)
 		addr = mm->mmap_floor;

@@ -98,16 +98,16 @@ read_into(struct tkvm_vm *vm, int64_t fd, uint64_t buf, uint64_t len,
 
 	if (f == NULL)
 		return -EBADF;
+	if (len == 0)
+		return 0;
+	if (dst == NULL)
+		return -EFAULT;
 	if (f->console == 0)
 		return 0;	/* stdin is empty */
 	if (f->host_fd < 0)
 		return -EBADF;
 	if (f->is_dir)
 		return -EISDIR;
-	if (len == 0)
-		return 0;
-	if (dst == NULL)
-		return -EFAULT;
 	vm->fds_changed |= offset < 0;
 	n = offset < 0 ? read(f->host_fd, dst, len) :
 	    pread(f->host_fd, dst, len, offset);

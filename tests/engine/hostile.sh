@@ -1,0 +1,54 @@
+# Hostile programs: bad pointers and huge lengths in system calls get
+# errors and the program goes on; faults, loops and wild jumps end the run
+# with one precise line and status 125 (124 for the time limit).
+. "$(dirname "$0")/../lib/common.sh"
+
+build_guest hostile hostile.c
+run_guest "$WORK/hostile" syscalls
+expect_rc 0
+expect_out "write_null=-14
+write_low=-14
+write_wild=-14
+write_huge=-14
+write_wrap=-14
+read_wild=-14
+openat_null=-14
+openat_wild=-14
+mmap_huge=-12
+mmap_zero=-22
+munmap_wild=-22
+fstat_wild=-14
+clock_null=-14
+getrandom_huge=-14
+writev_wild=-14
+uname_low=-14
+unknown=-38
+still alive"
+
+fault() {
+	run_guest "$WORK/hostile" "$1"
+	expect_rc 125
+	case "$ERR" in
+	tinykvm-run:\ $2) ;;
+	*) die "$1: stderr [$ERR] does not match [tinykvm-run: $2]" ;;
+	esac
+	[ "$(printf '%s\n' "$ERR" | wc -l)" -eq 1 ] || die "$1: more than one line"
+}
+fault null "guest page fault: read of 0x0 at rip 0x4*"
+fault wild "guest page fault: execute at 0xdead0000 at rip 0xdead0000"
+fault jumpnull "guest page fault: execute at 0x0 at rip 0x0"
+fault stack "guest page fault: write to 0x* at rip 0x4* (stack overflow)"
+fault ud2 "guest invalid opcode (vector 6) at rip 0x4*"
+fault div "guest divide error (vector 0) at rip 0x4*"
+fault abort "guest killed itself with signal 6 (Aborted)"
+fault hlt "guest general protection fault (vector 13) at rip 0x4*"
+fault cli "guest general protection fault (vector 13) at rip 0x4*"
+fault port "guest general protection fault (vector 13) at rip 0x4*"
+
+run_guest --timeout 0.5 "$WORK/hostile" loop
+expect_rc 124
+case "$ERR" in
+"tinykvm-run: guest exceeded its 0.5 s time limit at rip 0x4"*) ;;
+*) die "loop: [$ERR]" ;;
+esac
+echo ok

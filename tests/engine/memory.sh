@@ -1,0 +1,25 @@
+# Memory limits: allocating close to --memory works, beyond it fails inside
+# the guest (malloc NULL, mmap ENOMEM) without touching the host; freed
+# memory is reused; a memory bomb ends cleanly.
+. "$(dirname "$0")/../lib/common.sh"
+
+build_guest memory memory.c
+run_guest --memory 64 "$WORK/memory" alloc 40
+expect_rc 0
+expect_out "got 40 of 40 MiB"
+run_guest --memory 64 "$WORK/memory" alloc 80
+expect_rc 3
+expect_out_has "of 80 MiB"
+got=$(sed -n 's/^got \([0-9]*\) of 80 MiB$/\1/p' "$WORK/out")
+[ "$got" -ge 40 ] && [ "$got" -lt 64 ] || die "got $got MiB of a 64 MiB guest"
+run_guest --memory 32 "$WORK/memory" churn 10
+expect_rc 0
+expect_out "churned 1000"
+run_guest --memory 48 "$WORK/memory" bomb 0
+expect_rc 4
+expect_out_has "bomb stopped: malloc NULL, mmap ENOMEM"
+# The limit itself is checked.
+run_guest --memory 2 "$WORK/memory" alloc 1
+expect_rc 125
+expect_err "tinykvm-run: memory limit must be 8 to 16384 MiB, shared memory included"
+echo ok
