@@ -17,6 +17,7 @@
 #include <pthread.h>
 
 #include "headers.h"
+#include "program_config.h"
 #include "tinykvm/engine.h"
 
 #define EXIT_SANDBOX 125
@@ -31,6 +32,7 @@ struct options {
 	const char *env[MAX_LIST + 1];
 	unsigned nallow, nenv;
 	int verbose;
+	const char *config, *program;	/* --config FILE --program NAME */
 	/* Request mode: the requests, sent in order, --repeat times. */
 	const char *methods[MAX_LIST], *urls[MAX_LIST];
 	unsigned nrequests;
@@ -49,6 +51,8 @@ usage(FILE *f)
 	    "       tinykvm-run [options] --request METHOD URL [--arg ARG] [--body FILE]\n"
 	    "                   [--content-type T] [--header 'K: V']... [--repeat N]\n"
 	    "                   [--concurrency N] PROGRAM [ARG...]\n"
+	    "       tinykvm-run [options] --config FILE --program NAME [PROGRAM [ARG...]]\n"
+	    "                   takes the program's settings from a JSON library\n"
 	    "Runs a static x86-64 Linux PROGRAM inside a KVM sandbox.  With --request,\n"
 	    "initializes PROGRAM to wait_for_requests() and sends it requests, printing\n"
 	    "the response (status, headers, body) of the first.\n"
@@ -129,6 +133,8 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "header", required_argument, NULL, 'H' },
 		{ "repeat", required_argument, NULL, 'N' },
 		{ "concurrency", required_argument, NULL, 'P' },
+		{ "config", required_argument, NULL, 'F' },
+		{ "program", required_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -163,11 +169,15 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'N': o->repeat = parse_count(optarg, "--repeat"); break;
 		case 'P': o->concurrency = parse_count(optarg, "--concurrency"); break;
+		case 'F': o->config = optarg; break;
+		case 'G': o->program = optarg; break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); exit(EXIT_SANDBOX);
 		}
 	}
-	if (optind >= argc) {
+	if ((o->config == NULL) != (o->program == NULL))
+		fail("--config and --program go together");
+	if (optind >= argc && o->config == NULL) {
 		usage(stderr);
 		exit(EXIT_SANDBOX);
 	}
@@ -338,10 +348,10 @@ build_requests(const struct options *o, struct tkvm_request *reqs,
 }
 
 static int
-request_mode(const struct options *o, const struct tkvm_config *vmcfg,
+request_mode(const struct options *o, const struct tkvm_program_config *base,
     const void *image, size_t len)
 {
-	struct tkvm_program_config cfg = { .vm = *vmcfg };
+	struct tkvm_program_config cfg = *base;
 	static struct tkvm_request protos[MAX_LIST];
 	struct tkvm_header hdrs[MAX_LIST];
 	struct tkvm_program *prog;
@@ -354,7 +364,8 @@ request_mode(const struct options *o, const struct tkvm_config *vmcfg,
 	char err[256];
 
 	cfg.vm.timeout_s = 0;
-	cfg.max_request_time = o->timeout;
+	if (o->timeout > 0)
+		cfg.max_request_time = o->timeout;
 	cfg.concurrency = (unsigned)n;
 	build_requests(o, protos, hdrs, &body);
 	prog = tkvm_program_load(&cfg, image, len, err, sizeof err);
@@ -403,38 +414,87 @@ request_mode(const struct options *o, const struct tkvm_config *vmcfg,
 	return 0;
 }
 
+/* Settings from --config/--program, or defaults; CLI options win. */
+static void
+settings(const struct options *o, struct tkvm_program_config *cfg,
+    struct program_engine_config *owned, struct program_library **lib,
+    const char **path)
+{
+	const struct program_def *def;
+	char err[512];
+	size_t len;
+	char *text;
+
+	memset(cfg, 0, sizeof *cfg);
+	if (o->config == NULL)
+		return;
+	text = tkvm_read_file(o->config, 16 << 20, &len, err, sizeof err);
+	if (text == NULL)
+		fail("%s", err);
+	*lib = library_parse(text, len, err, sizeof err);
+	free(text);
+	if (*lib == NULL)
+		fail("%s: %s", o->config, err);
+	def = library_find(*lib, o->program);
+	if (def == NULL)
+		fail("%s: no program '%s'", o->config, o->program);
+	if (program_def_to_engine(def, NULL, cfg, owned, err, sizeof err) != 0)
+		fail("%s", err);
+	if (*path == NULL)
+		*path = def->filename;
+	if (*path == NULL)
+		fail("program '%s' has no filename: give PROGRAM", o->program);
+}
+
 int
 main(int argc, char **argv)
 {
 	struct options o = { 0 };
-	struct tkvm_config cfg = { 0 };
+	struct tkvm_program_config pcfg;
+	struct program_engine_config owned = { 0 };
+	struct program_library *lib = NULL;
+	struct tkvm_config *cfg = &pcfg.vm;
 	struct tkvm_result res;
 	struct tkvm_vm *vm;
 	char err[256];
 	void *image;
 	size_t len;
 	int first = parse_options(argc, argv, &o);
-	const char *path = argv[first];
+	const char *path = first < argc ? argv[first] : NULL;
+	const char *default_argv[2] = { NULL, NULL };
 
+	settings(&o, &pcfg, &owned, &lib, &path);
 	image = tkvm_read_file(path, MAX_PROGRAM_SIZE, &len, err, sizeof err);
 	if (image == NULL)
 		fail("%s", err);
-	/* argv[0] inside the guest is the program's base name. */
-	argv[first] = basename(argv[first]);
-	cfg.memory_mib = o.memory;
-	cfg.timeout_s = o.timeout;
-	cfg.allowed_paths = o.allow;
-	cfg.envp = o.env;
-	cfg.argv = (const char *const *)&argv[first];
-	cfg.output = write_output;
-	cfg.verbose = o.verbose;
+	if (first < argc) {
+		/* argv[0] inside the guest is the program's base name. */
+		argv[first] = basename(argv[first]);
+		cfg->argv = (const char *const *)&argv[first];
+	} else if (cfg->argv == NULL) {
+		default_argv[0] = o.program;
+		cfg->argv = default_argv;
+	}
+	if (o.memory)
+		cfg->memory_mib = o.memory;
+	cfg->timeout_s = o.timeout;
+	if (o.nallow)
+		cfg->allowed_paths = o.allow;
+	if (o.nenv || cfg->envp == NULL)
+		cfg->envp = o.env;
+	cfg->output = write_output;
+	cfg->verbose |= o.verbose;
 	if (o.nrequests > 0) {
-		int rc = request_mode(&o, &cfg, image, len);
+		int rc = request_mode(&o, &pcfg, image, len);
 		free(image);
+		program_engine_config_free(&owned);
+		library_free(lib);
 		return rc;
 	}
-	vm = tkvm_vm_create(&cfg, image, len, err, sizeof err);
+	vm = tkvm_vm_create(cfg, image, len, err, sizeof err);
 	free(image);
+	program_engine_config_free(&owned);
+	library_free(lib);
 	if (vm == NULL)
 		fail("%s", err);
 	tkvm_vm_run(vm, &res);
