@@ -13,7 +13,7 @@
 static char global[32] = "clean";
 static char *heap;
 static __thread char tls[32] = "clean";
-static const char *allowed_file;
+static const char *allowed_file, *other_dir;
 
 static void __attribute__((noinline))
 stack_probe(char *out)
@@ -55,7 +55,7 @@ on_get(const char *url, const char *arg)
 	memset(sbrk(4096), 'S', 4096);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGUSR1, &sa, NULL);
-	chdir("/tmp");
+	chdir(other_dir);
 	xmm[0] = xmm[1] = 0x5345435245540000ULL;
 	__asm__ volatile("movdqu %0, %%xmm7" : : "m"(xmm));
 	sys_backend_response(200, "text/plain", 10, out, (size_t)n, NULL);
@@ -65,6 +65,7 @@ int
 main(int argc, char **argv)
 {
 	allowed_file = argc > 1 ? argv[1] : "/";
+	other_dir = argc > 2 ? argv[2] : "/";
 	heap = malloc(32);
 	strcpy(heap, "clean");
 	set_backend_get(on_get);

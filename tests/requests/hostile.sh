@@ -1,0 +1,45 @@
+# Hostile request handlers: crashes, loops, returning without a response,
+# invalid status codes, bad pointers, huge and wrapped lengths, too many or
+# malformed extra headers.  Each request fails with one precise reason and
+# the next request on the same VM succeeds; bad arguments to the other
+# calls are refused without ending the request; on_error gets the reason.
+. "$(dirname "$0")/../lib/common.sh"
+
+build_guest hostile req_hostile.c gcc -static "-I$ROOT/engine/include"
+
+fails() {
+	run_guest --timeout 0.5 --request GET "$1" --request GET /ok "$WORK/hostile"
+	expect_rc "${3:-125}"
+	expect_err_has "tinykvm-run: request 1 (GET $1) failed: $2"
+	expect_out_has "HTTP 200
+Content-Type: text/plain
+
+ok"
+}
+fails /crash "guest page fault: write to 0x0 at rip 0x"
+fails /loop "guest exceeded its 0.5 s time limit at rip 0x" 124
+fails /ud2 "guest invalid opcode (vector 6) at rip 0x"
+fails /return "request callback returned without a response"
+fails /status0 "invalid response status 0"
+fails /status199 "invalid response status 199"
+fails /status600 "invalid response status 600"
+fails /status-1 "invalid response status -1"
+fails /ctype-null "sys_backend_response given a bad content type or body"
+fails /body-wild "sys_backend_response given a bad content type or body"
+fails /body-huge "sys_backend_response given a bad content type or body"
+fails /body-wrap "sys_backend_response given a bad content type or body"
+fails /extra-wild "sys_backend_response given bad extra headers or cache settings"
+fails /extra-many "sys_backend_response given bad extra headers or cache settings"
+fails /extra-nocolon "sys_backend_response given bad extra headers or cache settings"
+
+run_guest --request GET /bad-calls "$WORK/hostile"
+expect_rc 0
+expect_out_has "all refused"
+
+run_guest --timeout 0.5 --request GET /crash --request GET /loop "$WORK/hostile" on_error
+expect_out_has "HTTP 500
+Content-Type: text/plain
+
+on_error for /crash: guest page fault: write to 0x0 at rip 0x"
+expect_out_has "on_error for /loop: guest exceeded its 0.5 s time limit"
+echo ok
