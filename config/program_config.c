@@ -428,6 +428,36 @@ clear_layers(struct entry *e)
 	e->nlayers = 0;
 }
 
+static const char *
+group_of(const struct entry *e)
+{
+	const struct json_value *gv = NULL;
+
+	for (unsigned i = e->nlayers; i-- > 0 && gv == NULL; )
+		gv = json_get(e->layers[i], "group");
+	return gv ? gv->string : NULL;
+}
+
+/* Every program's group must name a group. */
+static int
+check_groups(const struct program_library *lib, char *err, size_t errlen)
+{
+	for (unsigned i = 0; i < lib->n; i++) {
+		const struct entry *e = &lib->entries[i], *g;
+		const char *name = e->is_program ? group_of(e) : NULL;
+		if (name == NULL)
+			continue;
+		g = find_entry(lib, name);
+		if (g == NULL || g->is_program) {
+			snprintf(err, errlen, "program '%s': group '%s' %s", e->name,
+			    name, g ? "is a program, not a group of settings" :
+			    "is not defined");
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int
 library_merge_text(struct program_library *lib, const char *text, size_t len,
     char *err, size_t errlen)
@@ -465,14 +495,7 @@ library_merge_text(struct program_library *lib, const char *text, size_t len,
 		free(root->keys[i]);
 	json_free(root);
 	drop_cache(lib);
-	/* Every program's group must exist. */
-	for (unsigned i = 0; i < lib->n; i++)
-		if (lib->entries[i].is_program && library_find(lib,
-		    lib->entries[i].name) == NULL) {
-			snprintf(err, errlen, "%s", "program refers to an unknown group");
-			return -1;
-		}
-	return 0;
+	return check_groups(lib, err, errlen);
 }
 
 struct program_library *
@@ -514,8 +537,7 @@ library_apply_json(struct program_library *lib, const char *program,
 	}
 	e->layers[e->nlayers++] = obj;
 	drop_cache(lib);
-	if (e->is_program && library_find(lib, program) == NULL) {
-		snprintf(err, errlen, "program '%s': unknown group", program);
+	if (check_groups(lib, err, errlen) != 0) {
 		e->nlayers--;
 		json_free(obj);
 		drop_cache(lib);
@@ -541,16 +563,15 @@ library_find(const struct program_library *lib, const char *name)
 {
 	struct entry *e = find_entry(lib, name), *g = NULL;
 	struct program_def *d;
-	const struct json_value *gv = NULL;
+	const char *group;
 
 	if (e == NULL || !e->is_program)
 		return NULL;
 	if (e->resolved != NULL)
 		return e->resolved;
-	for (unsigned i = e->nlayers; i-- > 0 && gv == NULL; )
-		gv = json_get(e->layers[i], "group");
-	if (gv != NULL) {
-		g = find_entry(lib, gv->string);
+	group = group_of(e);
+	if (group != NULL) {
+		g = find_entry(lib, group);
 		if (g == NULL || g->is_program)
 			return NULL;
 	}

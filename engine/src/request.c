@@ -203,10 +203,11 @@ start_request(struct tkvm_vm *vm, const struct tkvm_request *req,
 	return -ENOSYS;
 }
 
+/* A failed request has no response, only a reason. */
 static void
 fail_response(struct tkvm_response *resp, enum tkvm_stop stop, const char *why)
 {
-	resp->status = 0;
+	memset(resp, 0, sizeof *resp);
 	resp->stop = stop;
 	snprintf(resp->reason, sizeof resp->reason, "%s", why);
 }

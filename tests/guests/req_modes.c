@@ -1,0 +1,37 @@
+/* Counts requests in a global and in shared memory; /crash crashes,
+ * /dirty writes 8 MiB, /keep asks to stop being ephemeral. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <tinykvm/kvm_api.h>
+
+static int counter, warmups;
+static char area[8 << 20];
+
+static void
+on_request(const struct kvm_request *r)
+{
+	struct shared_memory_info shm = shared_memory_area();
+	int *shared = (int *)shm.ptr;
+	long eph = 0;
+	char out[256];
+
+	if (r->info_flags & KVM_REQ_IS_WARMUP)
+		warmups++;
+	if (r->url_len == 6 && !memcmp(r->url, "/crash", 6))
+		*(volatile int *)0 = 1;
+	if (r->url_len == 6 && !memcmp(r->url, "/dirty", 6))
+		memset(area, 1, sizeof area);
+	if (r->url_len == 5 && !memcmp(r->url, "/keep", 5))
+		eph = sys_make_ephemeral(0);
+	int n = snprintf(out, sizeof out, "counter=%d shared=%d warmups=%d eph=%ld",
+	    counter++, shared ? (*shared)++ : -1, warmups, eph);
+	sys_backend_response(200, "text/plain", 10, out, (size_t)n, NULL);
+}
+
+int
+main(void)
+{
+	set_backend_request(on_request);
+	wait_for_requests();
+}
