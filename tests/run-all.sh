@@ -39,7 +39,7 @@ done
 # varnishtest: a skipped test is a failure, so the log is checked too.
 run_vtc() {
 	local out
-	out=$(varnishtest -t 180 -p vmod_path="$PWD/build/vmod" \
+	out=$(varnishtest -t 180 -p vmod_path="$PWD/build/vmod:$(pkg-config --variable=vmoddir varnishapi)" \
 		-Dtkvm_include="$PWD/engine/include" -Dtkvm_run="$PWD/build/tinykvm-run" \
 		"$1" 2>&1)
 	local rc=$?
