@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,16 +21,18 @@ check_kvm(VRT_CTX)
 {
 	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	int e = errno;
+	struct passwd *pw;
 
 	if (fd >= 0) {
 		close(fd);
 		return 0;
 	}
+	pw = getpwuid(geteuid());
 	VSB_printf(ctx->msg, VMOD_LOG_PREFIX "cannot open /dev/kvm: %s. "
 	    "varnishd's worker runs as user '%s' (uid %d), which needs read/write "
-	    "access to /dev/kvm: add it to the group owning /dev/kvm, or start "
-	    "varnishd with -j none (as root).\n", strerror(e),
-	    getlogin() ? getlogin() : "?", (int)geteuid());
+	    "access to /dev/kvm: add it to the group owning /dev/kvm (and make "
+	    "/dev/kvm group read/writable), or start varnishd with -j none "
+	    "(as root).\n", strerror(e), pw ? pw->pw_name : "?", (int)geteuid());
 	return -1;
 }
 
