@@ -22,7 +22,7 @@ CONFIG_LIB = $(BUILD)/libtinykvm-config.a
 UNIT_SRC   = $(wildcard tests/unit/*.c)
 UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
 
-.PHONY: all check bench install clean
+.PHONY: all check bench bench-load install clean
 
 # The Varnish module.
 VARNISH_CFLAGS := $(shell pkg-config --cflags varnishapi 2>/dev/null)
@@ -88,6 +88,10 @@ check: all
 
 bench: all
 	./bench/run.sh
+
+# varnishd + wrk: program() vs vcl_synth vs a pass to nginx (minutes).
+bench-load: all
+	./bench/load.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/tinykvm
