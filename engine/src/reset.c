@@ -67,7 +67,9 @@ restore_pages(struct tkvm_vm *vm)
 		vm->dirty_host[w] = 0;
 		while (bits != 0) {
 			unsigned first = (unsigned)__builtin_ctzll(bits);
-			unsigned run = (unsigned)__builtin_ctzll(~(bits >> first));
+			uint64_t clear = ~(bits >> first);
+			unsigned run = clear ? (unsigned)__builtin_ctzll(clear) :
+			    64 - first;
 			uint64_t page = w * 64 + first;
 			if (first + run >= 64)
 				bits = 0;

@@ -16,6 +16,11 @@ on_request(const struct kvm_request *r)
 	long eph = 0;
 	char out[256];
 
+	unsigned sum = 0;
+
+	/* What an earlier request may have left in the 8 MiB area. */
+	for (size_t i = 0; i < sizeof area; i += 4096)
+		sum += (unsigned char)area[i];
 	if (r->info_flags & KVM_REQ_IS_WARMUP)
 		warmups++;
 	if (r->url_len == 6 && !memcmp(r->url, "/crash", 6))
@@ -24,8 +29,9 @@ on_request(const struct kvm_request *r)
 		memset(area, 1, sizeof area);
 	if (r->url_len == 5 && !memcmp(r->url, "/keep", 5))
 		eph = sys_make_ephemeral(0);
-	int n = snprintf(out, sizeof out, "counter=%d shared=%d warmups=%d eph=%ld",
-	    counter++, shared ? (*shared)++ : -1, warmups, eph);
+	int n = snprintf(out, sizeof out, "counter=%d shared=%d warmups=%d eph=%ld%s",
+	    counter++, shared ? (*shared)++ : -1, warmups, eph,
+	    sum ? " area=DIRTY" : "");
 	sys_backend_response(200, "text/plain", 10, out, (size_t)n, NULL);
 }
 

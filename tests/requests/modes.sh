@@ -3,6 +3,7 @@
 # is shared by the request VMs), warmup (mock requests before forking),
 # max_request_memory (a request dirtying more fails, the next succeeds),
 # control_ephemeral (sys_make_ephemeral honoured only when allowed).
+# 8 MiB dirtied by a request (whole bitmap words) are restored.
 . "$(dirname "$0")/../lib/common.sh"
 
 build_guest modes req_modes.c gcc -static "-I$ROOT/engine/include"
@@ -25,6 +26,9 @@ req() {
 	run_guest --config "$WORK/lib.json" --program "$prog" "${args[@]}"
 	BODIES=$(grep -E '^(counter=|$)' "$WORK/out" | grep . | tr '\n' ' ')
 }
+req eph /dirty / /dirty /
+expect_rc 0
+[ "$BODIES" = "counter=0 shared=-1 warmups=0 eph=0 counter=0 shared=-1 warmups=0 eph=0 counter=0 shared=-1 warmups=0 eph=0 counter=0 shared=-1 warmups=0 eph=0 " ] || die "eph dirty: $BODIES"
 req eph / / /
 expect_rc 0
 [ "$BODIES" = "counter=0 shared=-1 warmups=0 eph=0 counter=0 shared=-1 warmups=0 eph=0 counter=0 shared=-1 warmups=0 eph=0 " ] || die "eph: $BODIES"
