@@ -51,4 +51,10 @@ case "$ERR" in
 "tinykvm-run: guest exceeded its 0.5 s time limit at rip 0x4"*) ;;
 *) die "loop: [$ERR]" ;;
 esac
+
+
+# --verbose names what the sandbox refused.
+run_guest --verbose "$WORK/hostile" syscalls
+expect_rc 0
+expect_err_has "[tinykvm] unhandled system call 999 (unknown)"
 echo ok

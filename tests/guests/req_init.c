@@ -21,6 +21,9 @@ main(int argc, char **argv)
 		*(volatile int *)0 = 1;
 	if (!strcmp(w, "nocallback"))
 		wait_for_requests();
+	if (!strcmp(w, "loop"))
+		for (;;)
+			;
 	if (!strcmp(w, "badpaused"))
 		wait_for_requests_paused((struct kvm_request *)0x10);
 	set_backend_get(on_get);
