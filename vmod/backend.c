@@ -278,7 +278,7 @@ backend_gethdrs(VRT_CTX, VCL_BACKEND dir)
 	f->len = f->run.resp.body_len;
 	f->body = f->run.resp.body;
 	write_beresp(bo, f->run.resp.status, &f->run.resp, f->len);
-	if (f->len <= SMALL_BODY) {
+	if (f->len <= SMALL_BODY && ws_fits(bo->ws, f->len + 1)) {
 		void *copy = WS_Copy(bo->ws, f->body, (int)f->len);
 		if (copy != NULL || f->len == 0) {
 			f->body = copy;

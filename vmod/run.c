@@ -169,3 +169,14 @@ run_finish(struct vrun *run)
 	instance_release(run->vi);
 	run->vi = NULL;
 }
+
+/* Whether len bytes fit in the workspace, without marking it overflowed
+ * when they do not (WS_Alloc would, failing the whole task). */
+bool
+ws_fits(struct ws *ws, size_t len)
+{
+	unsigned avail = WS_ReserveAll(ws);
+
+	WS_Release(ws, 0);
+	return len < avail;
+}

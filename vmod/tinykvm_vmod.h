@@ -115,6 +115,7 @@ int run_request(VRT_CTX, struct vprogram *vp, struct tkvm_request *req,
     struct vhttp *hb, struct vrun *run);
 void run_finish(struct vrun *run);
 extern const struct tkvm_http_ops vmod_http_ops;
+bool ws_fits(struct ws *ws, size_t len);
 
 /* chain.c */
 struct chain_item {

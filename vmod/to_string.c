@@ -76,7 +76,7 @@ vmod_to_string(VRT_CTX, struct vmod_priv *priv, VCL_STRING program,
 	} else if (memchr(r->body, '\0', r->body_len) != NULL) {
 		VSLb(ctx->vsl, SLT_Error, VMOD_LOG_PREFIX "to_string('%s'): the "
 		    "response body contains a NUL byte", program);
-	} else if (r->body_len >= UINT32_MAX ||
+	} else if (!ws_fits(ctx->ws, r->body_len + 1) ||
 	    (out = WS_Alloc(ctx->ws, (unsigned)r->body_len + 1)) == NULL) {
 		VSLb(ctx->vsl, SLT_Error, VMOD_LOG_PREFIX "to_string('%s'): out of "
 		    "workspace for a %zu-byte response", program, r->body_len);
