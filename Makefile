@@ -74,7 +74,7 @@ $(CONFIG_LIB): $(CONFIG_OBJ)
 $(RUNNER): $(wildcard runner/*.c runner/*.h) $(ENGINE_LIB) $(CONFIG_LIB)
 	$(CC) $(ALL_CFLAGS) -Iconfig -o $@ $(wildcard runner/*.c) $(CONFIG_LIB) $(ENGINE_LIB) -lrt -lpthread -lm
 
-$(BUILD)/bench/%: bench/%.c $(wildcard bench/guests/*.h) $(ENGINE_LIB)
+$(BUILD)/bench/%: bench/%.c $(wildcard bench/*.h bench/guests/*.h) $(ENGINE_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Ibench -o $@ $< $(ENGINE_LIB) -lrt -lpthread -lm
 

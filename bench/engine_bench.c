@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "tinykvm/engine.h"
+#include "bench_util.h"
 #include "guests/cpu_kernel.h"
 
 #define ROUNDS 5
@@ -21,33 +22,6 @@
 #define SPAWNS 50
 
 extern char **environ;
-
-struct capture {
-	char text[128];
-	size_t len;
-};
-
-static void
-capture_output(void *opaque, int fd, const char *data, size_t len)
-{
-	struct capture *c = opaque;
-
-	(void)fd;
-	if (len > sizeof c->text - 1 - c->len)
-		len = sizeof c->text - 1 - c->len;
-	memcpy(c->text + c->len, data, len);
-	c->len += len;
-	c->text[c->len] = '\0';
-}
-
-static double
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
 
 static int
 cmp_double(const void *a, const void *b)

@@ -13,33 +13,7 @@
 #include <time.h>
 
 #include "tinykvm/engine.h"
-
-struct capture {
-	char text[64];
-	size_t len;
-};
-
-static void
-capture_output(void *opaque, int fd, const char *data, size_t len)
-{
-	struct capture *c = opaque;
-
-	(void)fd;
-	if (len > sizeof c->text - 1 - c->len)
-		len = sizeof c->text - 1 - c->len;
-	memcpy(c->text + c->len, data, len);
-	c->len += len;
-	c->text[c->len] = '\0';
-}
-
-static double
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
+#include "bench_util.h"
 
 static void *
 load_image(const char *dir, const char *name, size_t *len)
