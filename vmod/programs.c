@@ -245,11 +245,13 @@ static void *
 async_loader(void *arg)
 {
 	struct vprogram *vp = arg;
-	char err[256];
+	char err[256], name[128];
 
+	/* Once loaded, vp may be freed by a VCL discard: copy the name. */
+	snprintf(name, sizeof name, "%s", vp->name);
 	if (program_load_now(NULL, vp, NULL, 0, err, sizeof err) != 0)
 		fprintf(stderr, VMOD_LOG_PREFIX "program '%s' failed to load: %s\n",
-		    vp->name, err);
+		    name, err);
 	return NULL;
 }
 
