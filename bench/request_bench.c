@@ -118,10 +118,10 @@ main(int argc, char **argv)
 	    "(enter, handler, response, reset)\n", n, hello.ns_per_request / 1000);
 	printf("hello_get_kvm_run_per_request: %.3f (target 1)\n", hello.kvm_runs);
 	printf("hello_get_ioctls_per_request: %.3f (target <= 3)\n", hello.ioctls);
-	printf("hello_get_pages_dirtied_per_request: %.2f\n", hello.pages);
+	printf("hello_get_pages_restored_per_request: %.2f (pages the reset copies back)\n", hello.pages);
 	printf("hello_get_cycle_vs_bare_exit: ratio %.2f (target <= 1.5)\n",
 	    hello.ns_per_request / bare);
-	printf("dirty256_requests: %.2f us per cycle, %.1f pages dirtied, "
+	printf("dirty256_requests: %.2f us per cycle, %.1f pages restored, "
 	    "%.3f KVM_RUN, %.3f ioctls per request, ratio to bare exit %.2f\n",
 	    dirty.ns_per_request / 1000, dirty.pages, dirty.kvm_runs, dirty.ioctls,
 	    dirty.ns_per_request / bare);

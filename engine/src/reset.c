@@ -4,6 +4,13 @@
  * host writes) are copied back from the main VM's memory, and the guest
  * OS state (heap layout, descriptors, signal state, FS base) is copied
  * from the main VM, which never runs again once frozen.
+ *
+ * Write-protecting a page to log its next write costs a fault of a few
+ * microseconds when the guest writes it again, while copying a page back
+ * costs a fraction of that.  With manual dirty-log protection, the first
+ * HOT_MAX pages a VM writes are therefore left writable (their dirty bits
+ * never cleared, so KVM keeps reporting them) and copied back at every
+ * reset; only other pages are write-protected again.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +23,8 @@
 
 #include "program.h"
 
+#define HOT_MAX 512	/* pages */
+
 int
 reset_init(struct tkvm_vm *vm, char *err, size_t errlen)
 {
@@ -25,16 +34,58 @@ reset_init(struct tkvm_vm *vm, char *err, size_t errlen)
 	vm->dirty_kvm = calloc(vm->dirty_words, 8);
 	vm->dirty_host = calloc(vm->dirty_words, 8);
 	vm->dirty_ever = calloc(vm->dirty_words, 8);
+	vm->dirty_hot = calloc(vm->dirty_words, 8);
 	if (vm->dirty_kvm == NULL || vm->dirty_host == NULL ||
-	    vm->dirty_ever == NULL) {
+	    vm->dirty_ever == NULL || vm->dirty_hot == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 	return 0;
 }
 
+/* Write-protects again the pages set in bitmap (manual protection). */
+static void
+protect_again(struct tkvm_vm *vm, uint64_t *bitmap)
+{
+	struct kvm_clear_dirty_log clear = {
+		.slot = 0, .first_page = 0,
+		.num_pages = (uint32_t)(vm->mem_size / PAGE_SIZE_4K),
+		.dirty_bitmap = bitmap,
+	};
+
+	vm->counters.kvm_ioctls++;
+	(void)ioctl(vm->vm_fd, KVM_CLEAR_DIRTY_LOG, &clear);
+}
+
+/* With manual protection: new dirty pages join the hot set while it has
+ * room; the rest are write-protected again. */
+static void
+sort_hot(struct tkvm_vm *vm)
+{
+	const struct tkvm_program *p = vm->program;
+	unsigned max = HOT_MAX;
+	bool clear = false;
+
+	if (p->max_request_pages / 4 < max)
+		max = (unsigned)(p->max_request_pages / 4);
+	for (size_t i = 0; i < vm->dirty_words; i++) {
+		uint64_t fresh = vm->dirty_kvm[i] & ~vm->dirty_hot[i];
+		unsigned n = (unsigned)__builtin_popcountll(fresh);
+		if (fresh != 0 && vm->hot_pages + n <= max) {
+			vm->dirty_hot[i] |= fresh;
+			vm->hot_pages += n;
+			fresh = 0;
+		}
+		vm->dirty_kvm[i] = fresh;	/* now: pages to protect again */
+		clear |= fresh != 0;
+	}
+	if (clear)
+		protect_again(vm, vm->dirty_kvm);
+}
+
 /* Moves KVM's dirty log into dirty_host, which then holds every page
- * that differs from the main VM; returns how many there are. */
+ * that may differ from the main VM (hot pages included, written or not);
+ * returns how many there are: the pages the reset copies back. */
 uint64_t
 reset_collect(struct tkvm_vm *vm)
 {
@@ -50,6 +101,8 @@ reset_collect(struct tkvm_vm *vm)
 		vm->dirty_host[i] |= vm->dirty_kvm[i];
 		n += (uint64_t)__builtin_popcountll(vm->dirty_host[i]);
 	}
+	if (vm->manual_protect)
+		sort_hot(vm);
 	return n;
 }
 
@@ -99,6 +152,11 @@ trim_working_memory(struct tkvm_vm *vm)
 		return;
 	madvise(vm->mem, vm->mem_size, MADV_DONTNEED);
 	memset(vm->dirty_ever, 0, vm->dirty_words * 8);
+	if (vm->hot_pages != 0) {
+		protect_again(vm, vm->dirty_hot);
+		memset(vm->dirty_hot, 0, vm->dirty_words * 8);
+		vm->hot_pages = 0;
+	}
 	memcpy(vm->mem + VCPU_INFO_ADDR, info, sizeof info);
 }
 

@@ -81,6 +81,14 @@ vm_create_machine(struct tkvm_vm *vm, char *err, size_t errlen)
 		return -1;
 	}
 	(void)ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, 0xfffbd000UL);
+	if (vm->master != NULL) {
+		/* Pages written often stay writable across resets (reset.c). */
+		struct kvm_enable_cap cap = {
+			.cap = KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2,
+			.args[0] = 1,	/* KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE */
+		};
+		vm->manual_protect = ioctl(vm->vm_fd, KVM_ENABLE_CAP, &cap) == 0;
+	}
 	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
 		goto fail;
 	if (vm->shm_size) {
@@ -273,6 +281,7 @@ tkvm_vm_destroy(struct tkvm_vm *vm)
 	free(vm->dirty_kvm);
 	free(vm->dirty_host);
 	free(vm->dirty_ever);
+	free(vm->dirty_hot);
 	free(vm->program_name);
 	free(vm);
 }

@@ -78,7 +78,10 @@ struct tkvm_vm {
 	uint64_t *dirty_kvm;		/* request VM: KVM's dirty log */
 	uint64_t *dirty_host;		/* request VM: pages the host wrote */
 	uint64_t *dirty_ever;		/* request VM: private pages so far */
+	uint64_t *dirty_hot;		/* request VM: never write-protected */
 	size_t dirty_words;
+	unsigned hot_pages;
+	bool manual_protect;		/* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 on */
 	uint64_t pages_dirtied;		/* by the last request */
 	bool needs_reset;
 	bool needs_segments;	/* a fault left CPL 0 segments behind */
