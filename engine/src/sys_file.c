@@ -190,7 +190,8 @@ open_common(struct tkvm_vm *vm, int64_t dirfd, uint64_t path_addr,
 		return fd;
 	if (fstat(fd, &st) != 0) {
 		r = -errno;
-		return close(fd), r;
+		close(fd);
+		return r;
 	}
 	return fds_install(vm, fd, S_ISDIR(st.st_mode));
 }
