@@ -31,6 +31,7 @@ struct fetch {
 	const uint8_t *body;
 	size_t len, done;
 	void *owned;			/* malloc'd body from a chain */
+	double keep;			/* from the program, or -1 */
 };
 
 struct body_buf {
@@ -94,8 +95,23 @@ fetch_pull(struct vfp_ctx *vc, struct vfp_entry *vfe, void *p, ssize_t *lp)
 	return f->done == f->len ? VFP_END : VFP_OK;
 }
 
+/* Opened after vcl_backend_response: keep has no Cache-Control form, so
+ * the program's keep is applied to the object here. */
+static enum vfp_status v_matchproto_(vfp_init_f)
+fetch_init(VRT_CTX, struct vfp_ctx *vc, struct vfp_entry *vfe)
+{
+	struct fetch *f;
+
+	(void)ctx;
+	CAST_OBJ_NOTNULL(f, vfe->priv1, FETCH_MAGIC);
+	if (f->keep >= 0 && vc->oc != NULL)
+		vc->oc->keep = f->keep;
+	return VFP_OK;
+}
+
 static const struct vfp fetch_vfp = {
 	.name = "tinykvm",
+	.init = fetch_init,
 	.pull = fetch_pull,
 };
 
@@ -222,6 +238,7 @@ backend_gethdrs(VRT_CTX, VCL_BACKEND dir)
 		return -1;
 	}
 	INIT_OBJ(f, FETCH_MAGIC);
+	f->keep = -1;
 	task = VRT_priv_task_get(ctx, vp);
 	ba = task ? task->priv : NULL;
 	memset(&req, 0, sizeof req);
@@ -277,6 +294,8 @@ backend_gethdrs(VRT_CTX, VCL_BACKEND dir)
 	}
 	f->len = f->run.resp.body_len;
 	f->body = f->run.resp.body;
+	if (f->run.resp.cache_set && f->run.resp.cached && f->run.resp.keep > 0)
+		f->keep = f->run.resp.keep;
 	write_beresp(bo, f->run.resp.status, &f->run.resp, f->len);
 	if (f->len <= SMALL_BODY && ws_fits(bo->ws, f->len + 1)) {
 		void *copy = WS_Copy(bo->ws, f->body, (int)f->len);

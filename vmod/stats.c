@@ -100,6 +100,7 @@ counters(struct jw *w, const struct vstats *s)
 	num(w, "reservation_timeouts", s->reservation_timeouts);
 	dbl(w, "reservation_time", s->reservation_time);
 	dbl(w, "cpu_time", s->run_time);
+	dbl(w, "reset_time", s->reset_time);
 	num(w, "input_bytes", s->input_bytes);
 	num(w, "output_bytes", s->output_bytes);
 	open_obj(w, "status");
@@ -119,6 +120,7 @@ add(struct vstats *t, const struct vstats *s)
 	t->reservation_timeouts += s->reservation_timeouts;
 	t->reservation_time += s->reservation_time;
 	t->run_time += s->run_time;
+	t->reset_time += s->reset_time;
 	t->input_bytes += s->input_bytes;
 	t->output_bytes += s->output_bytes;
 	for (int i = 0; i < 6; i++)

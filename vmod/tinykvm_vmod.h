@@ -36,7 +36,7 @@ enum vprogram_state {
 struct vstats {
 	uint64_t invocations, failures, exceptions, timeouts, resets;
 	uint64_t reservation_timeouts;
-	double reservation_time, run_time;
+	double reservation_time, run_time, reset_time;
 	uint64_t input_bytes, output_bytes;
 	uint64_t status[6];	/* 1xx..5xx, [0] other */
 };
