@@ -39,6 +39,7 @@ sub vcl_init {
 }
 sub vcl_recv {
 	if (req.url == "/synth") { return (synth(200)); }
+	if (req.url == "/stats") { return (synth(201)); }
 	return (pass);
 }
 sub vcl_backend_fetch {
@@ -49,6 +50,10 @@ sub vcl_backend_fetch {
 	}
 }
 sub vcl_synth {
+	if (resp.status == 201) {
+		set resp.body = tinykvm.stats();
+		return (deliver);
+	}
 	set resp.http.Content-Type = "text/plain";
 	set resp.body = "Hello World";
 	return (deliver);
@@ -83,5 +88,7 @@ out=$(wrk -t2 -c64 -d"$long"s http://127.0.0.1:8090/kvm)
 rss_after=$(awk '/VmRSS/ { print $2 }' "/proc/$child/status")
 echo "$out" | grep -E "Requests/sec|Socket errors|Non-2xx" || true
 errors=$(echo "$out" | awk '/Socket errors/ { gsub(",", ""); print $4 + $6 + $8 + $10 } /Non-2xx/ { print $5 }' | paste -sd+ | bc)
-echo "long_run_64_connections: ${long}s, errors ${errors:-0}, varnishd child RSS ${rss_before} kB before, ${rss_after} kB after"
+vm_kb=$(curl -s http://127.0.0.1:8090/stats | grep -o '"memory_in_use":[0-9]*' |
+	awk -F: '{ s += $2 } END { print int(s / 1024) }')
+echo "long_run_64_connections: ${long}s, errors ${errors:-0}, varnishd child RSS ${rss_before} kB before, ${rss_after} kB after; request VMs' private memory ${vm_kb} kB"
 : "$pid"

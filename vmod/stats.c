@@ -149,7 +149,8 @@ program_stats(struct jw *w, struct vprogram *vp, struct vinstance *vi)
 		open_obj(w, name);
 		counters(w, &vi->vm_stats[i]);
 		num(w, "pages_dirtied_last", es.pages_dirtied_last);
-		num(w, "memory_in_use", es.pages_dirtied_last * 4096);
+		num(w, "memory_in_use", es.private_pages * 4096);
+		num(w, "pages_restored_total", es.pages_dirtied_total);
 		close_obj(w);
 		add(&total, &vi->vm_stats[i]);
 	}

@@ -404,6 +404,10 @@ tkvm_reqvm_stats(const struct tkvm_reqvm *rv, struct tkvm_reqvm_stats *out)
 	const struct tkvm_vm *vm = (const struct tkvm_vm *)rv;
 
 	*out = vm->stats;
+	out->private_pages = 0;
+	for (size_t i = 0; i < vm->dirty_words; i++)
+		out->private_pages += (uint64_t)__builtin_popcountll(
+		    vm->dirty_ever[i] | vm->dirty_host[i]);
 	out->kvm_run_calls = vm->counters.kvm_run_calls;
 	out->kvm_ioctls = vm->counters.kvm_ioctls;
 }

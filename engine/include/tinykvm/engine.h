@@ -164,6 +164,7 @@ struct tkvm_response {
 struct tkvm_reqvm_stats {
 	uint64_t requests, resets, failures, timeouts;
 	uint64_t pages_dirtied_last, pages_dirtied_total;
+	uint64_t private_pages;		/* copies of main VM pages it holds */
 	uint64_t kvm_run_calls, kvm_ioctls;
 };
 
