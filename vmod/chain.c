@@ -44,8 +44,10 @@ vmod_chain(VRT_CTX, struct vmod_priv *priv, VCL_STRING program,
 		VRT_fail(ctx, VMOD_LOG_PREFIX "chain(): no program name");
 		return 0;
 	}
-	vp = program_get(ctx, state_get(ctx, priv), program);
-	if (vp == NULL)
+	/* "fetch" is built in: GET the argument URL, no VM reserved. */
+	vp = strcmp(program, "fetch") == 0 ? NULL :
+	    program_get(ctx, state_get(ctx, priv), program);
+	if (vp == NULL && strcmp(program, "fetch") != 0)
 		return 0;
 	c = chain_get(ctx, true);
 	if (c == NULL) {
@@ -58,10 +60,40 @@ vmod_chain(VRT_CTX, struct vmod_priv *priv, VCL_STRING program,
 		return 0;
 	}
 	c->items[c->n].vp = vp;
+	c->items[c->n].st = state_get(ctx, priv);
 	c->items[c->n].arg = arg;
 	c->items[c->n].error_treshold = (int)error_treshold;
 	c->n++;
 	return 1;
+}
+
+/* The built-in fetch step, bounded by max_concurrent_requests. */
+static int
+fetch_step(VRT_CTX, const struct chain_item *it, void **data, size_t *len,
+    char *ctype, size_t ctlen)
+{
+	struct vmod_state *st = it->st;
+	char err[256];
+	int status;
+
+	AZ(pthread_mutex_lock(&st->mtx));
+	if (st->self_max > 0 && st->self_active >= (unsigned)st->self_max) {
+		AZ(pthread_mutex_unlock(&st->mtx));
+		VSLb(ctx->vsl, SLT_Error, VMOD_LOG_PREFIX "fetch of '%s' refused: "
+		    "%ld self-requests already in flight", it->arg, st->self_max);
+		return -1;
+	}
+	st->self_active++;
+	AZ(pthread_mutex_unlock(&st->mtx));
+	status = fetch_url(st, it->arg ? it->arg : "/", data, len, ctype, ctlen,
+	    err, sizeof err);
+	AZ(pthread_mutex_lock(&st->mtx));
+	st->self_active--;
+	AZ(pthread_mutex_unlock(&st->mtx));
+	if (status < 0)
+		VSLb(ctx->vsl, SLT_Error, VMOD_LOG_PREFIX "fetch of '%s' failed: %s",
+		    it->arg ? it->arg : "/", err);
+	return status;
 }
 
 /*
@@ -89,6 +121,20 @@ chain_run(VRT_CTX, struct chain *c, const char *method, const char *url,
 		};
 		struct vrun run;
 
+		if (it->vp == NULL) {
+			free(data);
+			data = NULL;
+			status = fetch_step(ctx, it, &data, &dlen, ctype, ctlen);
+			if (status < 0)
+				return -1;
+			if (status >= it->error_treshold) {
+				VSLb(ctx->vsl, SLT_Error, VMOD_LOG_PREFIX "chain "
+				    "stopped at fetch of '%s' (step %u): status %d",
+				    it->arg, i + 1, status);
+				break;
+			}
+			continue;
+		}
 		if (run_request(ctx, it->vp, &req, NULL, &run) != 0) {
 			free(data);
 			return -1;

@@ -28,6 +28,7 @@ state_get(VRT_CTX, struct vmod_priv *priv)
 	ALLOC_OBJ(st, VMOD_STATE_MAGIC);
 	AN(st);
 	AZ(pthread_mutex_init(&st->mtx, NULL));
+	st->self_max = 50;
 	priv->priv = st;
 	return st;
 }

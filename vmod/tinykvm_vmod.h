@@ -78,6 +78,7 @@ struct vmod_state {
 	struct vprogram *programs;
 	char *self_socket, *self_prefix;
 	long self_max;
+	unsigned self_active;		/* self-requests in flight */
 };
 
 vmod_event_f vmod_event;
@@ -119,7 +120,8 @@ bool ws_fits(struct ws *ws, size_t len);
 
 /* chain.c */
 struct chain_item {
-	struct vprogram *vp;
+	struct vprogram *vp;		/* NULL: the built-in "fetch" step */
+	struct vmod_state *st;
 	const char *arg;
 	int error_treshold;
 };
@@ -135,6 +137,11 @@ struct chain *chain_get(VRT_CTX, bool create);
  * Returns the last status, or -1 (logged). */
 int chain_run(VRT_CTX, struct chain *c, const char *method, const char *url,
     void **body, size_t *len, char *ctype, size_t ctlen);
+
+/* fetch.c: GET of url (relative = self-request); returns the status and
+ * a malloc'd body, or -1 with err. */
+int fetch_url(struct vmod_state *st, const char *url, void **body,
+    size_t *len, char *ctype, size_t ctlen, char *err, size_t errlen);
 
 /* stats.c */
 VCL_STRING stats_json(VRT_CTX, struct vmod_state *st, const char *pattern,
