@@ -38,12 +38,26 @@ key_length(const char *field, size_t len)
 	return colon ? (size_t)(colon - field) : len;
 }
 
+/* Slots and workspace a program's headers leave to Varnish and to us
+ * (Content-Type, Content-Length, Date, Via, X-Varnish, ...). */
+#define HEADER_SLOTS_KEPT	12
+#define HEADER_WS_KEPT		2048
+
+/* Whether one more header of len bytes fits: a header table or workspace
+ * nearly full refuses it instead of failing the whole task. */
+static bool
+room_for(const struct http *hp, size_t len)
+{
+	return hp->nhd + HEADER_SLOTS_KEPT < hp->shd &&
+	    ws_fits(hp->ws, len + 1 + HEADER_WS_KEPT);
+}
+
 static int
 bridge_append(void *ctx, int where, const char *field, size_t len)
 {
 	struct http *hp = pick(ctx, where);
 
-	if (hp == NULL)
+	if (hp == NULL || !room_for(hp, len))
 		return -1;
 	http_PrintfHeader(hp, "%.*s", (int)len, field);
 	return 0;
@@ -59,8 +73,11 @@ bridge_set(void *ctx, int where, const char *field, size_t len)
 	if (hp == NULL || make_hdr(hdr, sizeof hdr, field, klen) != 0)
 		return -1;
 	http_Unset(hp, hdr);
-	if (klen < len)
-		http_PrintfHeader(hp, "%.*s", (int)len, field);
+	if (klen == len)
+		return 0;
+	if (!room_for(hp, len))
+		return -1;
+	http_PrintfHeader(hp, "%.*s", (int)len, field);
 	return 0;
 }
 

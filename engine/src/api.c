@@ -171,6 +171,21 @@ http_ops(struct tkvm_vm *vm)
 	return vm->req ? vm->req->in->http : NULL;
 }
 
+/* The name before ':' (or the whole bare key) is a non-empty HTTP token. */
+static bool
+valid_name(const char *field, size_t len)
+{
+	size_t n = 0;
+
+	while (n < len && field[n] != ':') {
+		unsigned char c = (unsigned char)field[n];
+		if (c <= 0x20 || c >= 0x7f || strchr("()<>@,;\\\"/[]?={}", c))
+			return false;
+		n++;
+	}
+	return n > 0;
+}
+
 static int64_t
 http_edit(struct tkvm_vm *vm, struct kvm_regs *r, bool set)
 {
@@ -182,7 +197,7 @@ http_edit(struct tkvm_vm *vm, struct kvm_regs *r, bool set)
 	if (field == NULL || r->rdx == 0 || r->rdx > MAX_FIELD_LEN)
 		return -EFAULT;
 	if (memchr(field, '\r', r->rdx) || memchr(field, '\n', r->rdx) ||
-	    memchr(field, '\0', r->rdx))
+	    memchr(field, '\0', r->rdx) || !valid_name(field, r->rdx))
 		return -EINVAL;
 	if (set)
 		return ops->set(vm->req->in->http_ctx, (int)r->rdi, field, r->rdx);
