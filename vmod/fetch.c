@@ -166,11 +166,12 @@ header(const char *head, const char *name, size_t *vlen)
 }
 
 int
-fetch_url(struct vmod_state *st, const char *url, void **body, size_t *len,
-    char *ctype, size_t ctlen, char *err, size_t errlen)
+fetch_url(struct vmod_state *st, const char *url, const void *post,
+    size_t post_len, const char *const *fields, unsigned nfields, void **body,
+    size_t *len, char *ctype, size_t ctlen, char *err, size_t errlen)
 {
 	struct target t;
-	char req[2600], *resp, *sep;
+	char req[16384], *resp, *sep;
 	size_t rlen = 0, vlen;
 	const char *v;
 	int fd, status;
@@ -194,9 +195,17 @@ fetch_url(struct vmod_state *st, const char *url, void **body, size_t *len,
 	fd = connect_target(&t, err, errlen);
 	if (fd < 0)
 		return -1;
-	int n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: %s\r\n"
-	    "Connection: close\r\nX-TinyKVM-Fetch: 1\r\n\r\n", t.path, t.host);
-	if (write(fd, req, (size_t)n) != n) {
+	int n = snprintf(req, sizeof req, "%s %s HTTP/1.1\r\nHost: %s\r\n"
+	    "Connection: close\r\nX-TinyKVM-Fetch: 1\r\n", post ? "POST" : "GET",
+	    t.path, t.host);
+	for (unsigned i = 0; i < nfields && n < (int)sizeof req - 1100; i++)
+		n += snprintf(req + n, sizeof req - (size_t)n, "%.1000s\r\n", fields[i]);
+	if (post != NULL)
+		n += snprintf(req + n, sizeof req - (size_t)n,
+		    "Content-Length: %zu\r\n", post_len);
+	n += snprintf(req + n, sizeof req - (size_t)n, "\r\n");
+	if (n >= (int)sizeof req || write(fd, req, (size_t)n) != n ||
+	    (post_len > 0 && write(fd, post, post_len) != (ssize_t)post_len)) {
 		snprintf(err, errlen, "cannot send the request: %s", strerror(errno));
 		close(fd);
 		return -1;

@@ -102,8 +102,32 @@ bridge_log(void *ctx, const char *text, size_t len)
 	VSLb(hb->ctx->vsl, SLT_VCL_Log, VMOD_LOG_PREFIX "%.*s", (int)len, text);
 }
 
+/* sys_fetch/sys_request: the same client as the chain's fetch step. */
+static int
+bridge_fetch(void *ctx, struct tkvm_fetch *f)
+{
+	struct vhttp *hb = ctx;
+	int status;
+
+	if (f->self && f->url[0] != '/') {
+		snprintf(f->error, sizeof f->error, "sys_request takes a path "
+		    "(a self-request), not '%.100s'", f->url);
+		return -1;
+	}
+	status = fetch_url(hb->st, f->url, f->post, f->post_len, f->fields,
+	    f->nfields, &f->body, &f->body_len, f->ctype, sizeof f->ctype,
+	    f->error, sizeof f->error);
+	if (status < 0) {
+		VSLb(hb->ctx->vsl, SLT_Error, VMOD_LOG_PREFIX "fetch of '%s' for a "
+		    "program failed: %s", f->url, f->error);
+		return -1;
+	}
+	f->status = status;
+	return 0;
+}
+
 const struct tkvm_http_ops vmod_http_ops = {
-	bridge_append, bridge_set, bridge_find, bridge_log,
+	bridge_append, bridge_set, bridge_find, bridge_log, bridge_fetch,
 };
 
 static void
@@ -138,6 +162,7 @@ run_request(VRT_CTX, struct vprogram *vp, struct tkvm_request *req,
     struct vhttp *hb, struct vrun *run)
 {
 	const struct program_def *def = program_def(vp);
+	struct vhttp bare = { ctx, NULL, NULL, NULL };
 	double t0 = VTIM_mono(), reserve;
 
 	memset(run, 0, sizeof *run);
@@ -159,7 +184,10 @@ run_request(VRT_CTX, struct vprogram *vp, struct tkvm_request *req,
 		return -1;
 	}
 	run->vm = tkvm_program_reqvm(run->vi->prog, (unsigned)run->slot);
-	req->http = hb ? &vmod_http_ops : NULL;
+	if (hb == NULL)
+		hb = &bare;	/* chain steps: no header sets, fetch works */
+	hb->st = vp->state;
+	req->http = &vmod_http_ops;
 	req->http_ctx = hb;
 	run->t0 = VTIM_mono();
 	run->rc = tkvm_request_run(run->vm, req, &run->resp);

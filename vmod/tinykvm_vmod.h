@@ -110,7 +110,8 @@ struct vrun {
 };
 struct vhttp {
 	VRT_CTX;
-	struct http *req, *resp;
+	struct http *req, *resp;	/* NULL: header calls fail */
+	struct vmod_state *st;		/* for sys_fetch/sys_request */
 };
 int run_request(VRT_CTX, struct vprogram *vp, struct tkvm_request *req,
     struct vhttp *hb, struct vrun *run);
@@ -140,7 +141,8 @@ int chain_run(VRT_CTX, struct chain *c, const char *method, const char *url,
 
 /* fetch.c: GET of url (relative = self-request); returns the status and
  * a malloc'd body, or -1 with err. */
-int fetch_url(struct vmod_state *st, const char *url, void **body,
+int fetch_url(struct vmod_state *st, const char *url, const void *post,
+    size_t post_len, const char *const *fields, unsigned nfields, void **body,
     size_t *len, char *ctype, size_t ctlen, char *err, size_t errlen);
 
 /* stats.c */

@@ -41,6 +41,24 @@ struct backend_response_extra_abi {
 	uint64_t reserved[4];
 };
 
+struct curl_op_abi {
+	uint32_t status;
+	uint32_t post_buflen;
+	uint64_t post_buffer;
+	uint64_t headers;
+	uint32_t headers_length;
+	uint32_t unused1;
+	uint64_t content;
+	uint32_t content_length;
+	uint32_t ctlen;
+	char ctype[128];
+};
+
+struct curl_fields_abi {
+	uint64_t ptr[12];
+	uint16_t len[12];
+};
+
 struct meminfo_abi {
 	uint64_t max_memory, max_reqmem, reqmem_upper, reqmem_current;
 };
@@ -56,5 +74,8 @@ _Static_assert(offsetof(struct kvm_request_abi, prng) == 72, "prng");
 _Static_assert(offsetof(struct backend_response_extra_abi, cached) == 10, "cached");
 _Static_assert(offsetof(struct backend_response_extra_abi, ttl) == 12, "ttl");
 _Static_assert(sizeof(struct backend_response_extra_abi) == 56, "extra size");
+_Static_assert(sizeof(struct curl_op_abi) == 176, "curl_op size");
+_Static_assert(offsetof(struct curl_op_abi, content) == 32, "curl_op content");
+_Static_assert(sizeof(struct curl_fields_abi) == 120, "curl_fields size");
 
 #endif

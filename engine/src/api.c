@@ -3,6 +3,8 @@
  * eax.  Calls that need a request fail outside one; results go in rax.
  */
 #include <errno.h>
+#include <assert.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "program.h"
@@ -331,6 +333,118 @@ api_log(struct tkvm_vm *vm, struct kvm_regs *r)
 	return (int64_t)len;
 }
 
+#define MAX_URL_LEN	8192
+
+/* Copies the guest's request fields into f; -EFAULT/-EINVAL if bad. */
+static int
+fetch_arguments(struct tkvm_vm *vm, struct kvm_regs *r, struct tkvm_fetch *f,
+    char *url, char fields[12][MAX_FIELD_LEN / 64])
+{
+	const struct curl_op_abi *op = gmem_at(vm, r->rdx, sizeof *op);
+	const struct curl_fields_abi *cf;
+	const char *u = gmem_at(vm, r->rdi, r->rsi);
+
+	if (op == NULL || u == NULL || r->rsi == 0)
+		return -EFAULT;
+	if (r->rsi >= MAX_URL_LEN || memchr(u, '\0', r->rsi))
+		return -EINVAL;
+	memcpy(url, u, r->rsi);
+	url[r->rsi] = '\0';
+	f->url = url;
+	if (op->post_buflen != 0) {
+		f->post = gmem_at(vm, op->post_buffer, op->post_buflen);
+		if (f->post == NULL)
+			return -EFAULT;
+		f->post_len = op->post_buflen;
+	}
+	if (r->rcx == 0)
+		return 0;
+	cf = gmem_at(vm, r->rcx, sizeof *cf);
+	if (cf == NULL)
+		return -EFAULT;
+	for (unsigned i = 0; i < 12; i++) {
+		const char *p = cf->len[i] ? gmem_at(vm, cf->ptr[i], cf->len[i]) : NULL;
+		if (cf->len[i] == 0)
+			continue;
+		if (p == NULL || cf->len[i] >= MAX_FIELD_LEN / 64 ||
+		    memchr(p, '\r', cf->len[i]) || memchr(p, '\n', cf->len[i]) ||
+		    memchr(p, '\0', cf->len[i]) || !memchr(p, ':', cf->len[i]))
+			return -EINVAL;
+		memcpy(fields[f->nfields], p, cf->len[i]);
+		fields[f->nfields][cf->len[i]] = '\0';
+		f->fields[f->nfields] = fields[f->nfields];
+		f->nfields++;
+	}
+	return 0;
+}
+
+/* Puts a fetched body into a new guest mapping and fills the curl_op. */
+static int64_t
+fetch_result(struct tkvm_vm *vm, uint64_t op_addr, const struct tkvm_fetch *f)
+{
+	struct curl_op_abi *op = gmem_wr(vm, op_addr, sizeof *op);
+	int64_t addr = 0;
+	size_t ctlen = strnlen(f->ctype, sizeof op->ctype - 1);
+
+	if (f->body_len > UINT32_MAX)
+		return -EFBIG;
+	if (f->body_len > 0) {
+		addr = mm_map(vm, 0, f->body_len, false);
+		if (addr < 0)
+			return addr;
+		memcpy(gmem_wr(vm, (uint64_t)addr, f->body_len), f->body, f->body_len);
+	}
+	op->status = (uint32_t)f->status;
+	op->content = (uint64_t)addr;
+	op->content_length = (uint32_t)f->body_len;
+	op->headers = 0;
+	op->headers_length = 0;
+	memcpy(op->ctype, f->ctype, ctlen);
+	op->ctype[ctlen] = '\0';
+	op->ctlen = (uint32_t)ctlen;
+	return 0;
+}
+
+/* sys_fetch (0x20000) and sys_request (0x20001): the embedder does the
+ * HTTP request; the body lands in a new mapping of the request VM. */
+static int64_t
+fetch_common(struct tkvm_vm *vm, struct kvm_regs *r, bool self)
+{
+	const struct tkvm_http_ops *ops = http_ops(vm);
+	static_assert(MAX_FIELD_LEN / 64 == 1024, "field buffer");
+	char url[MAX_URL_LEN], fields[12][MAX_FIELD_LEN / 64];
+	struct tkvm_fetch f;
+	int64_t rc;
+
+	if (ops == NULL || ops->fetch == NULL)
+		return -ENOSYS;
+	memset(&f, 0, sizeof f);
+	f.self = self;
+	rc = fetch_arguments(vm, r, &f, url, fields);
+	if (rc != 0)
+		return rc;
+	if (ops->fetch(vm->req->in->http_ctx, &f) != 0) {
+		vm_verbose(vm, "fetch of %s failed: %s", url, f.error);
+		free(f.body);
+		return -EIO;
+	}
+	rc = fetch_result(vm, r->rdx, &f);
+	free(f.body);
+	return rc;
+}
+
+static int64_t
+api_fetch(struct tkvm_vm *vm, struct kvm_regs *r)
+{
+	return fetch_common(vm, r, false);
+}
+
+static int64_t
+api_request(struct tkvm_vm *vm, struct kvm_regs *r)
+{
+	return fetch_common(vm, r, true);
+}
+
 static int64_t
 api_is_debug(struct tkvm_vm *vm, struct kvm_regs *r)
 {
@@ -358,6 +472,8 @@ static const struct api_entry api_table[] = {
 	{ 0x10703, "sys_make_ephemeral", api_make_ephemeral },
 	{ 0x10706, "sys_is_storage", api_is_storage },
 	{ 0x10A00, "get_meminfo", api_get_meminfo },
+	{ 0x20000, "sys_fetch", api_fetch },
+	{ 0x20001, "sys_request", api_request },
 	{ 0x7F000, "sys_log", api_log },
 	{ 0x7FDEB, "sys_is_debug", api_is_debug },
 };

@@ -110,6 +110,22 @@ struct tkvm_header {
 	size_t len;
 };
 
+/* What sys_fetch/sys_request ask the embedder for. */
+struct tkvm_fetch {
+	const char *url;		/* NUL-terminated */
+	bool self;			/* sys_request: into the embedder itself */
+	const void *post;		/* POST body, or NULL for a GET */
+	size_t post_len;
+	const char *fields[12];		/* extra "Key: value" request headers */
+	unsigned nfields;
+	/* Filled by the embedder: */
+	int status;
+	void *body;			/* malloc'd; the engine frees it */
+	size_t body_len;
+	char ctype[128];
+	char error[160];		/* why, when it returns -1 */
+};
+
 /* The embedder's header sets for sys_http_*: where 0 = request, 1 = response. */
 struct tkvm_http_ops {
 	/* Appends "Key: value"; 0 or -1 when refused. */
@@ -121,6 +137,9 @@ struct tkvm_http_ops {
 	    const char **value);
 	/* sys_log during a request. */
 	void (*log)(void *ctx, const char *text, size_t len);
+	/* sys_fetch and sys_request; NULL when the embedder has none.
+	 * Returns 0 with f->status and f->body filled, or -1. */
+	int (*fetch)(void *ctx, struct tkvm_fetch *f);
 };
 
 #define TKVM_REQ_WARMUP 0x1
