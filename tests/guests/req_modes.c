@@ -29,9 +29,12 @@ on_request(const struct kvm_request *r)
 		memset(area, 1, sizeof area);
 	if (r->url_len == 5 && !memcmp(r->url, "/keep", 5))
 		eph = sys_make_ephemeral(0);
-	int n = snprintf(out, sizeof out, "counter=%d shared=%d warmups=%d eph=%ld%s",
+	struct meminfo mi;
+	get_meminfo(&mi);
+	int n = snprintf(out, sizeof out, "counter=%d shared=%d warmups=%d eph=%ld%s%s",
 	    counter++, shared ? (*shared)++ : -1, warmups, eph,
-	    sum ? " area=DIRTY" : "");
+	    sum ? " area=DIRTY" : "",
+	    mi.reqmem_upper >= sizeof area ? " kept=8MiB" : "");
 	sys_backend_response(200, "text/plain", 10, out, (size_t)n, NULL);
 }
 

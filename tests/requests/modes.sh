@@ -3,7 +3,8 @@
 # is shared by the request VMs), warmup (mock requests before forking),
 # max_request_memory (a request dirtying more fails, the next succeeds),
 # control_ephemeral (sys_make_ephemeral honoured only when allowed).
-# 8 MiB dirtied by a request (whole bitmap words) are restored.
+# 8 MiB dirtied by a request (whole bitmap words) are restored, and kept
+# as private copies unless limit_workmem_after_req gives them back.
 . "$(dirname "$0")/../lib/common.sh"
 
 build_guest modes req_modes.c gcc -static "-I$ROOT/engine/include"
@@ -16,7 +17,8 @@ cat > "$WORK/lib.json" <<JSON
 	"warm": { "group": "base", "filename": "$WORK/modes",
 		"warmup": { "num_requests": 3, "url": "/w" } },
 	"small": { "group": "base", "filename": "$WORK/modes", "max_request_memory": 4 },
-	"control": { "group": "base", "filename": "$WORK/modes", "control_ephemeral": true }
+	"control": { "group": "base", "filename": "$WORK/modes", "control_ephemeral": true },
+	"trim": { "group": "base", "filename": "$WORK/modes", "limit_workmem_after_req": 1 }
 }
 JSON
 req() {
@@ -28,7 +30,11 @@ req() {
 }
 req eph /dirty / /dirty /
 expect_rc 0
-[ "$BODIES" = "counter=0 shared=-1 warmups=0 eph=0 counter=0 shared=-1 warmups=0 eph=0 counter=0 shared=-1 warmups=0 eph=0 counter=0 shared=-1 warmups=0 eph=0 " ] || die "eph dirty: $BODIES"
+[ "$BODIES" = "counter=0 shared=-1 warmups=0 eph=0 counter=0 shared=-1 warmups=0 eph=0 kept=8MiB counter=0 shared=-1 warmups=0 eph=0 kept=8MiB counter=0 shared=-1 warmups=0 eph=0 kept=8MiB " ] || die "eph dirty: $BODIES"
+# limit_workmem_after_req: the 8 MiB of private copies are given back.
+req trim /dirty / /dirty /
+expect_rc 0
+[ "$BODIES" = "counter=0 shared=-1 warmups=0 eph=0 counter=0 shared=-1 warmups=0 eph=0 counter=0 shared=-1 warmups=0 eph=0 counter=0 shared=-1 warmups=0 eph=0 " ] || die "trim: $BODIES"
 req eph / / /
 expect_rc 0
 [ "$BODIES" = "counter=0 shared=-1 warmups=0 eph=0 counter=0 shared=-1 warmups=0 eph=0 counter=0 shared=-1 warmups=0 eph=0 " ] || die "eph: $BODIES"
@@ -45,7 +51,7 @@ req small /dirty /
 expect_rc 125
 expect_err_has "request 1 (GET /dirty) failed: request used 8"
 expect_err_has "KiB of working memory, more than max_request_memory (4096 KiB)"
-[ "$BODIES" = "counter=0 shared=-1 warmups=0 eph=0 " ] || die "small: $BODIES"
+[ "$BODIES" = "counter=0 shared=-1 warmups=0 eph=0 kept=8MiB " ] || die "small: $BODIES"
 req eph /keep / /
 [ "$BODIES" = "counter=0 shared=-1 warmups=0 eph=-1 counter=0 shared=-1 warmups=0 eph=0 counter=0 shared=-1 warmups=0 eph=0 " ] || die "eph keep: $BODIES"
 req control /keep / /
