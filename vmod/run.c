@@ -203,16 +203,12 @@ run_request(VRT_CTX, struct vprogram *vp, struct tkvm_request *req,
 void
 run_finish(struct vrun *run)
 {
-	struct tkvm_reqvm_stats s;
-
 	double t0 = VTIM_mono();
 
 	if (run->vi == NULL)
 		return;
 	tkvm_request_end(run->vm);
 	run->vi->vm_stats[run->slot].reset_time += VTIM_mono() - t0;
-	tkvm_reqvm_stats(run->vm, &s);
-	run->vi->vm_stats[run->slot].resets = s.resets;
 	instance_free_vm(run->vi, run->slot);
 	instance_release(run->vi);
 	run->vi = NULL;

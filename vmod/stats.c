@@ -147,6 +147,7 @@ program_stats(struct jw *w, struct vprogram *vp, struct vinstance *vi)
 		tkvm_reqvm_stats(tkvm_program_reqvm(vi->prog, i), &es);
 		snprintf(name, sizeof name, "%u", i);
 		open_obj(w, name);
+		vi->vm_stats[i].resets = es.resets;
 		counters(w, &vi->vm_stats[i]);
 		num(w, "pages_dirtied_last", es.pages_dirtied_last);
 		num(w, "memory_in_use", es.private_pages * 4096);
