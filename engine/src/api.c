@@ -92,6 +92,30 @@ valid_seconds(float v)
 	return v == v && v >= 0 && v < 1e9f;	/* not NaN, not absurd */
 }
 
+/* The name before ':' (or the whole bare key) is a non-empty HTTP token. */
+static bool
+valid_name(const char *field, size_t len)
+{
+	size_t n = 0;
+
+	while (n < len && field[n] != ':') {
+		unsigned char c = (unsigned char)field[n];
+		if (c <= 0x20 || c >= 0x7f || strchr("()<>@,;\\\"/[]?={}", c))
+			return false;
+		n++;
+	}
+	return n > 0;
+}
+
+/* No CR, LF or NUL: nothing a program hands to Varnish may split a
+ * header line. */
+static bool
+clean_text(const char *p, size_t len)
+{
+	return memchr(p, '\r', len) == NULL && memchr(p, '\n', len) == NULL &&
+	    memchr(p, '\0', len) == NULL;
+}
+
 static int
 collect_extra(struct tkvm_vm *vm, uint64_t addr, struct tkvm_response *out)
 {
@@ -108,7 +132,8 @@ collect_extra(struct tkvm_vm *vm, uint64_t addr, struct tkvm_response *out)
 	for (unsigned i = 0; i < x->num_headers; i++) {
 		const char *f = gmem_at(vm, h[i].field, h[i].field_len);
 		if (f == NULL || h[i].field_len == 0 || h[i].field_len > MAX_FIELD_LEN ||
-		    memchr(f, ':', h[i].field_len) == NULL)
+		    memchr(f, ':', h[i].field_len) == NULL ||
+		    !clean_text(f, h[i].field_len) || !valid_name(f, h[i].field_len))
 			return -1;
 		out->headers[i].field = f;
 		out->headers[i].len = h[i].field_len;
@@ -147,6 +172,7 @@ api_backend_response(struct tkvm_vm *vm, struct kvm_regs *r)
 		return -EINVAL;
 	}
 	if ((ctype == NULL && r->rdx != 0) || r->rdx > MAX_CTYPE_LEN ||
+	    (ctype != NULL && !clean_text(ctype, r->rdx)) ||
 	    (body == NULL && r->r8 != 0)) {
 		vm_fail(vm, TKVM_STOP_ERROR,
 		    "sys_backend_response given a bad content type or body");
@@ -173,21 +199,6 @@ http_ops(struct tkvm_vm *vm)
 	return vm->req ? vm->req->in->http : NULL;
 }
 
-/* The name before ':' (or the whole bare key) is a non-empty HTTP token. */
-static bool
-valid_name(const char *field, size_t len)
-{
-	size_t n = 0;
-
-	while (n < len && field[n] != ':') {
-		unsigned char c = (unsigned char)field[n];
-		if (c <= 0x20 || c >= 0x7f || strchr("()<>@,;\\\"/[]?={}", c))
-			return false;
-		n++;
-	}
-	return n > 0;
-}
-
 static int64_t
 http_edit(struct tkvm_vm *vm, struct kvm_regs *r, bool set)
 {
@@ -198,8 +209,7 @@ http_edit(struct tkvm_vm *vm, struct kvm_regs *r, bool set)
 		return -EINVAL;
 	if (field == NULL || r->rdx == 0 || r->rdx > MAX_FIELD_LEN)
 		return -EFAULT;
-	if (memchr(field, '\r', r->rdx) || memchr(field, '\n', r->rdx) ||
-	    memchr(field, '\0', r->rdx) || !valid_name(field, r->rdx))
+	if (!clean_text(field, r->rdx) || !valid_name(field, r->rdx))
 		return -EINVAL;
 	if (set)
 		return ops->set(vm->req->in->http_ctx, (int)r->rdi, field, r->rdx);

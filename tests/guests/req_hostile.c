@@ -44,6 +44,18 @@ on_get(const char *url, const char *arg)
 		struct BackendResponseExtra ex = { NULL, 1000, false, 0, 0, 0, { 0 } };
 		sys_backend_response(200, "a", 1, "b", 1, &ex);
 	}
+	if (!strcmp(url, "/ctype-crlf"))
+		sys_backend_response(200, "text/plain\r\nX-Injected: 1", 25, "b", 1, NULL);
+	if (!strcmp(url, "/extra-crlf")) {
+		struct ResponseHeader h = { "X-A: 1\r\nX-Injected: 1", 22 };
+		struct BackendResponseExtra ex = { &h, 1, false, 0, 0, 0, { 0 } };
+		sys_backend_response(200, "a", 1, "b", 1, &ex);
+	}
+	if (!strcmp(url, "/extra-badname")) {
+		struct ResponseHeader h = { "Bad Name: 1", 11 };
+		struct BackendResponseExtra ex = { &h, 1, false, 0, 0, 0, { 0 } };
+		sys_backend_response(200, "a", 1, "b", 1, &ex);
+	}
 	if (!strcmp(url, "/extra-nocolon")) {
 		struct ResponseHeader h = { "NoColon", 7 };
 		struct BackendResponseExtra ex = { &h, 1, false, 0, 0, 0, { 0 } };

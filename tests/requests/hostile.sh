@@ -31,6 +31,9 @@ fails /body-wrap "sys_backend_response given a bad content type or body"
 fails /extra-wild "sys_backend_response given bad extra headers or cache settings"
 fails /extra-many "sys_backend_response given bad extra headers or cache settings"
 fails /extra-nocolon "sys_backend_response given bad extra headers or cache settings"
+fails /extra-crlf "sys_backend_response given bad extra headers or cache settings"
+fails /extra-badname "sys_backend_response given bad extra headers or cache settings"
+fails /ctype-crlf "sys_backend_response given a bad content type or body"
 
 run_guest --request GET /bad-calls "$WORK/hostile"
 expect_rc 0
