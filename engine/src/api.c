@@ -356,7 +356,8 @@ fetch_arguments(struct tkvm_vm *vm, struct kvm_regs *r, struct tkvm_fetch *f,
 
 	if (op == NULL || u == NULL || r->rsi == 0)
 		return -EFAULT;
-	if (r->rsi >= MAX_URL_LEN || memchr(u, '\0', r->rsi))
+	if (r->rsi >= MAX_URL_LEN || !clean_text(u, r->rsi) ||
+	    memchr(u, ' ', r->rsi) != NULL)
 		return -EINVAL;
 	memcpy(url, u, r->rsi);
 	url[r->rsi] = '\0';
@@ -377,8 +378,8 @@ fetch_arguments(struct tkvm_vm *vm, struct kvm_regs *r, struct tkvm_fetch *f,
 		if (cf->len[i] == 0)
 			continue;
 		if (p == NULL || cf->len[i] >= MAX_FIELD_LEN / 64 ||
-		    memchr(p, '\r', cf->len[i]) || memchr(p, '\n', cf->len[i]) ||
-		    memchr(p, '\0', cf->len[i]) || !memchr(p, ':', cf->len[i]))
+		    !clean_text(p, cf->len[i]) || !valid_name(p, cf->len[i]) ||
+		    !memchr(p, ':', cf->len[i]))
 			return -EINVAL;
 		memcpy(fields[f->nfields], p, cf->len[i]);
 		fields[f->nfields][cf->len[i]] = '\0';
