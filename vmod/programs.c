@@ -180,7 +180,8 @@ instance_create(struct vprogram *vp, const struct program_def *def,
 	if (program_def_to_engine(def, (const char *const *)vp->main_args,
 	    &cfg, &owned, err, errlen) != 0)
 		return NULL;
-	cfg.vm.output = guest_output;
+	/* Program output reaches varnishd's stderr only when asked for. */
+	cfg.vm.output = def->print_stdout ? guest_output : NULL;
 	cfg.vm.opaque = vp;
 	cfg.log = guest_log;
 	cfg.log_opaque = vp;
