@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# Builds the benchmark guests and runs every benchmark in build/bench/.
+# Runs every benchmark in build/bench/ (`make bench` builds them first;
+# this script builds none of them).  The static guests they run are
+# compiled here from bench/guests/*.c into build/bench/guests/, whose path
+# is passed to each benchmark.
 set -eu
 cd "$(dirname "$0")/.."
 mkdir -p build/bench/guests
