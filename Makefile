@@ -39,7 +39,8 @@ VMOD_CFLAGS = -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
 
 all: $(ENGINE_LIB) $(RUNNER) $(BENCH_BIN) $(UNIT_BIN) $(VMOD_SO) $(VMOD_MAN)
 
-$(BUILD)/vmod/vcc_if.c $(BUILD)/vmod/vcc_if.h $(BUILD)/vmod/vmod_tinykvm.man.rst: vmod/vmod_tinykvm.vcc
+# One vmodtool run makes all three (&: so that make -j runs it once).
+$(BUILD)/vmod/vcc_if.c $(BUILD)/vmod/vcc_if.h $(BUILD)/vmod/vmod_tinykvm.man.rst &: vmod/vmod_tinykvm.vcc
 	@mkdir -p $(BUILD)/vmod
 	cd $(BUILD)/vmod && python3 $(VMODTOOL) -o vcc_if -w . $(CURDIR)/vmod/vmod_tinykvm.vcc
 	@: > $(BUILD)/vmod/config.h	# vcc_if.c includes an autoconf config.h
@@ -74,9 +75,9 @@ $(CONFIG_LIB): $(CONFIG_OBJ)
 $(RUNNER): $(wildcard runner/*.c runner/*.h) $(ENGINE_LIB) $(CONFIG_LIB)
 	$(CC) $(ALL_CFLAGS) -Iconfig -o $@ $(wildcard runner/*.c) $(CONFIG_LIB) $(ENGINE_LIB) -lrt -lpthread -lm
 
-$(BUILD)/bench/%: bench/%.c $(wildcard bench/*.h bench/guests/*.h) $(ENGINE_LIB)
+$(BUILD)/bench/%: bench/%.c $(wildcard bench/*.h bench/guests/*.h) $(ENGINE_LIB) $(CONFIG_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Ibench -o $@ $< $(ENGINE_LIB) -lrt -lpthread -lm
+	$(CC) $(ALL_CFLAGS) -Ibench -Iconfig -o $@ $< $(CONFIG_LIB) $(ENGINE_LIB) -lrt -lpthread -lm
 
 $(BUILD)/unit/%: tests/unit/%.c $(ENGINE_LIB) $(CONFIG_LIB)
 	@mkdir -p $(@D)

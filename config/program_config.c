@@ -1,4 +1,9 @@
-#include <math.h>
+/*
+ * Program definitions: the library's entries keep their settings as JSON
+ * objects; after every change all of them are checked and every program
+ * is resolved again into a struct program_def.  A change is made on a
+ * copy of the entries, so that a refused change leaves nothing behind.
+ */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,58 +12,131 @@
 #include "json.h"
 #include "program_config.h"
 
-#define MAX_LAYERS 16
+#define MIB_MAX		(1ULL << 20)	/* 1 TiB */
+#define MAX_CONCURRENCY	256
+#define MAX_SMP		16
+#define MAX_SECONDS	86400.0
+#define MAX_WARMUP	100000
 
-/* A name with its JSON objects of settings, applied in order. */
+/* A name with its settings. */
 struct entry {
 	char *name;
 	bool is_program;
-	struct json_value *layers[MAX_LAYERS];
-	unsigned nlayers;
-	struct program_def *resolved;	/* cache, dropped on change */
+	struct json_value *settings;	/* a JSON object, owned */
+	struct program_def *def;	/* programs: the resolved definition */
 };
 
 struct program_library {
 	struct entry *entries;
-	unsigned n;
+	size_t n;
+	struct program_def **retired;	/* replaced, kept until library_free */
+	size_t nretired;
 };
 
-/* Where an error is reported from. */
+/* Where an error is reported from: "program 'hello'" or "group 'g'". */
 struct ctx {
 	const char *kind, *name;
 	char *err;
 	size_t errlen;
 };
 
-static int __attribute__((format(printf, 3, 4)))
-bad(const struct ctx *c, const char *key, const char *fmt, ...)
+/* ---- Errors ---- */
+
+/* Copies s for a message: at most 60 bytes, control characters as '?'. */
+static const char *
+printable(const char *s, char *buf, size_t n)
 {
-	char msg[256];
+	size_t i = 0;
+
+	for (; s[i] != '\0' && i < 60 && i + 4 < n; i++)
+		buf[i] = (unsigned char)s[i] < 0x20 ? '?' : s[i];
+	if (s[i] != '\0' && i + 4 <= n) {
+		memcpy(buf + i, "...", 3);
+		i += 3;
+	}
+	buf[i] = '\0';
+	return buf;
+}
+
+/* "KIND 'NAME': MESSAGE"; returns -1. */
+static int __attribute__((format(printf, 2, 3)))
+entry_error(const struct ctx *c, const char *fmt, ...)
+{
+	char msg[300], name[80];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	snprintf(c->err, c->errlen, "%s '%s': '%s' %s", c->kind, c->name, key, msg);
+	if (c->errlen > 0)
+		snprintf(c->err, c->errlen, "%s '%s': %s", c->kind,
+		    printable(c->name, name, sizeof name), msg);
 	return -1;
 }
 
-static char *
-dup_or_die(const char *s)
+/* "KIND 'NAME': 'KEY' MESSAGE"; returns -1. */
+static int __attribute__((format(printf, 3, 4)))
+bad(const struct ctx *c, const char *key, const char *fmt, ...)
 {
-	char *d = strdup(s);
+	char msg[256], k[80];
+	va_list ap;
 
-	if (d == NULL)
-		abort();
-	return d;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	return entry_error(c, "'%s' %s", printable(key, k, sizeof k), msg);
+}
+
+static int
+oom(const struct ctx *c)
+{
+	return entry_error(c, "out of memory");
+}
+
+/* What v is, for "..., not X": a number's value or the type. */
+static const char *
+what_is(const struct json_value *v, char *buf, size_t n)
+{
+	if (v->type != JSON_NUMBER)
+		return json_type_name(v->type);
+	snprintf(buf, n, "%g", v->number);
+	return buf;
+}
+
+/* ---- Lists and definitions ---- */
+
+static void
+list_free(char **l)
+{
+	for (char **p = l; p != NULL && *p != NULL; p++)
+		free(*p);
+	free(l);
+}
+
+/* A NULL-terminated copy of an array of strings, or NULL (no memory). */
+static char **
+list_copy(const struct json_value *arr)
+{
+	char **l = calloc(arr->len + 1, sizeof *l);
+
+	for (size_t i = 0; l != NULL && i < arr->len; i++) {
+		l[i] = strdup(arr->items[i]->string);
+		if (l[i] == NULL) {
+			list_free(l);
+			return NULL;
+		}
+	}
+	return l;
 }
 
 static void
-free_list(char **l)
+allowed_free(struct allowed_path_def *a, size_t n)
 {
-	for (char **p = l; p && *p; p++)
-		free(*p);
-	free(l);
+	for (size_t i = 0; a != NULL && i < n; i++) {
+		free(a[i].real);
+		free(a[i].virt);
+	}
+	free(a);
 }
 
 static void
@@ -74,20 +152,24 @@ def_free(struct program_def *d)
 	free(d->cwd);
 	free(d->warmup_url);
 	free(d->warmup_method);
-	free_list(d->main_arguments);
-	free_list(d->environment);
-	free_list(d->warmup_headers);
-	for (unsigned i = 0; i < d->nallowed; i++) {
-		free(d->allowed[i].real);
-		free(d->allowed[i].virt);
-	}
-	free(d->allowed);
+	list_free(d->main_arguments);
+	list_free(d->environment);
+	list_free(d->warmup_headers);
+	allowed_free(d->allowed, d->nallowed);
+	json_free(d->remapping);
+	json_free(d->blackout_area);
+	json_free(d->mmap_backed_files);
 	free(d);
 }
 
-static void
-defaults(struct program_def *d)
+/* A definition with the defaults, or NULL (no memory). */
+static struct program_def *
+def_new(void)
 {
+	struct program_def *d = calloc(1, sizeof *d);
+
+	if (d == NULL)
+		return NULL;
 	d->concurrency = 2;
 	d->max_boot_time = 20.0;
 	d->max_request_time = 8.0;
@@ -95,17 +177,46 @@ defaults(struct program_def *d)
 	d->max_memory = 64;
 	d->max_request_memory = 32;
 	d->ephemeral = true;
+	d->main_arguments = calloc(1, sizeof *d->main_arguments);
+	d->environment = calloc(1, sizeof *d->environment);
+	d->warmup_headers = calloc(1, sizeof *d->warmup_headers);
+	if (d->main_arguments == NULL || d->environment == NULL ||
+	    d->warmup_headers == NULL) {
+		def_free(d);
+		return NULL;
+	}
+	return d;
 }
 
-/* Typed readers: 0 or -1 with the error written. */
+/* ---- Typed settings: each returns 0, or -1 with the error written ---- */
+
 static int
 get_string(const struct ctx *c, const char *k, const struct json_value *v,
     char **out)
 {
-	if (v->type != JSON_STRING)
-		return bad(c, k, "must be a string, not %s", json_type_name(v->type));
+	char *s;
+
+	if (v->type != JSON_STRING || v->len == 0)
+		return bad(c, k, "must be a non-empty string, not %s",
+		    v->type == JSON_STRING ? "\"\"" : json_type_name(v->type));
+	if ((s = strdup(v->string)) == NULL)
+		return oom(c);
 	free(*out);
-	*out = dup_or_die(v->string);
+	*out = s;
+	return 0;
+}
+
+static int
+get_path(const struct ctx *c, const char *k, const struct json_value *v,
+    char **out)
+{
+	char buf[80];
+
+	if (get_string(c, k, v, out) != 0)
+		return -1;
+	if ((*out)[0] != '/')
+		return bad(c, k, "must be an absolute path, not '%s'",
+		    printable(*out, buf, sizeof buf));
 	return 0;
 }
 
@@ -120,51 +231,144 @@ get_bool(const struct ctx *c, const char *k, const struct json_value *v,
 	return 0;
 }
 
+/* An integer from min to max; unit is appended to the message. */
 static int
 get_uint(const struct ctx *c, const char *k, const struct json_value *v,
-    uint64_t max, const char *unit, uint64_t *out)
+    uint64_t min, uint64_t max, const char *unit, uint64_t *out)
 {
-	if (v->type != JSON_NUMBER || !v->is_integer || v->number < 0 ||
+	char buf[40];
+
+	if (v->type != JSON_NUMBER || !v->is_integer || v->number < (double)min ||
 	    v->number > (double)max)
-		return bad(c, k, "must be an integer from 0 to %llu%s",
-		    (unsigned long long)max, unit);
+		return bad(c, k, "must be an integer from %llu to %llu%s, not %s",
+		    (unsigned long long)min, (unsigned long long)max, unit,
+		    what_is(v, buf, sizeof buf));
 	*out = (uint64_t)v->number;
 	return 0;
+}
+
+static int
+get_unsigned(const struct ctx *c, const char *k, const struct json_value *v,
+    unsigned min, unsigned max, unsigned *out)
+{
+	uint64_t n;
+
+	if (get_uint(c, k, v, min, max, "", &n) != 0)
+		return -1;
+	*out = (unsigned)n;
+	return 0;
+}
+
+static int
+get_mib(const struct ctx *c, const char *k, const struct json_value *v,
+    uint64_t *out)
+{
+	return get_uint(c, k, v, 0, MIB_MAX, " (MiB)", out);
 }
 
 static int
 get_seconds(const struct ctx *c, const char *k, const struct json_value *v,
     double *out)
 {
-	if (v->type != JSON_NUMBER || !(v->number > 0) || v->number > 86400)
-		return bad(c, k, "must be a number of seconds above 0 (at most 86400)");
+	if (v->type != JSON_NUMBER || !(v->number > 0) || v->number > MAX_SECONDS)
+		return bad(c, k, "must be a number of seconds above 0 (at most "
+		    "%.0f)", MAX_SECONDS);
 	*out = v->number;
 	return 0;
 }
 
+/* An array of strings; with need_equals each must be "KEY=VALUE". */
 static int
 get_strings(const struct ctx *c, const char *k, const struct json_value *v,
     bool need_equals, char ***out)
 {
-	char **l;
+	char **l, buf[80];
 
 	if (v->type != JSON_ARRAY)
-		return bad(c, k, "must be an array of strings");
+		return bad(c, k, "must be an array of strings, not %s",
+		    json_type_name(v->type));
 	for (size_t i = 0; i < v->len; i++) {
-		if (v->items[i]->type != JSON_STRING)
+		const struct json_value *e = v->items[i];
+		if (e->type != JSON_STRING)
 			return bad(c, k, "must be an array of strings (element %zu "
-			    "is %s)", i, json_type_name(v->items[i]->type));
-		if (need_equals && strchr(v->items[i]->string, '=') == NULL)
+			    "is %s)", i, json_type_name(e->type));
+		if (need_equals && (e->string[0] == '=' ||
+		    strchr(e->string, '=') == NULL))
 			return bad(c, k, "entry \"%s\" is not KEY=VALUE",
-			    v->items[i]->string);
+			    printable(e->string, buf, sizeof buf));
 	}
-	l = calloc(v->len + 1, sizeof *l);
-	if (l == NULL)
-		abort();
-	for (size_t i = 0; i < v->len; i++)
-		l[i] = dup_or_die(v->items[i]->string);
-	free_list(*out);
+	if ((l = list_copy(v)) == NULL)
+		return oom(c);
+	list_free(*out);
 	*out = l;
+	return 0;
+}
+
+/* The raw JSON of a setting that is only type-checked for now. */
+static int
+get_raw(const struct ctx *c, const char *k, const struct json_value *v,
+    bool object_too, struct json_value **out)
+{
+	struct json_value *copy;
+
+	if (v->type != JSON_ARRAY && (!object_too || v->type != JSON_OBJECT))
+		return bad(c, k, "must be an array%s, not %s",
+		    object_too ? " or an object" : "", json_type_name(v->type));
+	if ((copy = json_clone(v)) == NULL)
+		return oom(c);
+	json_free(*out);
+	*out = copy;
+	return 0;
+}
+
+/* ---- allowed_paths ---- */
+
+/* One member of an allowed path object. */
+static int
+path_member(const struct ctx *c, const char *k, const char *ek,
+    const struct json_value *ev, struct allowed_path_def *a)
+{
+	char key[120];
+
+	snprintf(key, sizeof key, "%s.%s", k, ek);
+	if (strcmp(ek, "real") == 0)
+		return get_path(c, key, ev, &a->real);
+	if (strcmp(ek, "virtual") == 0)
+		return get_path(c, key, ev, &a->virt);
+	if (strcmp(ek, "prefix") == 0)
+		return get_bool(c, key, ev, &a->prefix);
+	if (strcmp(ek, "writable") == 0)
+		return get_bool(c, key, ev, &a->writable);
+	if (strcmp(ek, "symlink") == 0)
+		return get_bool(c, key, ev, &a->symlink);
+	return bad(c, key, "is not a known path setting (real, virtual, prefix, "
+	    "writable, symlink)");
+}
+
+/* One element of allowed_paths: "/path" or {real, virtual, ...}. */
+static int
+path_entry(const struct ctx *c, const char *k, size_t i,
+    const struct json_value *e, struct allowed_path_def *a)
+{
+	char key[64];
+
+	snprintf(key, sizeof key, "%s[%zu]", k, i);
+	if (e->type == JSON_STRING)
+		return get_path(c, key, e, &a->real);
+	if (e->type != JSON_OBJECT)
+		return bad(c, key, "must be a path or an object {real, virtual, "
+		    "prefix, writable, symlink}, not %s", json_type_name(e->type));
+	for (size_t j = 0; j < e->len; j++)
+		if (path_member(c, key, e->keys[j], e->items[j], a) != 0)
+			return -1;
+	if (a->real == NULL && a->virt == NULL)
+		return bad(c, key, "has no 'real' path");
+	if (a->real == NULL && (a->real = strdup(a->virt)) == NULL)
+		return oom(c);
+	if (a->virt != NULL && strcmp(a->virt, a->real) == 0) {
+		free(a->virt);
+		a->virt = NULL;		/* the same path: no mapping */
+	}
 	return 0;
 }
 
@@ -175,175 +379,139 @@ get_allowed(const struct ctx *c, const char *k, const struct json_value *v,
 	struct allowed_path_def *a;
 
 	if (v->type != JSON_ARRAY)
-		return bad(c, k, "must be an array of paths or path objects");
-	a = calloc(v->len + 1, sizeof *a);
-	if (a == NULL)
-		abort();
+		return bad(c, k, "must be an array of paths or path objects, not %s",
+		    json_type_name(v->type));
+	if ((a = calloc(v->len + 1, sizeof *a)) == NULL)
+		return oom(c);
 	for (size_t i = 0; i < v->len; i++) {
-		const struct json_value *e = v->items[i];
-		if (e->type == JSON_STRING) {
-			a[i].real = dup_or_die(e->string);
-			continue;
-		}
-		if (e->type != JSON_OBJECT)
-			goto fail;
-		for (size_t j = 0; j < e->len; j++) {
-			const char *ek = e->keys[j];
-			const struct json_value *ev = e->items[j];
-			bool ok = true;
-			if (strcmp(ek, "real") == 0 && ev->type == JSON_STRING)
-				a[i].real = dup_or_die(ev->string);
-			else if (strcmp(ek, "virtual") == 0 && ev->type == JSON_STRING)
-				a[i].virt = dup_or_die(ev->string);
-			else if (strcmp(ek, "prefix") == 0 && ev->type == JSON_BOOL)
-				a[i].prefix = ev->boolean;
-			else if (strcmp(ek, "writable") == 0 && ev->type == JSON_BOOL)
-				a[i].writable = ev->boolean;
-			else if (strcmp(ek, "symlink") == 0 && ev->type == JSON_BOOL)
-				a[i].symlink = ev->boolean;
-			else
-				ok = false;
-			if (!ok) {
-				bad(c, k, "element %zu: '%s' is not a known path "
-				    "setting or has the wrong type", i, ek);
-				goto free;
-			}
-		}
-		if (a[i].real == NULL && a[i].virt != NULL)
-			a[i].real = dup_or_die(a[i].virt);
-		if (a[i].real == NULL) {
-			bad(c, k, "element %zu has no 'real' path", i);
-			goto free;
+		if (path_entry(c, k, i, v->items[i], &a[i]) != 0) {
+			allowed_free(a, v->len);
+			return -1;
 		}
 	}
-	for (unsigned i = 0; i < d->nallowed; i++) {
-		free(d->allowed[i].real);
-		free(d->allowed[i].virt);
-	}
-	free(d->allowed);
+	allowed_free(d->allowed, d->nallowed);
 	d->allowed = a;
 	d->nallowed = (unsigned)v->len;
 	return 0;
-fail:
-	bad(c, k, "must be an array of paths or path objects");
-free:
-	for (size_t i = 0; i < v->len; i++) {
-		free(a[i].real);
-		free(a[i].virt);
-	}
-	free(a);
-	return -1;
+}
+
+/* ---- warmup ---- */
+
+static int
+warmup_member(const struct ctx *c, const char *ek, const struct json_value *ev,
+    struct program_def *d)
+{
+	char key[80], buf[80];
+
+	snprintf(key, sizeof key, "warmup.%s", printable(ek, buf, sizeof buf));
+	if (strcmp(ek, "num_requests") == 0)
+		return get_unsigned(c, key, ev, 0, MAX_WARMUP, &d->warmup_requests);
+	if (strcmp(ek, "url") == 0)
+		return get_string(c, key, ev, &d->warmup_url);
+	if (strcmp(ek, "method") == 0)
+		return get_string(c, key, ev, &d->warmup_method);
+	if (strcmp(ek, "headers") == 0)
+		return get_strings(c, key, ev, false, &d->warmup_headers);
+	return bad(c, "warmup", "has an unknown key '%s'", buf);
 }
 
 static int
 get_warmup(const struct ctx *c, const char *k, const struct json_value *v,
     struct program_def *d)
 {
-	uint64_t n = 0;
-
 	if (v->type != JSON_OBJECT)
-		return bad(c, k, "must be an object {num_requests, url, method, headers}");
-	for (size_t j = 0; j < v->len; j++) {
-		const char *ek = v->keys[j];
-		const struct json_value *ev = v->items[j];
-		int r;
-		if (strcmp(ek, "num_requests") == 0) {
-			r = get_uint(c, "warmup.num_requests", ev, 100000, "", &n);
-			d->warmup_requests = (unsigned)n;
-		} else if (strcmp(ek, "url") == 0)
-			r = get_string(c, "warmup.url", ev, &d->warmup_url);
-		else if (strcmp(ek, "method") == 0)
-			r = get_string(c, "warmup.method", ev, &d->warmup_method);
-		else if (strcmp(ek, "headers") == 0)
-			r = get_strings(c, "warmup.headers", ev, false, &d->warmup_headers);
-		else
-			r = bad(c, "warmup", "has an unknown key '%s'", ek);
-		if (r)
-			return r;
-	}
+		return bad(c, k, "must be an object {num_requests, url, method, "
+		    "headers}, not %s", json_type_name(v->type));
+	for (size_t j = 0; j < v->len; j++)
+		if (warmup_member(c, v->keys[j], v->items[j], d) != 0)
+			return -1;
 	return 0;
 }
+
+/* ---- All settings ---- */
+
+/* The settings of one simple type, by name. */
+enum kind { K_STRING, K_PATH, K_BOOL, K_SECONDS, K_MIB };
+
+#define FIELD(f) offsetof(struct program_def, f)
+static const struct simple_setting {
+	const char *name;
+	enum kind kind;
+	size_t offset;
+} simple_settings[] = {
+	{ "group",		K_STRING,  FIELD(group) },
+	{ "uri",		K_STRING,  FIELD(uri) },
+	{ "filename",		K_STRING,  FIELD(filename) },
+	{ "key",		K_STRING,  FIELD(key) },
+	{ "current_working_directory", K_PATH, FIELD(cwd) },
+	{ "storage",		K_BOOL,    FIELD(storage) },
+	{ "start",		K_BOOL,    FIELD(start) },
+	{ "ephemeral",		K_BOOL,    FIELD(ephemeral) },
+	{ "ephemeral_keep_working_memory", K_BOOL, FIELD(ephemeral_keep_working_memory) },
+	{ "control_ephemeral",	K_BOOL,    FIELD(control_ephemeral) },
+	{ "hugepages",		K_BOOL,    FIELD(hugepages) },
+	{ "split_hugepages",	K_BOOL,    FIELD(split_hugepages) },
+	{ "allow_debug",	K_BOOL,    FIELD(allow_debug) },
+	{ "remote_debug_on_exception", K_BOOL, FIELD(remote_debug_on_exception) },
+	{ "verbose",		K_BOOL,    FIELD(verbose) },
+	{ "verbose_syscalls",	K_BOOL,    FIELD(verbose_syscalls) },
+	{ "stdout",		K_BOOL,    FIELD(print_stdout) },
+	{ "max_boot_time",	K_SECONDS, FIELD(max_boot_time) },
+	{ "max_request_time",	K_SECONDS, FIELD(max_request_time) },
+	{ "max_queue_time",	K_SECONDS, FIELD(max_queue_time) },
+	{ "max_memory",		K_MIB,     FIELD(max_memory) },
+	{ "max_request_memory",	K_MIB,     FIELD(max_request_memory) },
+	{ "req_mem_limit_after_reset", K_MIB, FIELD(limit_workmem_after_req) },
+	{ "limit_workmem_after_req", K_MIB, FIELD(limit_workmem_after_req) },
+	{ "shared_memory",	K_MIB,     FIELD(shared_memory) },
+	{ "address_space",	K_MIB,     FIELD(address_space) },
+	{ "hugepage_arena_size", K_MIB,    FIELD(hugepage_arena_size) },
+	{ "request_hugepage_arena_size", K_MIB, FIELD(request_hugepage_arena_size) },
+};
+#undef FIELD
 
 static int
-get_any(const struct ctx *c, const char *k, const struct json_value *v,
-    enum json_type a, enum json_type b)
+apply_simple(const struct ctx *c, struct program_def *d,
+    const struct simple_setting *s, const struct json_value *v)
 {
-	if (v->type != a && v->type != b)
-		return bad(c, k, "must be %s or %s", json_type_name(a),
-		    json_type_name(b));
-	return 0;
+	char *field = (char *)d + s->offset;
+
+	switch (s->kind) {
+	case K_STRING:	return get_string(c, s->name, v, (char **)(void *)field);
+	case K_PATH:	return get_path(c, s->name, v, (char **)(void *)field);
+	case K_BOOL:	return get_bool(c, s->name, v, (bool *)(void *)field);
+	case K_SECONDS:	return get_seconds(c, s->name, v, (double *)(void *)field);
+	case K_MIB:	return get_mib(c, s->name, v, (uint64_t *)(void *)field);
+	}
+	return -1;
 }
 
-#define MIB_MAX (1ULL << 20)
-
-/* Applies one setting. */
+/* Applies one setting k = v to d. */
 static int
 apply_key(const struct ctx *c, struct program_def *d, const char *k,
     const struct json_value *v)
 {
-	uint64_t n = 0;
-	int r;
-
-#define STR(name, field) if (!strcmp(k, name)) return get_string(c, k, v, &d->field);
-#define BOOL(name, field) if (!strcmp(k, name)) return get_bool(c, k, v, &d->field);
-#define MIB(name, field) if (!strcmp(k, name)) return get_uint(c, k, v, MIB_MAX, " (MiB)", &d->field);
-#define SECS(name, field) if (!strcmp(k, name)) return get_seconds(c, k, v, &d->field);
-	STR("group", group)
-	STR("uri", uri)
-	STR("filename", filename)
-	STR("key", key)
-	STR("current_working_directory", cwd)
-	BOOL("storage", storage)
-	BOOL("start", start)
-	BOOL("ephemeral", ephemeral)
-	BOOL("ephemeral_keep_working_memory", ephemeral_keep_working_memory)
-	BOOL("control_ephemeral", control_ephemeral)
-	BOOL("hugepages", hugepages)
-	BOOL("split_hugepages", split_hugepages)
-	BOOL("allow_debug", allow_debug)
-	BOOL("remote_debug_on_exception", remote_debug_on_exception)
-	BOOL("verbose", verbose)
-	BOOL("verbose_syscalls", verbose_syscalls)
-	BOOL("stdout", print_stdout)
-	SECS("max_boot_time", max_boot_time)
-	SECS("max_request_time", max_request_time)
-	SECS("max_queue_time", max_queue_time)
-	MIB("max_memory", max_memory)
-	MIB("max_request_memory", max_request_memory)
-	MIB("req_mem_limit_after_reset", limit_workmem_after_req)
-	MIB("limit_workmem_after_req", limit_workmem_after_req)
-	MIB("shared_memory", shared_memory)
-	MIB("address_space", address_space)
-	MIB("hugepage_arena_size", hugepage_arena_size)
-	MIB("request_hugepage_arena_size", request_hugepage_arena_size)
-#undef STR
-#undef BOOL
-#undef MIB
-#undef SECS
-	if (!strcmp(k, "concurrency")) {
-		r = get_uint(c, k, v, 256, "", &n);
-		if (r == 0 && n == 0)
-			return bad(c, k, "must be at least 1");
-		d->concurrency = (unsigned)n;
-		return r;
-	}
-	if (!strcmp(k, "smp")) {
-		r = get_uint(c, k, v, 16, "", &n);
-		d->smp = (unsigned)n;
-		return r;
-	}
-	if (!strcmp(k, "main_arguments"))
+	for (size_t i = 0; i < sizeof simple_settings / sizeof simple_settings[0]; i++)
+		if (strcmp(k, simple_settings[i].name) == 0)
+			return apply_simple(c, d, &simple_settings[i], v);
+	if (strcmp(k, "concurrency") == 0)
+		return get_unsigned(c, k, v, 1, MAX_CONCURRENCY, &d->concurrency);
+	if (strcmp(k, "smp") == 0)
+		return get_unsigned(c, k, v, 0, MAX_SMP, &d->smp);
+	if (strcmp(k, "main_arguments") == 0)
 		return get_strings(c, k, v, false, &d->main_arguments);
-	if (!strcmp(k, "environment"))
+	if (strcmp(k, "environment") == 0)
 		return get_strings(c, k, v, true, &d->environment);
-	if (!strcmp(k, "allowed_paths"))
+	if (strcmp(k, "allowed_paths") == 0)
 		return get_allowed(c, k, v, d);
-	if (!strcmp(k, "warmup"))
+	if (strcmp(k, "warmup") == 0)
 		return get_warmup(c, k, v, d);
-	if (!strcmp(k, "remapping") || !strcmp(k, "blackout_area"))
-		return get_any(c, k, v, JSON_ARRAY, JSON_OBJECT);
-	if (!strcmp(k, "mmap_backed_files"))
-		return get_any(c, k, v, JSON_ARRAY, JSON_ARRAY);
+	if (strcmp(k, "remapping") == 0)
+		return get_raw(c, k, v, true, &d->remapping);
+	if (strcmp(k, "blackout_area") == 0)
+		return get_raw(c, k, v, true, &d->blackout_area);
+	if (strcmp(k, "mmap_backed_files") == 0)
+		return get_raw(c, k, v, false, &d->mmap_backed_files);
 	return bad(c, k, "is not a known setting");
 }
 
@@ -357,104 +525,228 @@ apply_object(const struct ctx *c, struct program_def *d,
 	return 0;
 }
 
+/* ---- Entries ---- */
+
+static bool
+looks_like_program(const struct json_value *obj)
+{
+	return json_get(obj, "uri") != NULL || json_get(obj, "filename") != NULL ||
+	    json_get(obj, "group") != NULL;
+}
+
 static struct entry *
 find_entry(const struct program_library *lib, const char *name)
 {
-	for (unsigned i = 0; i < lib->n; i++)
+	for (size_t i = 0; i < lib->n; i++)
 		if (strcmp(lib->entries[i].name, name) == 0)
 			return &lib->entries[i];
 	return NULL;
 }
 
-static bool
-looks_like_program(const struct json_value *obj)
-{
-	return json_get(obj, "uri") || json_get(obj, "filename") ||
-	    json_get(obj, "group");
-}
-
 static void
-drop_cache(struct program_library *lib)
+entries_free(struct entry *entries, size_t n)
 {
-	for (unsigned i = 0; i < lib->n; i++) {
-		def_free(lib->entries[i].resolved);
-		lib->entries[i].resolved = NULL;
+	for (size_t i = 0; i < n; i++) {
+		free(entries[i].name);
+		json_free(entries[i].settings);
+		def_free(entries[i].def);
 	}
+	free(entries);
 }
 
-/* Checks an object's keys and types by applying it to a scratch def. */
-static int
-validate(const char *kind, const char *name, const struct json_value *obj,
-    char *err, size_t errlen)
+/* Adds an entry taking settings (an object); NULL when out of memory. */
+static struct entry *
+add_entry(struct program_library *lib, const char *name,
+    struct json_value *settings, bool is_program)
 {
-	struct ctx c = { kind, name, err, errlen };
+	struct entry *e = realloc(lib->entries, (lib->n + 1) * sizeof *e);
+	char *copy = strdup(name);
+
+	if (e != NULL)
+		lib->entries = e;
+	if (e == NULL || copy == NULL) {
+		free(copy);
+		return NULL;
+	}
+	e = &lib->entries[lib->n++];
+	e->name = copy;
+	e->settings = settings;
+	e->is_program = is_program;
+	e->def = NULL;
+	return e;
+}
+
+/* A working copy of lib's entries (without definitions), or NULL. */
+static struct program_library *
+work_copy(const struct program_library *lib)
+{
+	struct program_library *w = calloc(1, sizeof *w);
+
+	for (size_t i = 0; w != NULL && i < lib->n; i++) {
+		const struct entry *e = &lib->entries[i];
+		struct json_value *s = json_clone(e->settings);
+		if (s == NULL || add_entry(w, e->name, s, e->is_program) == NULL) {
+			json_free(s);
+			library_free(w);
+			return NULL;
+		}
+	}
+	return w;
+}
+
+/* The group a program names: 0 with *g (NULL if none), or -1. */
+static int
+program_group(const struct program_library *lib, const struct entry *e,
+    const struct entry **g, char *err, size_t errlen)
+{
+	const struct ctx c = { "program", e->name, err, errlen };
+	const struct json_value *gv = json_get(e->settings, "group");
+	char buf[80];
+
+	*g = NULL;
+	if (gv == NULL)
+		return 0;
+	if (gv->type != JSON_STRING)
+		return bad(&c, "group", "must be a non-empty string, not %s",
+		    json_type_name(gv->type));
+	*g = find_entry(lib, gv->string);
+	if (*g == NULL || (*g)->is_program)
+		return entry_error(&c, "group '%s' %s",
+		    printable(gv->string, buf, sizeof buf), *g == NULL ?
+		    "is not defined" : "is a program, not a group of settings");
+	return 0;
+}
+
+/* Resolves program e: defaults, its group, its own settings. */
+static struct program_def *
+resolve(const struct program_library *lib, const struct entry *e, char *err,
+    size_t errlen)
+{
+	const struct ctx c = { "program", e->name, err, errlen };
+	const struct entry *g;
 	struct program_def *d;
+
+	if (program_group(lib, e, &g, err, errlen) != 0)
+		return NULL;
+	if ((d = def_new()) == NULL || (d->name = strdup(e->name)) == NULL) {
+		oom(&c);
+		def_free(d);
+		return NULL;
+	}
+	if (g != NULL) {
+		const struct ctx gc = { "group", g->name, err, errlen };
+		if (apply_object(&gc, d, g->settings) != 0)
+			goto bad;
+	}
+	if (apply_object(&c, d, e->settings) == 0)
+		return d;
+bad:
+	def_free(d);
+	return NULL;
+}
+
+/* Checks a group's settings on a scratch definition. */
+static int
+check_group(const struct entry *e, char *err, size_t errlen)
+{
+	const struct ctx c = { "group", e->name, err, errlen };
+	struct program_def *d = def_new();
 	int r;
 
-	if (obj->type != JSON_OBJECT) {
-		snprintf(err, errlen, "%s '%s' must be a JSON object, not %s",
-		    kind, name, json_type_name(obj->type));
-		return -1;
-	}
-	d = calloc(1, sizeof *d);
 	if (d == NULL)
-		abort();
-	defaults(d);
-	r = apply_object(&c, d, obj);
+		return oom(&c);
+	r = apply_object(&c, d, e->settings);
 	def_free(d);
 	return r;
 }
 
-static struct entry *
-add_entry(struct program_library *lib, const char *name, bool is_program)
-{
-	struct entry *e = realloc(lib->entries, (lib->n + 1) * sizeof *e);
-
-	if (e == NULL)
-		abort();
-	lib->entries = e;
-	e = &lib->entries[lib->n++];
-	memset(e, 0, sizeof *e);
-	e->name = dup_or_die(name);
-	e->is_program = is_program;
-	return e;
-}
-
-static void
-clear_layers(struct entry *e)
-{
-	for (unsigned i = 0; i < e->nlayers; i++)
-		json_free(e->layers[i]);
-	e->nlayers = 0;
-}
-
-static const char *
-group_of(const struct entry *e)
-{
-	const struct json_value *gv = NULL;
-
-	for (unsigned i = e->nlayers; i-- > 0 && gv == NULL; )
-		gv = json_get(e->layers[i], "group");
-	return gv ? gv->string : NULL;
-}
-
-/* Every program's group must name a group. */
+/* Checks every group, then resolves every program of w. */
 static int
-check_groups(const struct program_library *lib, char *err, size_t errlen)
+resolve_all(struct program_library *w, char *err, size_t errlen)
 {
-	for (unsigned i = 0; i < lib->n; i++) {
-		const struct entry *e = &lib->entries[i], *g;
-		const char *name = e->is_program ? group_of(e) : NULL;
-		if (name == NULL)
-			continue;
-		g = find_entry(lib, name);
-		if (g == NULL || g->is_program) {
-			snprintf(err, errlen, "program '%s': group '%s' %s", e->name,
-			    name, g ? "is a program, not a group of settings" :
-			    "is not defined");
+	for (size_t i = 0; i < w->n; i++)
+		if (!w->entries[i].is_program &&
+		    check_group(&w->entries[i], err, errlen) != 0)
 			return -1;
-		}
+	for (size_t i = 0; i < w->n; i++) {
+		struct entry *e = &w->entries[i];
+		if (e->is_program && (e->def = resolve(w, e, err, errlen)) == NULL)
+			return -1;
 	}
+	return 0;
+}
+
+/*
+ * Resolves the working copy w and, if all is well, makes it lib's
+ * entries; lib's old definitions are retired, not freed.  w is consumed.
+ */
+static int
+commit(struct program_library *lib, struct program_library *w, char *err,
+    size_t errlen)
+{
+	struct program_def **r;
+	size_t n = lib->nretired;
+
+	if (resolve_all(w, err, errlen) != 0) {
+		library_free(w);
+		return -1;
+	}
+	r = realloc(lib->retired, (n + lib->n + 1) * sizeof *r);
+	if (r == NULL) {
+		library_free(w);
+		return snprintf(err, errlen, "out of memory"), -1;
+	}
+	lib->retired = r;
+	for (size_t i = 0; i < lib->n; i++) {
+		if (lib->entries[i].def != NULL)
+			r[n++] = lib->entries[i].def;
+		lib->entries[i].def = NULL;
+	}
+	lib->nretired = n;
+	entries_free(lib->entries, lib->n);
+	lib->entries = w->entries;
+	lib->n = w->n;
+	free(w);
+	return 0;
+}
+
+/* ---- The library ---- */
+
+/* Parses text that must be a JSON object; NULL with err otherwise. */
+static struct json_value *
+parse_object(const char *text, size_t len, const char *what, char *err,
+    size_t errlen)
+{
+	struct json_value *v = json_parse(text, len, err, errlen);
+
+	if (v != NULL && v->type != JSON_OBJECT) {
+		snprintf(err, errlen, "%s must be a JSON object, not %s", what,
+		    json_type_name(v->type));
+		json_free(v);
+		return NULL;
+	}
+	return v;
+}
+
+/* Puts the entry name = obj into w (replacing one); obj is taken. */
+static int
+put_entry(struct program_library *w, const char *name, struct json_value *obj,
+    char *err, size_t errlen)
+{
+	const struct ctx c = { "entry", name, err, errlen };
+	struct entry *e;
+
+	if (name[0] == '\0')
+		return snprintf(err, errlen, "an entry name must not be empty"), -1;
+	if (obj->type != JSON_OBJECT)
+		return entry_error(&c, "must be an object of settings, not %s",
+		    json_type_name(obj->type));
+	e = find_entry(w, name);
+	if (e == NULL && (e = add_entry(w, name, NULL, false)) == NULL)
+		return oom(&c);
+	json_free(e->settings);
+	e->settings = obj;
+	e->is_program = looks_like_program(obj);
 	return 0;
 }
 
@@ -462,40 +754,28 @@ int
 library_merge_text(struct program_library *lib, const char *text, size_t len,
     char *err, size_t errlen)
 {
-	struct json_value *root = json_parse(text, len, err, errlen);
+	struct json_value *root = parse_object(text, len,
+	    "a library (programs and groups)", err, errlen);
+	struct program_library *w;
+	int r = 0;
 
 	if (root == NULL)
 		return -1;
-	if (root->type != JSON_OBJECT) {
-		snprintf(err, errlen, "a library must be a JSON object of "
-		    "programs and groups");
+	if ((w = work_copy(lib)) == NULL) {
 		json_free(root);
+		return snprintf(err, errlen, "out of memory"), -1;
+	}
+	for (size_t i = 0; i < root->len && r == 0; i++) {
+		r = put_entry(w, root->keys[i], root->items[i], err, errlen);
+		if (r == 0)
+			root->items[i] = NULL;	/* now w's */
+	}
+	json_free(root);
+	if (r != 0) {
+		library_free(w);
 		return -1;
 	}
-	for (size_t i = 0; i < root->len; i++) {
-		const struct json_value *obj = root->items[i];
-		bool prog = obj->type == JSON_OBJECT && looks_like_program(obj);
-		if (validate(prog ? "program" : "group", root->keys[i], obj, err,
-		    errlen) != 0) {
-			json_free(root);
-			return -1;
-		}
-	}
-	for (size_t i = 0; i < root->len; i++) {
-		struct entry *e = find_entry(lib, root->keys[i]);
-		if (e == NULL)
-			e = add_entry(lib, root->keys[i], false);
-		clear_layers(e);
-		e->is_program = looks_like_program(root->items[i]);
-		e->layers[e->nlayers++] = root->items[i];
-		root->items[i] = NULL;
-	}
-	root->len = 0;
-	for (size_t i = 0; i < root->len; i++)
-		free(root->keys[i]);
-	json_free(root);
-	drop_cache(lib);
-	return check_groups(lib, err, errlen);
+	return commit(lib, w, err, errlen);
 }
 
 struct program_library *
@@ -503,8 +783,10 @@ library_parse(const char *text, size_t len, char *err, size_t errlen)
 {
 	struct program_library *lib = calloc(1, sizeof *lib);
 
-	if (lib == NULL)
-		abort();
+	if (lib == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
 	if (library_merge_text(lib, text, len, err, errlen) != 0) {
 		library_free(lib);
 		return NULL;
@@ -512,80 +794,103 @@ library_parse(const char *text, size_t len, char *err, size_t errlen)
 	return lib;
 }
 
-int
-library_apply_json(struct program_library *lib, const char *program,
-    const char *json, size_t len, char *err, size_t errlen)
+/* Lays the members of obj over the object into (replacing same keys). */
+static int
+overlay(struct json_value *into, struct json_value *obj)
 {
-	struct json_value *obj = json_parse(json, len, err, errlen);
-	struct entry *e;
-
-	if (obj == NULL)
-		return -1;
-	e = find_entry(lib, program);
-	if (validate(e && !e->is_program ? "group" : "program", program, obj,
-	    err, errlen) != 0) {
-		json_free(obj);
-		return -1;
-	}
-	if (e == NULL)
-		e = add_entry(lib, program, true);
-	if (e->nlayers == MAX_LAYERS) {
-		snprintf(err, errlen, "program '%s': too many configure() calls",
-		    program);
-		json_free(obj);
-		return -1;
-	}
-	e->layers[e->nlayers++] = obj;
-	drop_cache(lib);
-	if (check_groups(lib, err, errlen) != 0) {
-		e->nlayers--;
-		json_free(obj);
-		drop_cache(lib);
-		return -1;
+	for (size_t i = 0; i < obj->len; i++) {
+		size_t j = 0;
+		while (j < into->len && strcmp(into->keys[j], obj->keys[i]) != 0)
+			j++;
+		if (j == into->len) {
+			char **k = realloc(into->keys, (j + 1) * sizeof *k);
+			struct json_value **v = k == NULL ? NULL :
+			    realloc(into->items, (j + 1) * sizeof *v);
+			if (k != NULL)
+				into->keys = k;
+			if (v == NULL)
+				return -1;
+			into->items = v;
+			into->keys[j] = obj->keys[i];
+			into->items[j] = obj->items[i];
+			into->len++;
+			obj->keys[i] = NULL;
+		} else {
+			json_free(into->items[j]);
+			into->items[j] = obj->items[i];
+		}
+		obj->items[i] = NULL;
 	}
 	return 0;
 }
 
-static int
-apply_layers(const struct entry *e, struct program_def *d)
+int
+library_apply_json(struct program_library *lib, const char *program,
+    const char *json, size_t len, char *err, size_t errlen)
 {
-	char err[256];
-	struct ctx c = { "program", e->name, err, sizeof err };
+	struct json_value *obj = parse_object(json, len, "the settings", err,
+	    errlen);
+	struct program_library *w;
+	struct entry *e;
+	const struct ctx c = { "program", program, err, errlen };
 
-	for (unsigned i = 0; i < e->nlayers; i++)
-		if (apply_object(&c, d, e->layers[i]) != 0)
-			return -1;
-	return 0;
+	if (obj == NULL)
+		return -1;
+	if (program == NULL || program[0] == '\0') {
+		json_free(obj);
+		return snprintf(err, errlen, "a program name must not be empty"), -1;
+	}
+	if ((w = work_copy(lib)) == NULL) {
+		json_free(obj);
+		return oom(&c);
+	}
+	e = find_entry(w, program);
+	if (e == NULL) {
+		if (add_entry(w, program, obj, true) == NULL)
+			goto nomem;
+	} else {
+		int r = overlay(e->settings, obj);
+		json_free(obj);
+		obj = NULL;
+		if (r != 0)
+			goto nomem;
+		e->is_program = e->is_program || looks_like_program(e->settings);
+	}
+	return commit(lib, w, err, errlen);
+nomem:
+	json_free(obj);
+	library_free(w);
+	return oom(&c);
 }
 
 const struct program_def *
 library_find(const struct program_library *lib, const char *name)
 {
-	struct entry *e = find_entry(lib, name), *g = NULL;
-	struct program_def *d;
-	const char *group;
+	const struct entry *e;
 
-	if (e == NULL || !e->is_program)
+	if (lib == NULL || name == NULL)
 		return NULL;
-	if (e->resolved != NULL)
-		return e->resolved;
-	group = group_of(e);
-	if (group != NULL) {
-		g = find_entry(lib, group);
-		if (g == NULL || g->is_program)
-			return NULL;
-	}
-	d = calloc(1, sizeof *d);
-	if (d == NULL)
-		abort();
-	defaults(d);
-	if ((g != NULL && apply_layers(g, d) != 0) || apply_layers(e, d) != 0) {
-		def_free(d);
-		return NULL;
-	}
-	d->name = dup_or_die(name);
-	e->resolved = d;
-	return d;
+	e = find_entry(lib, name);
+	return e != NULL ? e->def : NULL;
+}
+
+size_t
+library_count(const struct program_library *lib)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; lib != NULL && i < lib->n; i++)
+		n += lib->entries[i].is_program;
+	return n;
+}
+
+const struct program_def *
+library_program(const struct program_library *lib, size_t i)
+{
+	for (size_t j = 0; lib != NULL && j < lib->n; j++)
+		if (lib->entries[j].is_program && i-- == 0)
+			return lib->entries[j].def;
+	return NULL;
 }
 
 void
@@ -593,23 +898,91 @@ library_free(struct program_library *lib)
 {
 	if (lib == NULL)
 		return;
-	for (unsigned i = 0; i < lib->n; i++) {
-		clear_layers(&lib->entries[i]);
-		def_free(lib->entries[i].resolved);
-		free(lib->entries[i].name);
-	}
-	free(lib->entries);
+	entries_free(lib->entries, lib->n);
+	for (size_t i = 0; i < lib->nretired; i++)
+		def_free(lib->retired[i]);
+	free(lib->retired);
 	free(lib);
 }
 
-static const char **
-string_array(size_t n)
-{
-	const char **a = calloc(n + 1, sizeof *a);
+/* ---- Engine settings ---- */
 
-	if (a == NULL)
-		abort();
-	return a;
+static size_t
+list_len(const char *const *l)
+{
+	size_t n = 0;
+
+	while (l != NULL && l[n] != NULL)
+		n++;
+	return n;
+}
+
+/* Refuses allowed paths the engine cannot give as asked. */
+static int
+check_paths_for_engine(const struct program_def *d, char *err, size_t errlen)
+{
+	const struct ctx c = { "program", d->name, err, errlen };
+
+	for (unsigned i = 0; i < d->nallowed; i++) {
+		const struct allowed_path_def *a = &d->allowed[i];
+		if (a->virt != NULL)
+			return entry_error(&c, "allowed path '%s': a 'virtual' path "
+			    "other than the real one is not supported", a->real);
+		if (a->writable)
+			return entry_error(&c, "allowed path '%s': writable paths "
+			    "are not supported (guest files are read-only)", a->real);
+	}
+	return 0;
+}
+
+/* The environment: the program's, then what tells it where it runs. */
+static int
+build_envp(const struct program_def *d, struct program_engine_config *o)
+{
+	size_t n = 0, nenv = list_len((const char *const *)d->environment);
+
+	if ((o->envp = calloc(nenv + 6, sizeof *o->envp)) == NULL)
+		return -1;
+	for (size_t i = 0; i < nenv; i++)
+		o->envp[n++] = d->environment[i];
+	/* What every program can see of where it runs (GUEST_ABI.md). */
+	if (asprintf(&o->extra[0], "KVM_NAME=%s", d->name) < 0) {
+		o->extra[0] = NULL;
+		return -1;
+	}
+	if (asprintf(&o->extra[1], "KVM_GROUP=%s", d->group ? d->group : "") < 0) {
+		o->extra[1] = NULL;
+		return -1;
+	}
+	if (asprintf(&o->extra[2], "KVM_DEBUG=%d", d->allow_debug) < 0) {
+		o->extra[2] = NULL;
+		return -1;
+	}
+	o->envp[n++] = o->extra[0];
+	o->envp[n++] = o->extra[1];
+	o->envp[n++] = "KVM_TYPE=request";
+	o->envp[n++] = "KVM_STATE=state";
+	o->envp[n++] = o->extra[2];
+	return 0;
+}
+
+/* argv = { name, args... }, envp and the allowed real paths. */
+static int
+build_arrays(const struct program_def *d, const char *const *args,
+    struct program_engine_config *o)
+{
+	size_t nargs = list_len(args);
+
+	o->argv = calloc(nargs + 2, sizeof *o->argv);
+	o->allowed = calloc(d->nallowed + 1, sizeof *o->allowed);
+	if (o->argv == NULL || o->allowed == NULL || build_envp(d, o) != 0)
+		return -1;
+	o->argv[0] = d->name;
+	for (size_t i = 0; i < nargs; i++)
+		o->argv[i + 1] = args[i];
+	for (unsigned i = 0; i < d->nallowed; i++)
+		o->allowed[i] = d->allowed[i].real;
+	return 0;
 }
 
 int
@@ -617,37 +990,18 @@ program_def_to_engine(const struct program_def *d, const char *const *main_args,
     struct tkvm_program_config *cfg, struct program_engine_config *owned,
     char *err, size_t errlen)
 {
-	const char *const *args = main_args ? main_args :
+	const char *const *args = main_args != NULL ? main_args :
 	    (const char *const *)d->main_arguments;
-	size_t nargs = 0, nenv = 0, n = 0;
-	(void)err;
-	(void)errlen;
-	while (args && args[nargs])
-		nargs++;
-	while (d->environment && d->environment[nenv])
-		nenv++;
+
 	memset(cfg, 0, sizeof *cfg);
 	memset(owned, 0, sizeof *owned);
-	owned->argv = string_array(nargs + 1);
-	owned->argv[0] = d->name;
-	for (size_t i = 0; i < nargs; i++)
-		owned->argv[i + 1] = args[i];
-	owned->envp = string_array(nenv + 8);
-	for (size_t i = 0; i < nenv; i++)
-		owned->envp[n++] = d->environment[i];
-	/* What every program can see of where it runs (GUEST_ABI.md). */
-	if (asprintf(&owned->extra[0], "KVM_NAME=%s", d->name) < 0 ||
-	    asprintf(&owned->extra[1], "KVM_GROUP=%s", d->group ? d->group : "") < 0 ||
-	    asprintf(&owned->extra[2], "KVM_DEBUG=%d", d->allow_debug) < 0)
-		abort();
-	owned->envp[n++] = owned->extra[0];
-	owned->envp[n++] = owned->extra[1];
-	owned->envp[n++] = "KVM_TYPE=request";
-	owned->envp[n++] = "KVM_STATE=state";
-	owned->envp[n++] = owned->extra[2];
-	owned->allowed = string_array(d->nallowed);
-	for (unsigned i = 0; i < d->nallowed; i++)
-		owned->allowed[i] = d->allowed[i].real;
+	if (check_paths_for_engine(d, err, errlen) != 0)
+		return -1;
+	if (build_arrays(d, args, owned) != 0) {
+		program_engine_config_free(owned);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	cfg->vm.memory_mib = d->max_memory;
 	cfg->vm.shared_memory_mib = d->shared_memory;
 	cfg->vm.argv = owned->argv;

@@ -1,8 +1,22 @@
 /*
- * Program definitions: a library maps names to groups of settings or to
- * programs; a program takes its group's settings, then its own, then any
- * configure() overrides.  Every key is checked: an unknown key or a wrong
- * type is an error naming the entry and the key.
+ * Program definitions.  A library is a JSON object mapping names to
+ * objects of settings.  An object with a "uri", "filename" or "group"
+ * key is a program; any other object is a group of settings.  A program
+ * starts from the defaults, takes its group's settings, then its own:
+ * a program key overrides the group's.  configure() (library_apply_json)
+ * lays more settings on top of one entry, or defines a new program.
+ *
+ * Every key is checked.  An unknown key, a wrong type or a value out of
+ * range is an error naming the entry and the key, for example
+ *   program 'hello': 'concurency' is not a known setting
+ *   program 'hello': 'max_memory' must be an integer from 0 to 1048576 (MiB), not a string
+ * A change that would leave any entry invalid is refused as a whole and
+ * leaves the library as it was.
+ *
+ * Threads: a library may be read (library_find, library_program) from
+ * many threads at once, but must not be read while it is changed.  A
+ * definition returned by library_find() stays valid, unchanged, until
+ * library_free(), even after later changes (which make new definitions).
  */
 #ifndef TKVM_PROGRAM_CONFIG_H
 #define TKVM_PROGRAM_CONFIG_H
@@ -13,63 +27,104 @@
 
 #include "tinykvm/engine.h"
 
+struct json_value;
 struct program_library;
 
+/* One "allowed_paths" entry: a path string, or an object. */
 struct allowed_path_def {
-	char *real;		/* host path */
-	char *virt;		/* guest path, when different (not supported yet) */
-	bool prefix, writable, symlink;
+	char *real;		/* host path (absolute) */
+	char *virt;		/* guest path; NULL when the same as real */
+	bool prefix;		/* everything under it */
+	bool writable;
+	bool symlink;
 };
 
+/* A resolved program: defaults, then its group, then its own settings. */
 struct program_def {
-	char *name, *group;
-	char *uri, *filename, *key;
-	unsigned concurrency;
+	char *name;
+	char *group;			/* NULL: no group */
+	char *uri, *filename;		/* NULL when not given */
+	char *key;			/* live-update password; NULL: none */
+	unsigned concurrency;		/* request VMs, 1..256; default 2 */
 	bool storage, start;
-	double max_boot_time, max_request_time, max_queue_time;
-	uint64_t max_memory, max_request_memory, limit_workmem_after_req;
+	double max_boot_time;		/* seconds, > 0; default 20 */
+	double max_request_time;	/* seconds, > 0; default 8 */
+	double max_queue_time;		/* seconds, > 0; default 5 */
+	/* MiB: */
+	uint64_t max_memory;		/* default 64 */
+	uint64_t max_request_memory;	/* default 32 */
+	uint64_t limit_workmem_after_req; /* also "req_mem_limit_after_reset" */
 	uint64_t shared_memory, address_space;
 	uint64_t hugepage_arena_size, request_hugepage_arena_size;
-	bool ephemeral, ephemeral_keep_working_memory, control_ephemeral;
+	bool ephemeral;			/* default true */
+	bool ephemeral_keep_working_memory, control_ephemeral;
 	bool hugepages, split_hugepages;
-	char **main_arguments;		/* NULL-terminated */
-	char **environment;		/* "K=V", NULL-terminated */
-	struct allowed_path_def *allowed;
+	char **main_arguments;		/* NULL-terminated, never NULL */
+	char **environment;		/* "K=V", NULL-terminated, never NULL */
+	struct allowed_path_def *allowed; /* nallowed entries */
 	unsigned nallowed;
-	char *cwd;
-	unsigned warmup_requests;
-	char *warmup_url, *warmup_method;
-	char **warmup_headers;
-	bool allow_debug, remote_debug_on_exception, verbose, verbose_syscalls;
-	bool print_stdout;
-	unsigned smp;
+	char *cwd;			/* current_working_directory, or NULL */
+	unsigned warmup_requests;	/* warmup.num_requests */
+	char *warmup_url, *warmup_method; /* NULL when not given */
+	char **warmup_headers;		/* NULL-terminated, never NULL */
+	bool allow_debug, remote_debug_on_exception;
+	bool verbose, verbose_syscalls;
+	bool print_stdout;		/* "stdout" */
+	unsigned smp;			/* 0..16 */
+	/* Accepted and type-checked, not used yet: the JSON as given. */
+	struct json_value *remapping;	/* array or object, or NULL */
+	struct json_value *blackout_area; /* array or object, or NULL */
+	struct json_value *mmap_backed_files; /* array, or NULL */
 };
 
+/* Parses a library; NULL with the reason in err. */
 struct program_library *library_parse(const char *text, size_t len,
     char *err, size_t errlen);
-/* Adds the entries of another library text; same names are replaced. */
+/* Adds the entries of another library text; an entry of the same name
+ * is replaced as a whole.  0, or -1 with err and the library unchanged. */
 int library_merge_text(struct program_library *lib, const char *text,
     size_t len, char *err, size_t errlen);
-/* Applies a JSON object of settings to program (created if new). */
+/*
+ * configure(program, json): json is an object of settings, laid over the
+ * entry's own (key by key).  A new name becomes a program; a group's
+ * name changes the group, hence its programs.  0, or -1 with err and the
+ * library unchanged.
+ */
 int library_apply_json(struct program_library *lib, const char *program,
     const char *json, size_t len, char *err, size_t errlen);
-/* The resolved definition of a program, or NULL if there is none. */
+/* The definition of a program, or NULL (no such name, or a group). */
 const struct program_def *library_find(const struct program_library *lib,
     const char *name);
+/* The number of programs, and the i-th in library order (or NULL). */
+size_t library_count(const struct program_library *lib);
+const struct program_def *library_program(const struct program_library *lib,
+    size_t i);
 void library_free(struct program_library *lib);
 
-/* Arrays an engine config points into, owned by the caller. */
+/* The arrays an engine config points into, owned by the caller. */
 struct program_engine_config {
 	const char **argv, **envp, **allowed;
 	char *extra[3];
 };
+
 /*
- * Fills an engine program config from a definition.  main_args, when not
- * NULL, replaces the definition's main_arguments.  Free owned afterwards.
+ * Fills an engine program config from a definition: vm.memory_mib =
+ * max_memory, vm.shared_memory_mib, vm.argv = { name, main_arguments...
+ * } (main_args, when not NULL, replaces main_arguments), vm.envp =
+ * environment then KVM_NAME, KVM_GROUP, KVM_TYPE, KVM_STATE, KVM_DEBUG,
+ * vm.allowed_paths = the real paths, vm.cwd, vm.verbose, max_boot_time,
+ * max_request_time, concurrency, max_request_memory_mib,
+ * limit_workmem_after_req_mib, persistent = !ephemeral,
+ * control_ephemeral and warmup.  cfg points into def and owned: keep
+ * both until the engine has taken the config, then call
+ * program_engine_config_free(owned).  Fails (-1, err) when the engine
+ * cannot honour the definition: a 'virtual' path other than the real one,
+ * or a writable path (the sandbox's files are read-only); or out of memory.
  */
 int program_def_to_engine(const struct program_def *def,
     const char *const *main_args, struct tkvm_program_config *cfg,
     struct program_engine_config *owned, char *err, size_t errlen);
+/* Frees what owned holds; safe on a zeroed or already freed one. */
 void program_engine_config_free(struct program_engine_config *owned);
 
 #endif
