@@ -10,7 +10,8 @@ WARN     = -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes \
 ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -Iengine/include
 
 BUILD   = build
-ENGINE_SRC = $(wildcard engine/src/*.c)
+ENGINE_SRC = $(wildcard engine/src/*.c engine/src/*/*.c)
+ENGINE_HDR = $(wildcard engine/src/*.h engine/src/*/*.h)
 ENGINE_OBJ = $(ENGINE_SRC:engine/src/%.c=$(BUILD)/engine/%.o)
 ENGINE_LIB = $(BUILD)/libtinykvm-engine.a
 RUNNER     = $(BUILD)/tinykvm-run
@@ -58,11 +59,12 @@ $(VMOD_SO): $(VMOD_OBJ) $(ENGINE_LIB) $(CONFIG_LIB)
 $(VMOD_MAN): $(BUILD)/vmod/vmod_tinykvm.man.rst
 	rst2man $< $@
 
-$(BUILD)/engine/%.o: engine/src/%.c $(wildcard engine/src/*.h) engine/include/tinykvm/engine.h
+$(BUILD)/engine/%.o: engine/src/%.c $(ENGINE_HDR) engine/include/tinykvm/engine.h
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -fPIC -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -Iengine/src -fPIC -c -o $@ $<
 
 $(ENGINE_LIB): $(ENGINE_OBJ)
+	rm -f $@
 	$(AR) rcs $@ $^
 
 $(BUILD)/config/%.o: config/%.c $(wildcard config/*.h) engine/include/tinykvm/engine.h
@@ -70,6 +72,7 @@ $(BUILD)/config/%.o: config/%.c $(wildcard config/*.h) engine/include/tinykvm/en
 	$(CC) $(ALL_CFLAGS) -fPIC -c -o $@ $<
 
 $(CONFIG_LIB): $(CONFIG_OBJ)
+	rm -f $@
 	$(AR) rcs $@ $^
 
 $(RUNNER): $(wildcard runner/*.c runner/*.h) $(ENGINE_LIB) $(CONFIG_LIB)

@@ -138,8 +138,8 @@ expected(struct parser *ps, const char *what)
 }
 
 /* Copies s for a message: at most 60 bytes, control characters as '?'. */
-static const char *
-printable(const char *s, char *buf, size_t n)
+const char *
+json_printable(const char *s, char *buf, size_t n)
 {
 	size_t i = 0;
 
@@ -410,7 +410,7 @@ parse_member(struct parser *ps, struct json_value *v, size_t *cap,
 	if (key == NULL)
 		return -1;
 	if (json_get(v, key) != NULL) {
-		fail_at(ps, at, "duplicate key '%s'", printable(key, buf, sizeof buf));
+		fail_at(ps, at, "duplicate key '%s'", json_printable(key, buf, sizeof buf));
 		free(key);
 		return -1;
 	}
@@ -419,7 +419,7 @@ parse_member(struct parser *ps, struct json_value *v, size_t *cap,
 		if (!ps->failed) {
 			char what[100];
 			snprintf(what, sizeof what, "':' after key '%s'",
-			    printable(key, buf, sizeof buf));
+			    json_printable(key, buf, sizeof buf));
 			expected(ps, what);
 		}
 		free(key);

@@ -57,6 +57,8 @@ struct json_value *json_clone(const struct json_value *v);
 
 /* "null", "a boolean", "a number", "a string", "an array", "an object". */
 const char *json_type_name(enum json_type t);
+/* s shortened for a message (60 bytes, control characters as '?'). */
+const char *json_printable(const char *s, char *buf, size_t n);
 
 /* Accessors; each is safe on NULL and on a value of another type. */
 enum json_type json_typeof(const struct json_value *v);	/* NULL: JSON_NULL */

@@ -42,21 +42,6 @@ struct ctx {
 
 /* ---- Errors ---- */
 
-/* Copies s for a message: at most 60 bytes, control characters as '?'. */
-static const char *
-printable(const char *s, char *buf, size_t n)
-{
-	size_t i = 0;
-
-	for (; s[i] != '\0' && i < 60 && i + 4 < n; i++)
-		buf[i] = (unsigned char)s[i] < 0x20 ? '?' : s[i];
-	if (s[i] != '\0' && i + 4 <= n) {
-		memcpy(buf + i, "...", 3);
-		i += 3;
-	}
-	buf[i] = '\0';
-	return buf;
-}
 
 /* "KIND 'NAME': MESSAGE"; returns -1. */
 static int __attribute__((format(printf, 2, 3)))
@@ -70,7 +55,7 @@ entry_error(const struct ctx *c, const char *fmt, ...)
 	va_end(ap);
 	if (c->errlen > 0)
 		snprintf(c->err, c->errlen, "%s '%s': %s", c->kind,
-		    printable(c->name, name, sizeof name), msg);
+		    json_printable(c->name, name, sizeof name), msg);
 	return -1;
 }
 
@@ -84,7 +69,7 @@ bad(const struct ctx *c, const char *key, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	return entry_error(c, "'%s' %s", printable(key, k, sizeof k), msg);
+	return entry_error(c, "'%s' %s", json_printable(key, k, sizeof k), msg);
 }
 
 static int
@@ -216,7 +201,7 @@ get_path(const struct ctx *c, const char *k, const struct json_value *v,
 		return -1;
 	if ((*out)[0] != '/')
 		return bad(c, k, "must be an absolute path, not '%s'",
-		    printable(*out, buf, sizeof buf));
+		    json_printable(*out, buf, sizeof buf));
 	return 0;
 }
 
@@ -295,7 +280,7 @@ get_strings(const struct ctx *c, const char *k, const struct json_value *v,
 		if (need_equals && (e->string[0] == '=' ||
 		    strchr(e->string, '=') == NULL))
 			return bad(c, k, "entry \"%s\" is not KEY=VALUE",
-			    printable(e->string, buf, sizeof buf));
+			    json_printable(e->string, buf, sizeof buf));
 	}
 	if ((l = list_copy(v)) == NULL)
 		return oom(c);
@@ -403,7 +388,7 @@ warmup_member(const struct ctx *c, const char *ek, const struct json_value *ev,
 {
 	char key[80], buf[80];
 
-	snprintf(key, sizeof key, "warmup.%s", printable(ek, buf, sizeof buf));
+	snprintf(key, sizeof key, "warmup.%s", json_printable(ek, buf, sizeof buf));
 	if (strcmp(ek, "num_requests") == 0)
 		return get_unsigned(c, key, ev, 0, MAX_WARMUP, &d->warmup_requests);
 	if (strcmp(ek, "url") == 0)
@@ -612,7 +597,7 @@ program_group(const struct program_library *lib, const struct entry *e,
 	*g = find_entry(lib, gv->string);
 	if (*g == NULL || (*g)->is_program)
 		return entry_error(&c, "group '%s' %s",
-		    printable(gv->string, buf, sizeof buf), *g == NULL ?
+		    json_printable(gv->string, buf, sizeof buf), *g == NULL ?
 		    "is not defined" : "is a program, not a group of settings");
 	return 0;
 }

@@ -2,7 +2,8 @@
  * Guest physical (= virtual) memory layout.
  *
  *   [0, 2 MiB)            system area, 4 KiB pages, supervisor-only except
- *                         the stub page; page 0 is not mapped
+ *                         the stubs, vCPU info and XSAVE image (read-only);
+ *                         page 0 is not mapped
  *   [2 MiB, ...)          ELF image, then brk (grows up)
  *   ...                   mmap area (grows down)
  *   [top-stack-2M, top-stack)  unmapped guard (stack overflow faults here)
@@ -19,7 +20,7 @@
 #define GDT_ADDR	0x1000ULL
 #define IDT_ADDR	0x2000ULL
 #define TSS_ADDR	0x3000ULL
-#define STUB_ADDR	0x4000ULL	/* user-accessible code page */
+#define STUB_ADDR	0x4000ULL	/* user stubs: request entry/return, probe */
 #define IST_BOTTOM	0x5000ULL	/* exception stack: 4 pages */
 #define IST_TOP		0x9000ULL
 #define PML4_ADDR	0x9000ULL
@@ -27,17 +28,33 @@
 #define PT0_ADDR	0xB000ULL	/* 4 KiB entries for [0, 2 MiB) */
 #define PD_ADDR		0xC000ULL	/* one page per GiB */
 #define PD_MAX_PAGES	16		/* so at most 16 GiB of guest memory */
-
-#define XSAVE_CLEAN_ADDR 0x1D000ULL	/* user read-only: initial XSAVE image */
-#define VCPU_INFO_ADDR	0x1E000ULL	/* user read-only: %gs:0 vcpuid, %gs:4 VM */
+/* Where SYSCALL lands, and the exception stubs.  User-accessible only
+ * when SYSCALL stays at CPL 3 (software KVM); supervisor-only otherwise,
+ * so a guest cannot jump into it.  Decided by the probe (cpu/probe.c). */
+#define SYSCALL_STUB_ADDR 0x1C000ULL
+#define VCPU_INFO_ADDR	0x1D000ULL	/* user read-only: %gs:0 vcpuid, %gs:4 VM */
+/* The probe's own page tables, mapping only [0, 2 MiB), with the
+ * syscall stub user-accessible: they let the probe run before the
+ * final tables know which ring SYSCALL enters. */
+#define PROBE_PML4_ADDR	0x1E000ULL
+#define PROBE_PDPT_ADDR	0x1F000ULL
+#define PROBE_PD_ADDR	0x20000ULL
+#define PROBE_PT0_ADDR	0x21000ULL
+/* The clean XSAVE image each request restores, user read-only.  Its
+ * size depends on the CPU and XCR0 (AMX alone needs 8 KiB); VM creation
+ * refuses a CPU whose image would not fit. */
+#define XSAVE_CLEAN_ADDR 0x30000ULL
+#define XSAVE_CLEAN_MAX	0x10000ULL
 
 #define USER_BASE	PAGE_SIZE_2M
 #define PIE_BASE	0x400000ULL
 
 /* Offsets inside the stub page. */
-#define STUB_SYSCALL	0x000	/* LSTAR */
+#define STUB_PROBE	0x000	/* host-owned boot probe (cpu/probe.c) */
 #define STUB_RETURN	0x040	/* return address of request callbacks */
 #define STUB_ENTRY	0x080	/* request entry: clean XSAVE state, jmp *%r11 */
+/* Offsets inside the syscall stub page. */
+#define STUB_SYSCALL	0x000	/* LSTAR */
 #define STUB_EXCEPTION	0x100	/* 32 stubs of 16 bytes */
 #define STUB_EXCEPTION_SIZE 16
 
@@ -48,6 +65,11 @@
 #define PORT_EXCEPTION	0x80	/* + vector, from ring 0 stubs */
 
 #define GUEST_STACK_SIZE_MAX	(8ULL << 20)
+
+/* The TSS ends with an I/O bitmap for ports 0..255; above it, denied. */
+#define TSS_IOMAP_OFFSET 104
+#define TSS_IOMAP_BYTES	32
+#define TSS_LIMIT	(TSS_IOMAP_OFFSET + TSS_IOMAP_BYTES)
 
 #define SEL_KERNEL_CS	0x08
 #define SEL_KERNEL_DS	0x10

@@ -234,7 +234,6 @@ tkvm_vm_create(const struct tkvm_config *cfg, const void *elf, size_t elf_len,
 		return NULL;
 	}
 	vm->kvm_fd = vm->vm_fd = vm->vcpu_fd = vm->memfd = vm->shm_fd = -1;
-	vm->syscall_ring = -1;
 	vm->cfg = *cfg;
 	fds_init(vm);
 	vm->program_name = base_name(cfg->argv ? cfg->argv[0] : NULL);
@@ -309,16 +308,19 @@ handle_syscall(struct tkvm_vm *vm)
 {
 	struct kvm_regs *regs = &vm->run->s.regs.regs;
 
-	if (vm->syscall_ring < 0) {
-		struct kvm_sregs sr;
-		vm->counters.kvm_ioctls++;
-		vm->syscall_ring = ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sr) == 0 ?
-		    (sr.cs.selector & 3) : 3;
+	/* Only the stub may leave through this port: a guest that executes
+	 * the same `out` elsewhere gets a clean failure, not a syscall. */
+	if (!vm_at_syscall_stub(regs->rip)) {
+		vm_fail(vm, TKVM_STOP_EXCEPTION, "guest used the syscall port "
+		    "outside the syscall entry, at rip 0x%llx",
+		    (unsigned long long)regs->rip);
+		return;
 	}
 	vm->counters.syscalls++;
 	syscall_dispatch(vm, regs);
 	if (vm->syscall_ring == 3) {
-		/* SYSCALL did not enter ring 0 (PVM): return as SYSRET would. */
+		/* SYSCALL did not enter ring 0 (PVM): return as SYSRET would.
+		 * With ring 0 the stub's sysretq does it. */
 		regs->rip = regs->rcx;
 		regs->rflags = (regs->r11 & 0x3c7fd7ULL) | 0x2;
 	}

@@ -106,7 +106,10 @@ struct tkvm_vm {
 	uint64_t initial_rsp;
 	uint64_t fs_base;
 
-	int syscall_ring;	/* -1 unknown, else CPL the syscall stub runs at */
+	/* Found by the probe before any guest code runs (cpu/probe.c). */
+	int syscall_ring;	/* CPL the syscall stub runs at: 0 or 3 */
+	uint64_t xcr0;		/* XSAVE components the guest runs with */
+	uint32_t xsave_size;	/* their standard-form save area, bytes */
 	char cwd[256];			/* guest path of the working directory */
 	uint64_t sigactions[65][4];	/* struct k_sigaction per signal */
 	uint64_t sigmask;
@@ -152,13 +155,28 @@ dirty_mark(uint64_t *bitmap, uint64_t addr, uint64_t len)
 		bitmap[pg >> 6] |= 1ULL << (pg & 63);
 }
 
-/* cpu.c: page tables, GDT, IDT, TSS, stubs, registers. */
+/* cpu/tables.c: page tables, GDT, IDT, TSS, stubs (the main VM's memory). */
 int cpu_build_tables(struct tkvm_vm *vm, char *err, size_t errlen);
+/* The final tables' syscall stub entry: user-accessible only for ring 3. */
+void cpu_map_syscall_stub(struct tkvm_vm *vm, int ring);
+/* cpu/vcpu.c: sets up a new vCPU, running the probe on the way. */
 int cpu_setup_vcpu(struct tkvm_vm *vm, char *err, size_t errlen);
 int cpu_set_fs_base(struct tkvm_vm *vm, uint64_t base);
 int cpu_reset_segments(struct tkvm_vm *vm);
 void cpu_describe_exception(struct tkvm_vm *vm, unsigned vector,
     char *out, size_t outlen);
+/* cpu/probe.c: sets syscall_ring, xcr0 and xsave_size from the probe;
+ * a request VM must find its main VM's values. */
+int cpu_probe(struct tkvm_vm *vm, char *err, size_t errlen);
+/* Median microseconds of a probe run: one bare exit round trip. */
+double cpu_probe_exit_us(struct tkvm_vm *vm, unsigned rounds, char *err,
+    size_t errlen);
+/* cpu/xstate.c: XSAVE components and sizes, from the host's CPUID. */
+bool xstate_host_has_xsave(void);
+uint64_t xstate_choose_xcr0(uint64_t supported);
+uint32_t xstate_size(uint64_t xcr0, unsigned *largest_bit);
+const char *xstate_component_name(unsigned bit);
+void xstate_describe(uint64_t xcr0, char *out, size_t outlen);
 
 /* elf.c */
 struct elf_image {
@@ -215,6 +233,15 @@ typedef int64_t syscall_fn(struct tkvm_vm *vm, const uint64_t a[6]);
 #define DECLARE_SYSCALL(name) syscall_fn sys_##name;
 SYSCALL_HANDLERS(DECLARE_SYSCALL)
 #undef DECLARE_SYSCALL
+
+/* Whether rip, at an exit through the syscall port, lies at the syscall
+ * stub's `out` (KVM may or may not have stepped past it already). */
+static inline bool
+vm_at_syscall_stub(uint64_t rip)
+{
+	return rip == SYSCALL_STUB_ADDR + STUB_SYSCALL ||
+	    rip == SYSCALL_STUB_ADDR + STUB_SYSCALL + 2;
+}
 
 /* vm.c: runs until a handler halts the VM; fills res on faults. */
 enum vm_halt vm_run(struct tkvm_vm *vm, double timeout_s, struct tkvm_result *res);

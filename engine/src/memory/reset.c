@@ -21,7 +21,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "program.h"
+#include "guest/program.h"
 
 #define HOT_MAX 512	/* pages */
 

@@ -70,6 +70,15 @@ api_wait_for_requests_paused(struct tkvm_vm *vm, struct kvm_regs *r)
 	return 0;
 }
 
+static double
+clamp_ms(uint64_t ms)
+{
+	const int64_t max = 10LL * 365 * 86400 * 1000;
+	int64_t v = (int64_t)ms;
+
+	return (double)(v < 0 ? 0 : v > max ? max : v) / 1000.0;
+}
+
 static int64_t
 api_set_cacheable(struct tkvm_vm *vm, struct kvm_regs *r)
 {
@@ -80,9 +89,10 @@ api_set_cacheable(struct tkvm_vm *vm, struct kvm_regs *r)
 	out = vm->req->out;
 	out->cache_set = true;
 	out->cached = r->rdi & 1;
-	out->ttl = (double)(int64_t)r->rsi / 1000.0;
-	out->grace = (double)(int64_t)r->rdx / 1000.0;
-	out->keep = (double)(int64_t)r->rcx / 1000.0;
+	/* Milliseconds from the guest, kept within 0 .. 10 years. */
+	out->ttl = clamp_ms(r->rsi);
+	out->grace = clamp_ms(r->rdx);
+	out->keep = clamp_ms(r->rcx);
 	return 0;
 }
 
