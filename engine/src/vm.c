@@ -324,7 +324,7 @@ handle_syscall(struct tkvm_vm *vm)
 		regs->rip = regs->rcx;
 		regs->rflags = (regs->r11 & 0x3c7fd7ULL) | 0x2;
 	}
-	vm->run->kvm_dirty_regs = KVM_SYNC_X86_REGS;
+	vm->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
 }
 
 /* Handles one exit; sets vm->halt (and res) when the run must stop. */
@@ -340,7 +340,7 @@ handle_exit(struct tkvm_vm *vm, struct tkvm_result *res)
 			handle_syscall(vm);
 		} else if (run->io.port == PORT_API) {
 			api_dispatch(vm, &run->s.regs.regs);
-			run->kvm_dirty_regs = KVM_SYNC_X86_REGS;
+			run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
 		} else if (run->io.port == PORT_RETURN) {
 			vm->halt = HALT_RETURNED;
 		} else if (run->io.port >= PORT_EXCEPTION &&
@@ -432,8 +432,6 @@ vm_run(struct tkvm_vm *vm, double timeout_s, struct tkvm_result *res)
 	}
 	vm->deadline = NULL;
 	timeout_stop(&tmo);
-	if (vm->halt == HALT_FAULT)
-		vm->needs_segments = true;
 	return vm->halt;
 }
 

@@ -84,7 +84,6 @@ struct tkvm_vm {
 	bool manual_protect;		/* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 on */
 	uint64_t pages_dirtied;		/* by the last request */
 	bool needs_reset;
-	bool needs_segments;	/* a fault left CPL 0 segments behind */
 	uint64_t prng_state;
 	bool resumable;			/* persistent, paused: resume, not reset */
 	struct kvm_regs paused_regs;	/* where it waits for the next request */
@@ -105,6 +104,7 @@ struct tkvm_vm {
 	uint64_t entry;
 	uint64_t initial_rsp;
 	uint64_t fs_base;
+	struct kvm_sregs clean_sregs;	/* segments and system registers at entry */
 
 	/* Found by the probe before any guest code runs (cpu/probe.c). */
 	int syscall_ring;	/* CPL the syscall stub runs at: 0 or 3 */
@@ -161,8 +161,11 @@ int cpu_build_tables(struct tkvm_vm *vm, char *err, size_t errlen);
 void cpu_map_syscall_stub(struct tkvm_vm *vm, int ring);
 /* cpu/vcpu.c: sets up a new vCPU, running the probe on the way. */
 int cpu_setup_vcpu(struct tkvm_vm *vm, char *err, size_t errlen);
+/* Sets the FS base for the next KVM_RUN (arch_prctl). */
 int cpu_set_fs_base(struct tkvm_vm *vm, uint64_t base);
-int cpu_reset_segments(struct tkvm_vm *vm);
+/* Before a request: undoes whatever the last one did to segments and
+ * system registers (seen in the registers KVM syncs at each exit). */
+void cpu_restore_segments(struct tkvm_vm *vm);
 void cpu_describe_exception(struct tkvm_vm *vm, unsigned vector,
     char *out, size_t outlen);
 /* cpu/probe.c: sets syscall_ring, xcr0 and xsave_size from the probe;

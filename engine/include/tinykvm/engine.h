@@ -70,6 +70,7 @@ struct tkvm_counters {
 	uint64_t kvm_run_calls;	/* KVM_RUN ioctls */
 	uint64_t kvm_ioctls;	/* all vCPU/VM ioctls after creation */
 	uint64_t syscalls;	/* emulated Linux system calls */
+	uint64_t segment_restores; /* entries that had to undo segment changes */
 };
 void tkvm_vm_counters(const struct tkvm_vm *vm, struct tkvm_counters *out);
 

@@ -57,8 +57,15 @@ setup_sregs(struct tkvm_vm *vm, uint64_t cr3, char *err, size_t errlen)
 	sr.cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_OSXSAVE;
 	sr.efer = EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE;
 	sr.fs.base = vm->fs_base;
-	if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sr) == 0)
+	if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sr) != 0)
+		goto fail;
+	if (cr3 != PML4_ADDR)
 		return 0;
+	/* What KVM made of it is what every request starts from. */
+	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &vm->clean_sregs) != 0)
+		goto fail;
+	vm->run->s.regs.sregs = vm->clean_sregs;
+	return 0;
 fail:
 	snprintf(err, errlen, "cannot set vCPU segment registers: %s",
 	    strerror(errno));
@@ -162,34 +169,60 @@ cpu_setup_vcpu(struct tkvm_vm *vm, char *err, size_t errlen)
 	regs->rip = vm->entry;
 	regs->rsp = vm->initial_rsp;
 	regs->rflags = 0x2;
-	vm->run->kvm_valid_regs = KVM_SYNC_X86_REGS;
+	/* KVM copies the segments out at every exit too, so a request's
+	 * changes to them can be seen and undone without an ioctl. */
+	vm->run->kvm_valid_regs = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS;
 	vm->run->kvm_dirty_regs = KVM_SYNC_X86_REGS;
 	return 0;
 }
 
-/* After a fault or a timeout the vCPU may be left at CPL 0 (in an
- * exception or syscall stub): put the segments back for CPL 3. */
-int
-cpu_reset_segments(struct tkvm_vm *vm)
+static bool
+same_segment(const struct kvm_segment *a, const struct kvm_segment *b)
 {
-	char err[128];
+	return a->selector == b->selector && a->base == b->base &&
+	    a->dpl == b->dpl && a->l == b->l;
+}
 
-	vm->counters.kvm_ioctls += 2;
-	return setup_sregs(vm, PML4_ADDR, err, sizeof err);
+/* A request at CPL 3 can load FS, GS, DS, ES and SS with another selector
+ * (the FS/GS base goes with it), and where the CPU allows it, write the
+ * FS/GS base with WRFSBASE/WRGSBASE; a fault leaves CS and SS at CPL 0.
+ * Control registers and descriptor tables are out of its reach, but are
+ * compared too. */
+static bool
+segments_clean(const struct tkvm_vm *vm, const struct kvm_sregs *sr)
+{
+	const struct kvm_sregs *c = &vm->clean_sregs;
+
+	return same_segment(&sr->cs, &c->cs) && same_segment(&sr->ss, &c->ss) &&
+	    same_segment(&sr->ds, &c->ds) && same_segment(&sr->es, &c->es) &&
+	    same_segment(&sr->gs, &c->gs) && sr->fs.selector == c->fs.selector &&
+	    sr->fs.base == vm->fs_base && sr->cr0 == c->cr0 &&
+	    sr->cr3 == c->cr3 && sr->cr4 == c->cr4 && sr->efer == c->efer &&
+	    sr->gdt.base == c->gdt.base && sr->gdt.limit == c->gdt.limit &&
+	    sr->idt.base == c->idt.base && sr->idt.limit == c->idt.limit &&
+	    sr->tr.selector == c->tr.selector && sr->tr.base == c->tr.base &&
+	    sr->ldt.selector == c->ldt.selector;
+}
+
+void
+cpu_restore_segments(struct tkvm_vm *vm)
+{
+	struct kvm_sregs *sr = &vm->run->s.regs.sregs;
+
+	if (segments_clean(vm, sr))
+		return;
+	*sr = vm->clean_sregs;
+	sr->fs.base = vm->fs_base;
+	vm->run->kvm_dirty_regs |= KVM_SYNC_X86_SREGS;
+	vm->counters.segment_restores++;
 }
 
 int
 cpu_set_fs_base(struct tkvm_vm *vm, uint64_t base)
 {
-	struct kvm_sregs sr;
-
-	vm->counters.kvm_ioctls += 2;
-	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sr) < 0)
-		return -errno;
-	sr.fs.base = base;
-	if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sr) < 0)
-		return -errno;
 	vm->fs_base = base;
+	vm->run->s.regs.sregs.fs.base = base;
+	vm->run->kvm_dirty_regs |= KVM_SYNC_X86_SREGS;
 	return 0;
 }
 

@@ -117,15 +117,14 @@ enter_at(struct tkvm_vm *vm, const struct kvm_regs *base, uint64_t target)
 {
 	struct kvm_regs *r = &vm->run->s.regs.regs;
 
-	if (vm->needs_segments && cpu_reset_segments(vm) == 0)
-		vm->needs_segments = false;
+	cpu_restore_segments(vm);
 	*r = *base;
 	r->r10 = base->rdx;
 	r->r11 = target;
 	r->rax = r->rdx = ~0ULL;	/* XRSTOR: every component */
 	r->rip = STUB_ADDR + STUB_ENTRY;
 	r->rflags = 0x2;
-	vm->run->kvm_dirty_regs = KVM_SYNC_X86_REGS;
+	vm->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
 }
 
 /* Enters a callback on a fresh stack that returns into the return stub. */
@@ -278,7 +277,7 @@ resume_to_wait(struct tkvm_vm *vm, struct tkvm_response *resp)
 	struct kvm_regs *r = &vm->run->s.regs.regs;
 
 	vm_capture_resume(vm, r);
-	vm->run->kvm_dirty_regs = KVM_SYNC_X86_REGS;
+	vm->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
 	if (vm_run(vm, vm->program->cfg.max_request_time, &res) != HALT_WAITING) {
 		fail_response(resp, TKVM_STOP_ERROR, res.reason[0] ? res.reason :
 		    "program did not return to wait_for_requests_paused()");

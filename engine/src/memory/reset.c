@@ -200,8 +200,7 @@ reset_os_state(struct tkvm_vm *vm)
 	memcpy(vm->cwd, main->cwd, sizeof vm->cwd);
 	memcpy(vm->altstack, main->altstack, sizeof vm->altstack);
 	vm->exited = false;
-	if (vm->fs_base != main->fs_base && cpu_set_fs_base(vm, main->fs_base))
-		return -1;
+	vm->fs_base = main->fs_base;	/* set at the next entry */
 	if (vm->fds_changed)
 		return copy_fds(vm);
 	for (unsigned i = 0; i < TKVM_MAX_FDS; i++)

@@ -1,0 +1,67 @@
+# A request that changes what it can of the vCPU from CPL 3 (segment
+# selectors, FS/GS base by WRFSBASE/WRGSBASE, RFLAGS.AC) leaves nothing
+# behind: the next request on the same VM has its TLS, vcpuid() (GS) and
+# CS as always.  A guest that jumps into the host's stubs, or leaves
+# through the syscall port itself, gets an ordinary result or a clean
+# failure, and never runs at CPL 0 (it reads CS).
+. "$(dirname "$0")/../lib/common.sh"
+
+build_guest cpu req_cpu.c gcc -static "-I$ROOT/engine/include"
+# Stub addresses: engine/src/layout.h (SYSCALL_STUB_ADDR, STUB_EXCEPTION
+# + 14 * STUB_EXCEPTION_SIZE, the page-fault stub).
+STUBS="0x1c000 0x1c1e0"
+clean_state='cs=0x[0-9a-f]*[37b] vcpuid=0 tls=tls-ok pid=1 unaligned=55'
+
+# second_is_clean: the request after $1 on the same VM sees a clean vCPU.
+second_is_clean() {
+	local second
+	second=$(sed -n '/^cs=/p' "$WORK/out" | tail -n 1)
+	[[ "$second" =~ ^$clean_state$ ]] || die "after $1: [$second] (all: $OUT $ERR)"
+}
+
+for u in /seg/fs /seg/gs /ac; do
+	run_guest --request GET "$u" --request GET /state "$WORK/cpu" $STUBS
+	expect_rc 0
+	expect_out_has "changed"
+	second_is_clean "$u"
+done
+
+# WRFSBASE/WRGSBASE work at CPL 3 where the real CR4.FSGSBASE is set
+# (software KVM runs the guest under the host's CR4); elsewhere they fault.
+for u in /wrbase/fs /wrbase/gs; do
+	run_guest --request GET "$u" --request GET /state "$WORK/cpu" $STUBS
+	case "$OUT$ERR" in
+	*changed*) echo "$u: the base was written and undone" ;;
+	*"guest invalid opcode"*) echo "$u: the instruction faults on this host" ;;
+	*) die "$u: $OUT $ERR" ;;
+	esac
+	second_is_clean "$u"
+done
+
+# Into the syscall stub at CPL 3: with SYSCALL at ring 3 (software KVM)
+# the stub is user code and acts as a syscall; with ring 0 (hardware
+# KVM) it is supervisor-only and the jump faults.
+run_guest --request GET /stub/syscall --request GET /state "$WORK/cpu" $STUBS
+case "$OUT$ERR" in
+*"stub getpid=1 cs=0x"*[37b]*) echo "stub/syscall: ordinary result at CPL 3" ;;
+*"guest page fault: execute at 0x1c000"*) echo "stub/syscall: supervisor-only stub faulted" ;;
+*) die "stub/syscall: $OUT $ERR" ;;
+esac
+second_is_clean /stub/syscall
+
+fails_then_clean() {
+	run_guest --request GET "$1" --request GET /state "$WORK/cpu" $STUBS
+	expect_rc 125
+	case "$ERR" in
+	*"request 1 (GET $1) failed: "$2*) ;;
+	*"request 1 (GET $1) failed: "${3:-$2}*) ;;
+	*) die "$1: stderr [$ERR] lacks [$2]" ;;
+	esac
+	second_is_clean "$1"
+}
+fails_then_clean /stub/sysret "guest general protection fault (vector 13) at rip 0x1c002"
+fails_then_clean /stub/exception \
+	"guest general protection fault (vector 13) at rip 0x1c1e0" \
+	"guest page fault: execute at 0x1c1e0"
+fails_then_clean /port/1 "guest used the syscall port outside the syscall entry, at rip 0x"
+echo ok
