@@ -83,7 +83,7 @@ run_requests(const char *dir, const char *name, unsigned n, struct figures *f)
 	rv = tkvm_program_reqvm(p, 0);
 	/* One request first, so page faults of the first touch are not counted. */
 	tkvm_request_run(rv, &req, &resp);
-	tkvm_request_end(rv);
+	tkvm_request_end(rv, err, sizeof err);
 	tkvm_reqvm_stats(rv, &before);
 	t0 = now_ns();
 	for (unsigned i = 0; i < n; i++) {
@@ -91,7 +91,7 @@ run_requests(const char *dir, const char *name, unsigned n, struct figures *f)
 			fprintf(stderr, "request_bench: request failed: %s\n", resp.reason);
 			exit(1);
 		}
-		tkvm_request_end(rv);
+		tkvm_request_end(rv, err, sizeof err);
 	}
 	f->ns_per_request = (now_ns() - t0) / n;
 	tkvm_reqvm_stats(rv, &after);

@@ -40,6 +40,7 @@ struct options {
 	const char *headers[MAX_LIST + 1];
 	unsigned nheaders;
 	unsigned long repeat, concurrency;
+	unsigned long test_fail_reset;	/* --test-fail-reset-ioctl N */
 };
 
 static void
@@ -53,6 +54,9 @@ usage(FILE *f)
 	    "                   [--concurrency N] PROGRAM [ARG...]\n"
 	    "       tinykvm-run [options] --config FILE --program NAME [PROGRAM [ARG...]]\n"
 	    "                   takes the program's settings from a JSON library\n"
+	    "       tinykvm-run --host-info\n"
+	    "                   describes this host: CPU, KVM kind, guest ring for\n"
+	    "                   syscalls, XCR0 and XSAVE size, cost of a VM exit\n"
 	    "Runs a static x86-64 Linux PROGRAM inside a KVM sandbox.  With --request,\n"
 	    "initializes PROGRAM to wait_for_requests() and sends it requests, printing\n"
 	    "the response (status, headers, body) of the first.\n"
@@ -118,6 +122,26 @@ add(const char **list, unsigned *n, const char *item, const char *option)
 }
 
 static int
+host_info(void)
+{
+	struct tkvm_host_info h;
+	char err[256];
+
+	if (tkvm_host_info(&h, err, sizeof err) != 0) {
+		fprintf(stderr, "tinykvm-run: %s\n", err);
+		return EXIT_SANDBOX;
+	}
+	printf("cpu: %s\n", h.cpu_model);
+	printf("kvm: %s\n", h.kvm_kind);
+	printf("syscall_ring: %d\n", h.syscall_ring);
+	printf("xcr0: 0x%llx\n", (unsigned long long)h.xcr0);
+	printf("xsave_size: %u\n", h.xsave_size);
+	printf("xsave_components: %s\n", h.components);
+	printf("bare_exit_us: %.1f\n", h.exit_us);
+	return 0;
+}
+
+static int
 parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
@@ -136,6 +160,9 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "config", required_argument, NULL, 'F' },
 		{ "program", required_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "host-info", no_argument, NULL, 'I' },
+		/* Testing only: every Nth ioctl of a reset fails (engine.h). */
+		{ "test-fail-reset-ioctl", required_argument, NULL, 'X' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -172,6 +199,9 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'F': o->config = optarg; break;
 		case 'G': o->program = optarg; break;
 		case 'h': usage(stdout); exit(0);
+		case 'I': exit(host_info());
+		case 'X': o->test_fail_reset = parse_count(optarg,
+		    "--test-fail-reset-ioctl"); break;
 		default: usage(stderr); exit(EXIT_SANDBOX);
 		}
 	}
@@ -192,7 +222,7 @@ struct worker {
 	unsigned nprotos;
 	unsigned long rounds;
 	bool prints;			/* prints its first round */
-	unsigned long failed, timeouts, differ;
+	unsigned long failed, timeouts, differ, replaced;
 	struct first_response {
 		int status;
 		char *body;
@@ -298,6 +328,7 @@ work(void *arg)
 {
 	struct worker *w = arg;
 	struct tkvm_response resp;
+	char why[256];
 
 	for (unsigned long n = 0; n < w->rounds; n++) {
 		for (unsigned k = 0; k < w->nprotos; k++) {
@@ -309,7 +340,11 @@ work(void *arg)
 			if (rc != 0 && resp.status == 0)
 				resp.status = resp.stop == TKVM_STOP_TIMEOUT ? 504 : 500;
 			record(w, n, k, rc, &resp);
-			tkvm_request_end(w->vm);
+			if (tkvm_request_end(w->vm, why, sizeof why) != 0) {
+				w->replaced++;
+				fprintf(stderr, "tinykvm-run: after request %u "
+				    "(%s %s): %s\n", k + 1, req.method, req.url, why);
+			}
 		}
 	}
 	headers_clear(&w->req_headers);
@@ -360,7 +395,7 @@ request_mode(const struct options *o, const struct tkvm_program_config *base,
 	pthread_t *threads;
 	unsigned long n = o->concurrency ? o->concurrency : 1;
 	unsigned long repeat = o->repeat ? o->repeat : 1;
-	unsigned long failed = 0, timeouts = 0, differ = 0;
+	unsigned long failed = 0, timeouts = 0, differ = 0, replaced = 0;
 	void *body = NULL;
 	char err[256];
 
@@ -368,6 +403,7 @@ request_mode(const struct options *o, const struct tkvm_program_config *base,
 	if (o->timeout > 0)
 		cfg.max_request_time = o->timeout;
 	cfg.concurrency = (unsigned)n;
+	cfg.test_fail_reset_ioctl = (unsigned)o->test_fail_reset;
 	build_requests(o, protos, hdrs, &body);
 	prog = tkvm_program_load(&cfg, image, len, err, sizeof err);
 	if (prog == NULL)
@@ -392,6 +428,7 @@ request_mode(const struct options *o, const struct tkvm_program_config *base,
 		failed += workers[i].failed;
 		timeouts += workers[i].timeouts;
 		differ += workers[i].differ;
+		replaced += workers[i].replaced;
 		for (unsigned k = 0; i > 0 && workers[i].rounds && k < o->nrequests; k++) {
 			const struct first_response *a = &workers[0].first[k];
 			const struct first_response *b = &workers[i].first[k];
@@ -404,8 +441,11 @@ request_mode(const struct options *o, const struct tkvm_program_config *base,
 			free(workers[i].first[k].body);
 	if (repeat > 1 || o->nrequests > 1)
 		fprintf(stderr, "tinykvm-run: %lu requests on %lu VMs: %lu failed, "
-		    "%lu differed from the first round\n", repeat * o->nrequests, n,
-		    failed, differ);
+		    "%lu differed from the first round\n", repeat * o->nrequests,
+		    n, failed, differ);
+	if (replaced)
+		fprintf(stderr, "tinykvm-run: %lu request VMs replaced after a "
+		    "failed reset\n", replaced);
 	free(workers);
 	free(threads);
 	free(body);
@@ -413,6 +453,27 @@ request_mode(const struct options *o, const struct tkvm_program_config *base,
 	if (failed)
 		return timeouts == failed ? EXIT_TIMEOUT : EXIT_SANDBOX;
 	return 0;
+}
+
+/* Without --config, the environment a program gets from the VMOD too:
+ * the --env entries, then KVM_NAME (the program's file name), KVM_GROUP,
+ * KVM_TYPE, KVM_STATE and KVM_DEBUG. */
+static const char **
+sandbox_env(const struct options *o, const char *name, const char **env)
+{
+	static char name_var[300];
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < o->nenv; i++)
+		env[n++] = o->env[i];
+	snprintf(name_var, sizeof name_var, "KVM_NAME=%s", name);
+	env[n++] = name_var;
+	env[n++] = "KVM_GROUP=";
+	env[n++] = "KVM_TYPE=request";
+	env[n++] = "KVM_STATE=state";
+	env[n++] = "KVM_DEBUG=0";
+	env[n] = NULL;
+	return env;
 }
 
 /* Settings from --config/--program, or defaults; CLI options win. */
@@ -463,6 +524,7 @@ main(int argc, char **argv)
 	int first = parse_options(argc, argv, &o);
 	const char *path = first < argc ? argv[first] : NULL;
 	const char *default_argv[2] = { NULL, NULL };
+	const char *env[MAX_LIST + 6];
 
 	settings(&o, &pcfg, &owned, &lib, &path);
 	image = tkvm_read_file(path, MAX_PROGRAM_SIZE, &len, err, sizeof err);
@@ -481,7 +543,9 @@ main(int argc, char **argv)
 	cfg->timeout_s = o.timeout;
 	if (o.nallow)
 		cfg->allowed_paths = o.allow;
-	if (o.nenv || cfg->envp == NULL)
+	if (o.config == NULL)
+		cfg->envp = sandbox_env(&o, cfg->argv[0], env);
+	else if (o.nenv)
 		cfg->envp = o.env;
 	cfg->output = write_output;
 	cfg->verbose |= o.verbose;

@@ -184,6 +184,8 @@ run_request(VRT_CTX, struct vprogram *vp, struct tkvm_request *req,
 		return -1;
 	}
 	run->vm = tkvm_program_reqvm(run->vi->prog, (unsigned)run->slot);
+	run->vsl = ctx->vsl;
+	run->name = vp->name;
 	if (hb == NULL)
 		hb = &bare;	/* chain steps: no header sets, fetch works */
 	hb->st = vp->state;
@@ -204,10 +206,13 @@ void
 run_finish(struct vrun *run)
 {
 	double t0 = VTIM_mono();
+	char why[256];
 
 	if (run->vi == NULL)
 		return;
-	tkvm_request_end(run->vm);
+	if (tkvm_request_end(run->vm, why, sizeof why) != 0)
+		VSLb(run->vsl, SLT_Error, VMOD_LOG_PREFIX "program '%s': %s",
+		    run->name, why);
 	run->vi->vm_stats[run->slot].reset_time += VTIM_mono() - t0;
 	instance_free_vm(run->vi, run->slot);
 	instance_release(run->vi);

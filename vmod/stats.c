@@ -97,6 +97,7 @@ counters(struct jw *w, const struct vstats *s)
 	num(w, "exceptions", s->exceptions);
 	num(w, "timeouts", s->timeouts);
 	num(w, "resets", s->resets);
+	num(w, "replacements", s->replacements);
 	num(w, "reservation_timeouts", s->reservation_timeouts);
 	dbl(w, "reservation_time", s->reservation_time);
 	dbl(w, "cpu_time", s->run_time);
@@ -117,6 +118,7 @@ add(struct vstats *t, const struct vstats *s)
 	t->exceptions += s->exceptions;
 	t->timeouts += s->timeouts;
 	t->resets += s->resets;
+	t->replacements += s->replacements;
 	t->reservation_timeouts += s->reservation_timeouts;
 	t->reservation_time += s->reservation_time;
 	t->run_time += s->run_time;
@@ -148,6 +150,7 @@ program_stats(struct jw *w, struct vprogram *vp, struct vinstance *vi)
 		snprintf(name, sizeof name, "%u", i);
 		open_obj(w, name);
 		vi->vm_stats[i].resets = es.resets;
+		vi->vm_stats[i].replacements = es.replacements;
 		counters(w, &vi->vm_stats[i]);
 		num(w, "pages_dirtied_last", es.pages_dirtied_last);
 		num(w, "memory_in_use", es.private_pages * 4096);

@@ -35,6 +35,7 @@ enum vprogram_state {
 
 struct vstats {
 	uint64_t invocations, failures, exceptions, timeouts, resets;
+	uint64_t replacements;		/* failed resets: VM recreated */
 	uint64_t reservation_timeouts;
 	double reservation_time, run_time, reset_time;
 	uint64_t input_bytes, output_bytes;
@@ -107,6 +108,8 @@ struct vrun {
 	struct tkvm_response resp;
 	int rc;
 	double t0;
+	struct vsl_log *vsl;		/* of the task that runs it */
+	const char *name;		/* the program's */
 };
 struct vhttp {
 	VRT_CTX;

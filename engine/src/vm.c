@@ -222,37 +222,75 @@ initial_cwd(struct tkvm_vm *vm, char *err, size_t errlen)
 	return r;
 }
 
-struct tkvm_vm *
-tkvm_vm_create(const struct tkvm_config *cfg, const void *elf, size_t elf_len,
-    char *err, size_t errlen)
+/* A VM object with its memory; nothing loaded, no KVM objects yet. */
+static struct tkvm_vm *
+vm_new(const struct tkvm_config *cfg, char *err, size_t errlen)
 {
 	struct tkvm_vm *vm = calloc(1, sizeof *vm);
-	struct elf_image img;
 
 	if (vm == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	vm->magic = TKVM_VM_MAGIC;
 	vm->kvm_fd = vm->vm_fd = vm->vcpu_fd = vm->memfd = vm->shm_fd = -1;
 	vm->cfg = *cfg;
 	fds_init(vm);
 	vm->program_name = base_name(cfg->argv ? cfg->argv[0] : NULL);
-	if (vm->program_name == NULL || alloc_memory(vm, err, errlen) ||
-	    paths_init(vm, err, errlen) || initial_cwd(vm, err, errlen) ||
+	if (vm->program_name == NULL) {
+		snprintf(err, errlen, "out of memory");
+		tkvm_vm_destroy(vm);
+		return NULL;
+	}
+	if (alloc_memory(vm, err, errlen) != 0) {
+		tkvm_vm_destroy(vm);
+		return NULL;
+	}
+	return vm;
+}
+
+/* System tables, the KVM VM and its vCPU (which runs the probe). */
+static int
+vm_start_kvm(struct tkvm_vm *vm, uint64_t entry, char *err, size_t errlen)
+{
+	if (cpu_build_tables(vm, err, errlen) || timeout_init(err, errlen) ||
+	    open_kvm(vm, err, errlen) || vm_create_machine(vm, err, errlen))
+		return -1;
+	vm->entry = entry;
+	return vm_create_vcpu(vm, err, errlen);
+}
+
+struct tkvm_vm *
+tkvm_vm_create(const struct tkvm_config *cfg, const void *elf, size_t elf_len,
+    char *err, size_t errlen)
+{
+	struct tkvm_vm *vm = vm_new(cfg, err, errlen);
+	struct elf_image img;
+
+	if (vm == NULL)
+		return NULL;
+	if (paths_init(vm, err, errlen) || initial_cwd(vm, err, errlen) ||
 	    elf_load(vm, elf, elf_len, &img, err, errlen) ||
 	    mm_init(vm, img.end, err, errlen) ||
 	    stack_build(vm, &img, err, errlen) ||
-	    cpu_build_tables(vm, err, errlen) ||
-	    timeout_init(err, errlen) ||
-	    open_kvm(vm, err, errlen) || vm_create_machine(vm, err, errlen))
-		goto fail;
-	vm->entry = img.entry;
-	if (vm_create_vcpu(vm, err, errlen))
-		goto fail;
+	    vm_start_kvm(vm, img.entry, err, errlen)) {
+		tkvm_vm_destroy(vm);
+		return NULL;
+	}
 	return vm;
-fail:
-	tkvm_vm_destroy(vm);
-	return NULL;
+}
+
+struct tkvm_vm *
+vm_create_bare(char *err, size_t errlen)
+{
+	const struct tkvm_config cfg = { .memory_mib = 8 };
+	struct tkvm_vm *vm = vm_new(&cfg, err, errlen);
+
+	if (vm != NULL && vm_start_kvm(vm, 0, err, errlen) != 0) {
+		tkvm_vm_destroy(vm);
+		return NULL;
+	}
+	return vm;
 }
 
 void
@@ -260,6 +298,8 @@ tkvm_vm_destroy(struct tkvm_vm *vm)
 {
 	if (vm == NULL)
 		return;
+	TKVM_CHECK_OBJ(vm, TKVM_VM_MAGIC);
+	vm->magic = 0;
 	fds_close_all(vm);
 	paths_fini(vm);
 	mm_fini(vm);
@@ -288,6 +328,7 @@ tkvm_vm_destroy(struct tkvm_vm *vm)
 void
 tkvm_vm_counters(const struct tkvm_vm *vm, struct tkvm_counters *out)
 {
+	TKVM_CHECK_OBJ(vm, TKVM_VM_MAGIC);
 	*out = vm->counters;
 }
 
@@ -407,6 +448,7 @@ vm_run(struct tkvm_vm *vm, double timeout_s, struct tkvm_result *res)
 
 	memset(res, 0, sizeof *res);
 	vm->halt = HALT_NONE;
+	vm->uncollected = true;
 	if (timeout_start(&tmo, timeout_s) != 0) {
 		stop(res, TKVM_STOP_ERROR, "cannot arm the execution timer: %s",
 		    strerror(errno));
@@ -452,6 +494,8 @@ tkvm_vm_run(struct tkvm_vm *vm, struct tkvm_result *res)
 {
 	enum vm_halt h;
 
+	TKVM_CHECK_OBJ(vm, TKVM_VM_MAGIC);
+	TKVM_AN(res);
 	if (vm->exited) {
 		memset(res, 0, sizeof *res);
 		stop(res, TKVM_STOP_ERROR, "the program has already exited");

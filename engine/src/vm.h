@@ -15,6 +15,7 @@
 
 #include "tinykvm/engine.h"
 #include "layout.h"
+#include "check.h"
 
 #define TKVM_MAX_FDS		64
 #define TKVM_MAX_MAPPINGS	4096
@@ -61,6 +62,8 @@ enum vm_halt {
 struct request_ctx;
 
 struct tkvm_vm {
+	unsigned magic;
+#define TKVM_VM_MAGIC	0x6b766d31
 	int kvm_fd, vm_fd, vcpu_fd;
 	struct kvm_run *run;
 	size_t run_size;
@@ -84,6 +87,9 @@ struct tkvm_vm {
 	bool manual_protect;		/* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 on */
 	uint64_t pages_dirtied;		/* by the last request */
 	bool needs_reset;
+	bool uncollected;	/* ran since the last reset_collect() */
+	char broken[160];	/* why this request VM must be replaced, or "" */
+	uint64_t reset_ioctls;	/* for cfg.test_fail_reset_ioctl */
 	uint64_t prng_state;
 	bool resumable;			/* persistent, paused: resume, not reset */
 	struct kvm_regs paused_regs;	/* where it waits for the next request */
@@ -249,6 +255,8 @@ vm_at_syscall_stub(uint64_t rip)
 /* vm.c: runs until a handler halts the VM; fills res on faults. */
 enum vm_halt vm_run(struct tkvm_vm *vm, double timeout_s, struct tkvm_result *res);
 int vm_create_machine(struct tkvm_vm *vm, char *err, size_t errlen);
+/* A VM with its system area and a probed vCPU but no program. */
+struct tkvm_vm *vm_create_bare(char *err, size_t errlen);
 int vm_create_vcpu(struct tkvm_vm *vm, char *err, size_t errlen);
 int vm_map_memory(struct tkvm_vm *vm, int memfd, int shm_fd, bool cow);
 /* The registers to resume the guest after the API call it exited with:

@@ -103,6 +103,9 @@ struct tkvm_program_config {
 	const char *warmup_method;	/* "GET" if NULL */
 	tkvm_log_f *log;		/* sys_log during initialization */
 	void *log_opaque;
+	/* Testing only: every Nth ioctl on a request VM's reset path fails
+	 * as if KVM had refused it (0 = never). */
+	unsigned test_fail_reset_ioctl;
 };
 
 /* "Key: value", not NUL-terminated. */
@@ -185,6 +188,7 @@ struct tkvm_reqvm_stats {
 	uint64_t requests, resets, failures, timeouts;
 	uint64_t pages_dirtied_last, pages_dirtied_total;
 	uint64_t private_pages;		/* copies of main VM pages it holds */
+	uint64_t replacements;		/* times a failed reset replaced it */
 	uint64_t kvm_run_calls, kvm_ioctls;
 };
 
@@ -198,9 +202,27 @@ struct tkvm_reqvm *tkvm_program_reqvm(struct tkvm_program *p, unsigned i);
  * (resp may still hold an on_error response: check resp->status). */
 int tkvm_request_run(struct tkvm_reqvm *rv, const struct tkvm_request *req,
     struct tkvm_response *resp);
-/* Ends the request: the VM is reset for the next one. */
-void tkvm_request_end(struct tkvm_reqvm *rv);
+/* Ends the request: the VM is reset for the next one.  Returns 0, or -1
+ * with why when the reset failed: the VM was then replaced by a fresh one
+ * (counted in its statistics), or, if even that failed, stays out of
+ * service and its next request fails until a replacement succeeds. */
+int tkvm_request_end(struct tkvm_reqvm *rv, char *why, size_t whylen);
 void tkvm_reqvm_stats(const struct tkvm_reqvm *rv, struct tkvm_reqvm_stats *out);
+
+/*
+ * What the engine finds on this host (a bare VM is created, probed and
+ * destroyed): for logs, so every test run says what it ran on.
+ */
+struct tkvm_host_info {
+	char cpu_model[96];	/* CPUID brand string, family, model */
+	char kvm_kind[96];	/* hardware or software KVM, and the module */
+	int syscall_ring;	/* CPL at which SYSCALL lands in the guest */
+	uint64_t xcr0;		/* XSAVE components the guest runs with */
+	uint32_t xsave_size;	/* bytes of their save area */
+	char components[256];	/* their names */
+	double exit_us;		/* one bare VM exit round trip, median */
+};
+int tkvm_host_info(struct tkvm_host_info *out, char *err, size_t errlen);
 
 /* Reads a whole file into memory (for embedders); NULL and err on failure. */
 void *tkvm_read_file(const char *path, size_t max, size_t *len,

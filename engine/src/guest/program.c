@@ -91,6 +91,7 @@ fork_vm(struct tkvm_program *p, unsigned index, char *err, size_t errlen)
 
 	if (vm == NULL)
 		return snprintf(err, errlen, "out of memory"), NULL;
+	vm->magic = TKVM_VM_MAGIC;
 	vm->vm_fd = vm->vcpu_fd = vm->memfd = vm->shm_fd = -1;
 	vm->kvm_fd = fcntl(main->kvm_fd, F_DUPFD_CLOEXEC, 0);
 	vm->cfg = main->cfg;
@@ -129,6 +130,33 @@ fail:
 	return NULL;
 }
 
+int
+program_replace_vm(struct tkvm_vm *vm, char *why, size_t whylen)
+{
+	struct tkvm_vm *fresh, old;
+	char err[160] = "";
+
+	fresh = fork_vm(vm->program, vm->index, err, sizeof err);
+	if (fresh == NULL) {
+		snprintf(why, whylen, "%s; the request VM could not be "
+		    "recreated: %s", vm->broken, err);
+		return -1;
+	}
+	snprintf(why, whylen, "%s; the request VM was replaced", vm->broken);
+	TKVM_CHECK_OBJ(vm, TKVM_VM_MAGIC);
+	TKVM_AN(vm->program);
+	fresh->stats = vm->stats;
+	fresh->stats.replacements++;
+	fresh->counters = vm->counters;
+	/* Swap contents so the embedder's handle stays valid, then destroy
+	 * what was the broken VM. */
+	old = *vm;
+	*vm = *fresh;
+	*fresh = old;
+	tkvm_vm_destroy(fresh);
+	return 0;
+}
+
 static int
 make_reqvms(struct tkvm_program *p, char *err, size_t errlen)
 {
@@ -154,6 +182,7 @@ tkvm_program_load(const struct tkvm_program_config *cfg, const void *elf,
 
 	if (p == NULL)
 		return snprintf(err, errlen, "out of memory"), NULL;
+	p->magic = TKVM_PROGRAM_MAGIC;
 	p->cfg = *cfg;
 	apply_defaults(&p->cfg);
 	if (p->cfg.concurrency > MAX_CONCURRENCY) {
@@ -183,6 +212,7 @@ tkvm_program_destroy(struct tkvm_program *p)
 {
 	if (p == NULL)
 		return;
+	TKVM_CHECK_OBJ(p, TKVM_PROGRAM_MAGIC);
 	for (unsigned i = 0; i < p->nreqvms; i++)
 		tkvm_vm_destroy(p->reqvms[i]);
 	free(p->reqvms);
@@ -193,11 +223,13 @@ tkvm_program_destroy(struct tkvm_program *p)
 unsigned
 tkvm_program_concurrency(const struct tkvm_program *p)
 {
+	TKVM_CHECK_OBJ(p, TKVM_PROGRAM_MAGIC);
 	return p->nreqvms;
 }
 
 struct tkvm_reqvm *
 tkvm_program_reqvm(struct tkvm_program *p, unsigned i)
 {
+	TKVM_CHECK_OBJ(p, TKVM_PROGRAM_MAGIC);
 	return i < p->nreqvms ? (struct tkvm_reqvm *)p->reqvms[i] : NULL;
 }

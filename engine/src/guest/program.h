@@ -14,6 +14,8 @@
 #define CB_ERROR	5
 
 struct tkvm_program {
+	unsigned magic;
+#define TKVM_PROGRAM_MAGIC 0x70726f67
 	struct tkvm_program_config cfg;
 	struct tkvm_vm *main;
 	struct tkvm_vm **reqvms;
@@ -38,15 +40,20 @@ struct request_ctx {
 
 /* program.c */
 void program_capture_regs(struct tkvm_program *p);
+/* Replaces a broken request VM by a fresh fork, in place (same handle,
+ * statistics kept, replacements counted); -1 and why if it cannot. */
+int program_replace_vm(struct tkvm_vm *vm, char *why, size_t whylen);
 
 /* request.c */
 int warmup_run(struct tkvm_program *p, char *err, size_t errlen);
 
 /* reset.c */
 int reset_init(struct tkvm_vm *vm, char *err, size_t errlen);
-/* Fetches KVM's dirty log; returns pages dirtied since the last reset. */
-uint64_t reset_collect(struct tkvm_vm *vm);
-/* Restores memory and guest OS state to the frozen main VM's. */
+/* Fetches KVM's dirty log: pages dirtied since the last reset.  On
+ * failure (-1) vm->broken says why and the VM must be replaced. */
+int reset_collect(struct tkvm_vm *vm, uint64_t *pages);
+/* Restores memory and guest OS state to the frozen main VM's; -1 and
+ * vm->broken set when it could not. */
 int reset_restore(struct tkvm_vm *vm);
 /* Copies the frozen main VM's guest OS state (mm, fds, signals). */
 int reset_os_state(struct tkvm_vm *vm);

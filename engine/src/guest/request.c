@@ -248,8 +248,8 @@ try_on_error(struct tkvm_vm *vm, const struct tkvm_request *req,
 
 	if (fn == 0 || vm->program->paused_mode)
 		return;
-	reset_collect(vm);
-	reset_restore(vm);
+	if (reset_restore(vm) != 0)
+		return;
 	memset(&alt, 0, sizeof alt);
 	if (place_request(vm, req, &kr, &kr_addr) != 0)
 		return;
@@ -297,12 +297,21 @@ tkvm_request_run(struct tkvm_reqvm *rv, const struct tkvm_request *req,
 	char why[160] = "";
 	int ok;
 
+	TKVM_CHECK_OBJ(vm, TKVM_VM_MAGIC);
+	TKVM_AN(p);			/* a request VM, not a plain one */
+	TKVM_ASSERT(vm->req == NULL);	/* one request at a time */
+	TKVM_AN(req);
+	TKVM_AN(resp);
 	memset(resp, 0, sizeof *resp);
-	if (vm->needs_reset)
-		tkvm_request_end(rv);
+	if (vm->needs_reset || vm->broken[0] != '\0') {
+		if (tkvm_request_end(rv, why, sizeof why) != 0 &&
+		    vm->broken[0] != '\0') {
+			fail_response(resp, TKVM_STOP_ERROR, why);
+			return -1;
+		}
+	}
 	if (vm->resumable && resume_to_wait(vm, resp) != 0) {
 		vm->stats.failures++;
-		reset_collect(vm);
 		vm->needs_reset = true;
 		vm->ephemeral = true;
 		return -1;
@@ -318,7 +327,13 @@ tkvm_request_run(struct tkvm_reqvm *rv, const struct tkvm_request *req,
 		ok = run_to_response(vm, p->cfg.max_request_time, resp);
 	}
 	vm->req = NULL;
-	vm->pages_dirtied = reset_collect(vm);
+	if (reset_collect(vm, &vm->pages_dirtied) != 0) {
+		/* What the request wrote is unknown: its response may not
+		 * leave, and the VM does not serve again. */
+		fail_response(resp, TKVM_STOP_ERROR, vm->broken);
+		vm->stats.failures++;
+		return -1;
+	}
 	vm->stats.pages_dirtied_last = vm->pages_dirtied;
 	vm->stats.pages_dirtied_total += vm->pages_dirtied;
 	if (ok == 0 && vm->pages_dirtied > p->max_request_pages) {
@@ -339,21 +354,32 @@ tkvm_request_run(struct tkvm_reqvm *rv, const struct tkvm_request *req,
 	return ok;
 }
 
-void
-tkvm_request_end(struct tkvm_reqvm *rv)
+int
+tkvm_request_end(struct tkvm_reqvm *rv, char *why, size_t whylen)
 {
 	struct tkvm_vm *vm = (struct tkvm_vm *)rv;
 
-	if (!vm->needs_reset)
-		return;
-	vm->needs_reset = false;
-	vm->resumable = false;
-	if (vm->ephemeral) {
-		reset_restore(vm);
-		return;
+	TKVM_CHECK_OBJ(vm, TKVM_VM_MAGIC);
+	TKVM_AN(vm->program);
+	TKVM_ASSERT(vm->req == NULL);
+	if (vm->needs_reset) {
+		vm->needs_reset = false;
+		vm->resumable = false;
+		if (vm->broken[0] != '\0' || !vm->ephemeral) {
+			/* broken: replaced below; persistent: state kept */
+		} else if (reset_restore(vm) == 0) {
+			return 0;
+		}
+		if (vm->broken[0] == '\0') {
+			mm_unmap(vm, vm->req_area, vm->req_area_len);
+			vm->resumable = vm->program->paused_mode;
+			return 0;
+		}
 	}
-	mm_unmap(vm, vm->req_area, vm->req_area_len);
-	vm->resumable = vm->program->paused_mode;
+	if (vm->broken[0] == '\0')
+		return 0;
+	program_replace_vm(vm, why, whylen);
+	return -1;
 }
 
 /* Warmup: mock requests to the main VM before it is forked, so what the
@@ -402,6 +428,7 @@ tkvm_reqvm_stats(const struct tkvm_reqvm *rv, struct tkvm_reqvm_stats *out)
 {
 	const struct tkvm_vm *vm = (const struct tkvm_vm *)rv;
 
+	TKVM_CHECK_OBJ(vm, TKVM_VM_MAGIC);
 	*out = vm->stats;
 	out->private_pages = 0;
 	for (size_t i = 0; i < vm->dirty_words; i++)

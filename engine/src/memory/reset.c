@@ -25,6 +25,15 @@
 
 #define HOT_MAX 512	/* pages */
 
+/* Records why the reset failed; the VM must not serve again as it is. */
+static int
+reset_failed(struct tkvm_vm *vm, const char *what)
+{
+	snprintf(vm->broken, sizeof vm->broken, "reset failed: %s: %s", what,
+	    strerror(errno));
+	return -1;
+}
+
 int
 reset_init(struct tkvm_vm *vm, char *err, size_t errlen)
 {
@@ -43,8 +52,24 @@ reset_init(struct tkvm_vm *vm, char *err, size_t errlen)
 	return 0;
 }
 
+/* Every ioctl of the reset goes through here: a failure means pages
+ * that may stay writable without being logged, so the caller gives the VM
+ * up.  Testing: cfg.test_fail_reset_ioctl = N fails every Nth one. */
+static int
+reset_ioctl(struct tkvm_vm *vm, unsigned long request, void *arg)
+{
+	const unsigned n = vm->program->cfg.test_fail_reset_ioctl;
+
+	vm->counters.kvm_ioctls++;
+	if (n != 0 && ++vm->reset_ioctls % n == 0) {
+		errno = EIO;
+		return -1;
+	}
+	return ioctl(vm->vm_fd, request, arg) == 0 ? 0 : -1;
+}
+
 /* Write-protects again the pages set in bitmap (manual protection). */
-static void
+static int
 protect_again(struct tkvm_vm *vm, uint64_t *bitmap)
 {
 	struct kvm_clear_dirty_log clear = {
@@ -53,13 +78,14 @@ protect_again(struct tkvm_vm *vm, uint64_t *bitmap)
 		.dirty_bitmap = bitmap,
 	};
 
-	vm->counters.kvm_ioctls++;
-	(void)ioctl(vm->vm_fd, KVM_CLEAR_DIRTY_LOG, &clear);
+	if (reset_ioctl(vm, KVM_CLEAR_DIRTY_LOG, &clear) == 0)
+		return 0;
+	return reset_failed(vm, "KVM_CLEAR_DIRTY_LOG");
 }
 
 /* With manual protection: new dirty pages join the hot set while it has
  * room; the rest are write-protected again. */
-static void
+static int
 sort_hot(struct tkvm_vm *vm)
 {
 	const struct tkvm_program *p = vm->program;
@@ -79,31 +105,28 @@ sort_hot(struct tkvm_vm *vm)
 		vm->dirty_kvm[i] = fresh;	/* now: pages to protect again */
 		clear |= fresh != 0;
 	}
-	if (clear)
-		protect_again(vm, vm->dirty_kvm);
+	return clear ? protect_again(vm, vm->dirty_kvm) : 0;
 }
 
 /* Moves KVM's dirty log into dirty_host, which then holds every page
  * that may differ from the main VM (hot pages included, written or not);
- * returns how many there are: the pages the reset copies back. */
-uint64_t
-reset_collect(struct tkvm_vm *vm)
+ * *pages is how many there are: the pages the reset copies back. */
+int
+reset_collect(struct tkvm_vm *vm, uint64_t *pages)
 {
 	struct kvm_dirty_log log = { .slot = 0, .dirty_bitmap = vm->dirty_kvm };
 	uint64_t n = 0;
 
-	vm->counters.kvm_ioctls++;
-	if (ioctl(vm->vm_fd, KVM_GET_DIRTY_LOG, &log) != 0) {
-		/* Cannot tell what changed: treat all memory as dirty. */
-		memset(vm->dirty_kvm, 0xff, vm->dirty_words * 8);
-	}
+	*pages = 0;
+	vm->uncollected = false;
+	if (reset_ioctl(vm, KVM_GET_DIRTY_LOG, &log) != 0)
+		return reset_failed(vm, "KVM_GET_DIRTY_LOG");
 	for (size_t i = 0; i < vm->dirty_words; i++) {
 		vm->dirty_host[i] |= vm->dirty_kvm[i];
 		n += (uint64_t)__builtin_popcountll(vm->dirty_host[i]);
 	}
-	if (vm->manual_protect)
-		sort_hot(vm);
-	return n;
+	*pages = n;
+	return vm->manual_protect ? sort_hot(vm) : 0;
 }
 
 static void
@@ -137,7 +160,7 @@ restore_pages(struct tkvm_vm *vm)
 }
 
 /* Gives back the private copies when more are kept than allowed. */
-static void
+static int
 trim_working_memory(struct tkvm_vm *vm)
 {
 	const struct tkvm_program *p = vm->program;
@@ -145,19 +168,22 @@ trim_working_memory(struct tkvm_vm *vm)
 	uint64_t n = 0;
 
 	if (p->keep_pages == 0)
-		return;
+		return 0;
 	for (size_t i = 0; i < vm->dirty_words; i++)
 		n += (uint64_t)__builtin_popcountll(vm->dirty_ever[i]);
 	if (n <= p->keep_pages)
-		return;
-	madvise(vm->mem, vm->mem_size, MADV_DONTNEED);
+		return 0;
+	if (madvise(vm->mem, vm->mem_size, MADV_DONTNEED) != 0)
+		return reset_failed(vm, "madvise(MADV_DONTNEED)");
 	memset(vm->dirty_ever, 0, vm->dirty_words * 8);
-	if (vm->hot_pages != 0) {
-		protect_again(vm, vm->dirty_hot);
-		memset(vm->dirty_hot, 0, vm->dirty_words * 8);
-		vm->hot_pages = 0;
-	}
 	memcpy(vm->mem + VCPU_INFO_ADDR, info, sizeof info);
+	if (vm->hot_pages != 0) {
+		vm->hot_pages = 0;
+		if (protect_again(vm, vm->dirty_hot) != 0)
+			return -1;
+		memset(vm->dirty_hot, 0, vm->dirty_words * 8);
+	}
+	return 0;
 }
 
 /* Reopens the main VM's files, each with its own file offset. */
@@ -212,9 +238,18 @@ reset_os_state(struct tkvm_vm *vm)
 int
 reset_restore(struct tkvm_vm *vm)
 {
+	uint64_t pages;
+
+	/* A run after the last collection (on_error, a paused program's
+	 * way back to its wait) wrote pages only KVM's log knows. */
+	if (vm->uncollected && reset_collect(vm, &pages) != 0)
+		return -1;
 	restore_pages(vm);
-	trim_working_memory(vm);
+	if (trim_working_memory(vm) != 0)
+		return -1;
 	vm->stats.resets++;
 	vm->ephemeral = !vm->program->cfg.persistent;
-	return reset_os_state(vm);
+	if (reset_os_state(vm) != 0)
+		return reset_failed(vm, "reopening the program's files");
+	return 0;
 }
