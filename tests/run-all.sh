@@ -12,12 +12,22 @@ if ! [ -r /dev/kvm ] || ! [ -w /dev/kvm ]; then
 	exit 1
 fi
 
+# Every log says what it ran on: machines differ by CPU and KVM kind.
+echo "== host (tinykvm-run --host-info)"
+if ! build/tinykvm-run --host-info; then
+	echo "FATAL: the engine cannot describe this host" >&2
+	exit 1
+fi
+echo
+
 run_one() {
 	local name=$1; shift
 	local log=build/test-logs/${name//\//_}.log
 	mkdir -p build/test-logs
 	if "$@" >"$log" 2>&1; then
 		pass=$((pass + 1)); echo "PASS $name"
+		# What a test could not check on this host, it says in a NOTE.
+		grep '^NOTE:' "$log" | sed 's/^/    /' || true
 	else
 		fail=$((fail + 1)); failed+=("$name"); echo "FAIL $name (log: $log)"
 		sed 's/^/    /' "$log" | tail -n 30

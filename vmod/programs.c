@@ -167,6 +167,17 @@ read_program(const struct program_def *def, size_t *len, char *err,
 	return tkvm_read_file(path, 1ULL << 30, len, err, errlen);
 }
 
+/* Testing only: TINYKVM_TEST_FAIL_RESET_IOCTL=N in varnishd's environment
+ * makes every Nth ioctl of a request VM's reset fail (engine.h), so the
+ * replacement path can be tested through Varnish. */
+static unsigned
+test_fail_reset_ioctl(void)
+{
+	const char *v = getenv("TINYKVM_TEST_FAIL_RESET_IOCTL");
+
+	return v != NULL ? (unsigned)strtoul(v, NULL, 10) : 0;
+}
+
 /* Builds and loads a new instance (no lock held). */
 static struct vinstance *
 instance_create(struct vprogram *vp, const struct program_def *def,
@@ -185,6 +196,7 @@ instance_create(struct vprogram *vp, const struct program_def *def,
 	cfg.vm.opaque = vp;
 	cfg.log = guest_log;
 	cfg.log_opaque = vp;
+	cfg.test_fail_reset_ioctl = test_fail_reset_ioctl();
 	ALLOC_OBJ(vi, VINSTANCE_MAGIC);
 	AN(vi);
 	vi->vp = vp;

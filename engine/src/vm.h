@@ -212,6 +212,9 @@ void mm_zero(struct tkvm_vm *vm, uint64_t addr, uint64_t len);
 
 /* paths.c */
 int paths_init(struct tkvm_vm *vm, char *err, size_t errlen);
+/* A request VM's allow-list: a copy of its main VM's (the config's
+ * strings are the embedder's and gone after the program loaded). */
+int paths_copy(struct tkvm_vm *vm, const struct tkvm_vm *from);
 void paths_fini(struct tkvm_vm *vm);
 /* Opens a guest path read-only if the allow-list permits it; returns a
  * host fd or -errno. */

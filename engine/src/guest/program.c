@@ -116,7 +116,7 @@ fork_vm(struct tkvm_program *p, unsigned index, char *err, size_t errlen)
 	memcpy(vm->mem + VCPU_INFO_ADDR, info, sizeof info);
 	vm->mm.maps = calloc(TKVM_MAX_MAPPINGS, sizeof *vm->mm.maps);
 	if (vm->kvm_fd < 0 || vm->program_name == NULL || vm->mm.maps == NULL ||
-	    paths_init(vm, err, errlen) || reset_init(vm, err, errlen) ||
+	    paths_copy(vm, main) != 0 || reset_init(vm, err, errlen) ||
 	    reset_os_state(vm) != 0 || vm_create_machine(vm, err, errlen) ||
 	    vm_create_vcpu(vm, err, errlen)) {
 		if (err[0] == '\0')
@@ -173,6 +173,27 @@ make_reqvms(struct tkvm_program *p, char *err, size_t errlen)
 	return 0;
 }
 
+/* The config's argv, environment, paths and cwd belong to the embedder,
+ * who may free them once the program is loaded: nothing may use them
+ * later (request VMs made afterwards copy the main VM's state). */
+static void
+forget_embedder_strings(struct tkvm_program *p)
+{
+	struct tkvm_config *c[] = { &p->cfg.vm, &p->main->cfg };
+
+	for (unsigned i = 0; i < 2; i++) {
+		c[i]->argv = NULL;
+		c[i]->envp = NULL;
+		c[i]->allowed_paths = NULL;
+		c[i]->cwd = NULL;
+	}
+	for (unsigned i = 0; i < p->nreqvms; i++) {
+		p->reqvms[i]->cfg.argv = p->reqvms[i]->cfg.envp = NULL;
+		p->reqvms[i]->cfg.allowed_paths = NULL;
+		p->reqvms[i]->cfg.cwd = NULL;
+	}
+}
+
 struct tkvm_program *
 tkvm_program_load(const struct tkvm_program_config *cfg, const void *elf,
     size_t elf_len, char *err, size_t errlen)
@@ -201,6 +222,7 @@ tkvm_program_load(const struct tkvm_program_config *cfg, const void *elf,
 	if (boot(p, err, errlen) || warmup_run(p, err, errlen) ||
 	    make_reqvms(p, err, errlen))
 		goto fail;
+	forget_embedder_strings(p);
 	return p;
 fail:
 	tkvm_program_destroy(p);

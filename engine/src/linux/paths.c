@@ -107,6 +107,22 @@ paths_init(struct tkvm_vm *vm, char *err, size_t errlen)
 	return 0;
 }
 
+int
+paths_copy(struct tkvm_vm *vm, const struct tkvm_vm *from)
+{
+	for (unsigned i = 0; i < from->nallowed; i++) {
+		struct allowed_path *a = &vm->allowed[i];
+		*a = from->allowed[i];
+		a->path = strdup(from->allowed[i].path);
+		a->real = strdup(from->allowed[i].real);
+		vm->nallowed = i + 1;
+		if (a->path == NULL || a->real == NULL)
+			return -1;
+	}
+	snprintf(vm->cwd, sizeof vm->cwd, "%s", from->cwd);
+	return 0;
+}
+
 void
 paths_fini(struct tkvm_vm *vm)
 {
