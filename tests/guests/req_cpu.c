@@ -15,6 +15,9 @@
  *   /stub/sysret     jumps to the stub's SYSRET
  *   /stub/exception  jumps into the page-fault stub
  *   /port/1          executes the syscall stub's `out` outside the stub
+ *   /priv/NAME       tries one CPL 0 instruction (control, debug and
+ *                    model-specific registers, descriptor tables, XCR0,
+ *                    SWAPGS, an interrupt gate): each must fault
  *   /state           CS, vcpuid(), a TLS variable, getpid() and an
  *                    unaligned load: what an earlier request could break
  *
@@ -165,6 +168,10 @@ static void fill_avx512(void) {
 	__asm__ volatile("vmovdqu64 %0, %%zmm2; vmovdqu64 %0, %%zmm31;"
 	    "kmovw %1, %%k3" :: "m"(pattern), "r"(0x5a5a));
 }
+static void fill_pkru(void) {
+	/* Keys 1-15: no access; key 0, which every page has, untouched. */
+	__asm__ volatile("wrpkru" :: "a"(0x55555550), "c"(0), "d"(0) : "memory");
+}
 static void fill_amx(void) {
 	static uint8_t cfg[64] __attribute__((aligned(64)));
 	cfg[0] = 1;				/* palette 1 */
@@ -186,7 +193,7 @@ fill(const char *what, bool selftest)
 	static const struct { const char *name; void (*fn)(void); } t[] = {
 		{ "x87", fill_x87 }, { "fcw", fill_fcw }, { "mxcsr", fill_mxcsr },
 		{ "sse", fill_sse }, { "avx", fill_avx }, { "avx512", fill_avx512 },
-		{ "amx", fill_amx },
+		{ "amx", fill_amx }, { "pkru", fill_pkru },
 	};
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
 		if (strcmp(what, t[i].name) != 0)
@@ -197,6 +204,29 @@ fill(const char *what, bool selftest)
 		sys_backend_response(200, "text/plain", 10, "filled", 6, NULL);
 	}
 	backend_response_str(404, "text/plain", "no such component");
+}
+
+/* Instructions only CPL 0 may execute; none may succeed here. */
+static void
+privileged(const char *what)
+{
+	static const uint8_t gdt[10];
+	uint64_t v = 0;
+
+	if (!strcmp(what, "cr3")) __asm__ volatile("mov %0, %%cr3" :: "r"(v));
+	if (!strcmp(what, "cr0")) __asm__ volatile("mov %0, %%cr0" :: "r"(v));
+	if (!strcmp(what, "cr4")) __asm__ volatile("mov %0, %%cr4" :: "r"(v));
+	if (!strcmp(what, "dr7")) __asm__ volatile("mov %0, %%dr7" :: "r"(0x3ffULL));
+	if (!strcmp(what, "wrmsr")) __asm__ volatile("wrmsr" :: "c"(0xc0000082), "a"(0), "d"(0));
+	if (!strcmp(what, "rdmsr")) __asm__ volatile("rdmsr" :: "c"(0xc0000082) : "rax", "rdx");
+	if (!strcmp(what, "xsetbv")) __asm__ volatile("xsetbv" :: "c"(0), "a"(3), "d"(0));
+	if (!strcmp(what, "lgdt")) __asm__ volatile("lgdt %0" :: "m"(gdt));
+	if (!strcmp(what, "lidt")) __asm__ volatile("lidt %0" :: "m"(gdt));
+	if (!strcmp(what, "ltr")) __asm__ volatile("ltr %w0" :: "r"(0x30));
+	if (!strcmp(what, "swapgs")) __asm__ volatile("swapgs");
+	if (!strcmp(what, "int80")) __asm__ volatile("int $0x80");
+	if (!strcmp(what, "invlpg")) __asm__ volatile("invlpg (%0)" :: "r"(0x400000UL));
+	backend_response_str(200, "text/plain", "privileged instruction allowed");
 }
 
 static long
@@ -263,6 +293,8 @@ on_get(const char *url, const char *arg)
 		__asm__ volatile("jmp *%0" :: "r"(syscall_stub + 2));
 	else if (strcmp(url, "/stub/exception") == 0)
 		__asm__ volatile("jmp *%0" :: "r"(exception_stub));
+	else if (strncmp(url, "/priv/", 6) == 0)
+		privileged(url + 6);
 	else if (strcmp(url, "/port/1") == 0)
 		__asm__ volatile("out %%al, $1" :: "a"(0));
 	else

@@ -63,5 +63,13 @@ fails_then_clean /stub/sysret "guest general protection fault (vector 13) at rip
 fails_then_clean /stub/exception \
 	"guest general protection fault (vector 13) at rip 0x1c1e0" \
 	"guest page fault: execute at 0x1c1e0"
+# What only CPL 0 may change: control, debug and model-specific
+# registers, XCR0, descriptor tables; none can be changed from the guest.
+for i in cr3 cr0 cr4 dr7 wrmsr rdmsr xsetbv lgdt lidt ltr swapgs invlpg; do
+	fails_then_clean "/priv/$i" "guest general protection fault (vector 13) at rip 0x"
+done
+# int $0x80 meets a DPL 0 gate (#GP); software KVM turns it into #UD.
+fails_then_clean /priv/int80 "guest general protection fault (vector 13) at rip 0x" \
+	"guest invalid opcode (vector 6) at rip 0x"
 fails_then_clean /port/1 "guest used the syscall port outside the syscall entry, at rip 0x"
 echo ok
