@@ -56,7 +56,7 @@ bare_exit_ns(const char *dir)
 
 struct figures {
 	double ns_per_request;
-	double kvm_runs, ioctls, pages;
+	double kvm_runs, ioctls, pages, segment_restores;
 };
 
 static void
@@ -98,6 +98,8 @@ run_requests(const char *dir, const char *name, unsigned n, struct figures *f)
 	f->kvm_runs = (double)(after.kvm_run_calls - before.kvm_run_calls) / n;
 	f->ioctls = (double)(after.kvm_ioctls - before.kvm_ioctls) / n;
 	f->pages = (double)(after.pages_dirtied_total - before.pages_dirtied_total) / n;
+	f->segment_restores = (double)(after.segment_restores -
+	    before.segment_restores) / n;
 	tkvm_program_destroy(p);
 }
 
@@ -119,6 +121,8 @@ main(int argc, char **argv)
 	printf("hello_get_kvm_run_per_request: %.3f (target 1)\n", hello.kvm_runs);
 	printf("hello_get_ioctls_per_request: %.3f (target <= 3)\n", hello.ioctls);
 	printf("hello_get_pages_restored_per_request: %.2f (pages the reset copies back)\n", hello.pages);
+	printf("hello_get_segment_restores_per_request: %.3f (target 0)\n",
+	    hello.segment_restores);
 	printf("hello_get_cycle_vs_bare_exit: ratio %.2f (target <= 1.5)\n",
 	    hello.ns_per_request / bare);
 	printf("dirty256_requests: %.2f us per cycle, %.1f pages restored, "

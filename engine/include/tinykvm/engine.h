@@ -190,6 +190,7 @@ struct tkvm_reqvm_stats {
 	uint64_t private_pages;		/* copies of main VM pages it holds */
 	uint64_t replacements;		/* times a failed reset replaced it */
 	uint64_t kvm_run_calls, kvm_ioctls;
+	uint64_t segment_restores;	/* entries that undid segment changes */
 };
 
 struct tkvm_program *tkvm_program_load(const struct tkvm_program_config *cfg,

@@ -436,4 +436,5 @@ tkvm_reqvm_stats(const struct tkvm_reqvm *rv, struct tkvm_reqvm_stats *out)
 		    vm->dirty_ever[i] | vm->dirty_host[i]);
 	out->kvm_run_calls = vm->counters.kvm_run_calls;
 	out->kvm_ioctls = vm->counters.kvm_ioctls;
+	out->segment_restores = vm->counters.segment_restores;
 }
