@@ -1,6 +1,7 @@
 # Files: an allowed file (exact and by directory prefix) is read, stat'ed,
 # pread and mmap'ed; a directory is listed; everything else is refused,
-# including escapes through ".." and through a symlink; writing is EROFS.
+# including escapes through ".." and through a symlink, and FIFOs; writing
+# is EROFS.
 . "$(dirname "$0")/../lib/common.sh"
 
 build_guest files files.c
@@ -27,6 +28,13 @@ $WORK/data/missing: errno ENOENT
 $WORK/single.txt/../secret/s.txt: errno EACCES
 write $WORK/data/new.txt: EROFS"
 [ ! -e "$WORK/data/new.txt" ] || die "a file was created"
+
+# A FIFO (or socket) is never opened, even inside an allowed directory:
+# reading it could wait on another process past the time limit.
+mkfifo "$WORK/data/fifo"
+run_guest --timeout 5 --allow "$WORK/data" "$WORK/files" "$WORK/data/fifo"
+expect_rc 0
+expect_out "$WORK/data/fifo: errno EACCES"
 
 # Nothing is visible without --allow.
 run_guest "$WORK/files" "$WORK/data/a.txt" /etc/passwd

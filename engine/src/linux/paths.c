@@ -179,6 +179,7 @@ int
 paths_open(struct tkvm_vm *vm, const char *guest_path, int dirfd, bool want_dir)
 {
 	char path[PATH_MAX], real[PATH_MAX];
+	struct stat st;
 	int r, fd;
 
 	r = absolute_path(vm, guest_path, dirfd, path, sizeof path);
@@ -195,6 +196,13 @@ paths_open(struct tkvm_vm *vm, const char *guest_path, int dirfd, bool want_dir)
 	if (host_path_of_fd(fd, real, sizeof real) != 0 || !allowed(vm, real, true)) {
 		vm_verbose(vm, "refused access to %s (resolves outside allowed paths)",
 		    path);
+		close(fd);
+		return -EACCES;
+	}
+	/* A FIFO or socket is a channel to another process, and reading it
+	 * can wait on that process: never part of the sandbox. */
+	if (fstat(fd, &st) != 0 || S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) {
+		vm_verbose(vm, "refused access to %s (a FIFO or socket)", path);
 		close(fd);
 		return -EACCES;
 	}

@@ -199,7 +199,7 @@ copy_fds(struct tkvm_vm *vm)
 			char path[64];
 			off_t off = lseek(f.host_fd, 0, SEEK_CUR);
 			snprintf(path, sizeof path, "/proc/self/fd/%d", f.host_fd);
-			f.host_fd = open(path, O_RDONLY | O_CLOEXEC |
+			f.host_fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK |
 			    (f.is_dir ? O_DIRECTORY : 0));
 			if (f.host_fd < 0)
 				return -errno;
