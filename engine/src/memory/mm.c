@@ -49,11 +49,14 @@ void
 mm_zero(struct tkvm_vm *vm, uint64_t addr, uint64_t len)
 {
 	uint64_t start = page_up(addr), end = (addr + len) & ~PAGE_MASK_4K;
+	void *p = gmem_wr(vm, addr, len);
 
+	/* Only guest user memory, never the system area. */
+	TKVM_AN(p);
 	/* A request VM's pages are copy-on-write views of the main VM:
 	 * zeroing is a write like any other, recorded for the reset. */
 	if (vm->master != NULL || start >= end) {
-		memset(gmem_wr(vm, addr, len), 0, len);
+		memset(p, 0, len);
 		return;
 	}
 	memset(vm->mem + addr, 0, start - addr);
@@ -75,7 +78,10 @@ mm_brk(struct tkvm_vm *vm, uint64_t addr)
 	struct guest_mm *mm = &vm->mm;
 	uint64_t old_end = page_up(mm->brk_cur);
 
-	if (addr < mm->brk_start || page_up(addr) > lowest_mapping(mm))
+	/* addr is compared before rounding: page_up() of an address near
+	 * 2^64 wraps to 0, which once let brk() zero the system area. */
+	if (addr < mm->brk_start || addr > lowest_mapping(mm) ||
+	    page_up(addr) > lowest_mapping(mm))
 		return mm->brk_cur;
 	if (page_up(addr) < old_end)
 		mm_zero(vm, page_up(addr), old_end - page_up(addr));
