@@ -43,6 +43,13 @@ bad_syscalls(void)
 	report("mmap_huge", syscall(SYS_mmap, 0, huge, 3, 0x22, -1, 0));
 	report("mmap_zero", syscall(SYS_mmap, 0, 0, 3, 0x22, -1, 0));
 	report("munmap_wild", syscall(SYS_munmap, wild, 4096));
+	report("munmap_wrap", syscall(SYS_munmap, 0x400000, -1L));
+	{
+		long m = syscall(SYS_mmap, 0, 8192, 3, 0x22, -1, 0);
+		report("mremap_wrap", syscall(SYS_mremap, m, 8192, -1L, 1));
+		report("mremap_wild", syscall(SYS_mremap, wild, 4096, 8192, 1));
+		report("madvise_wrap", syscall(SYS_madvise, m, -4096L, 4));
+	}
 	report("fstat_wild", syscall(SYS_fstat, 1, wild));
 	report("clock_null", syscall(SYS_clock_gettime, 1, NULL));
 	report("getrandom_huge", syscall(SYS_getrandom, "x", huge, 0));

@@ -84,7 +84,9 @@ sys_mremap(struct tkvm_vm *vm, const uint64_t a[6])
 	const uint64_t page = PAGE_SIZE_4K - 1;
 	int64_t fresh;
 
-	if ((old & page) != 0 || new_len == 0 || (flags & ~3ULL) != 0)
+	/* Lengths beyond guest memory would wrap when rounded to pages. */
+	if ((old & page) != 0 || new_len == 0 || (flags & ~3ULL) != 0 ||
+	    new_len > vm->mem_size || old_len > vm->mem_size)
 		return -EINVAL;
 	if (!mm_is_mapped(vm, old, old_len ? old_len : 1))
 		return -EFAULT;

@@ -205,7 +205,7 @@ mm_unmap(struct tkvm_vm *vm, uint64_t addr, uint64_t len)
 	struct guest_mm *mm = &vm->mm;
 	uint64_t end;
 
-	if ((addr & PAGE_MASK_4K) != 0 || len == 0)
+	if ((addr & PAGE_MASK_4K) != 0 || len == 0 || len > vm->mem_size)
 		return -EINVAL;
 	len = page_up(len);
 	if (addr > UINT64_MAX - len)
