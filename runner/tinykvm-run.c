@@ -17,6 +17,7 @@
 #include <pthread.h>
 
 #include "headers.h"
+#include "regex.h"
 #include "program_config.h"
 #include "tinykvm/engine.h"
 
@@ -201,29 +202,48 @@ struct worker {
 	struct header_set req_headers, resp_headers;
 };
 
-static int
-http_append(void *ctx, int where, const char *field, size_t len)
+static struct header_set *
+pick(void *ctx, int where)
 {
 	struct worker *w = ctx;
 
-	return headers_add(where ? &w->resp_headers : &w->req_headers, field, len);
+	return where ? &w->resp_headers : &w->req_headers;
 }
 
-static int
-http_set(void *ctx, int where, const char *field, size_t len)
+static bool
+http_has(void *ctx, int where)
 {
-	struct worker *w = ctx;
-
-	return headers_set(where ? &w->resp_headers : &w->req_headers, field, len);
+	(void)ctx; (void)where;
+	return true;
 }
 
 static long
-http_find(void *ctx, int where, const char *key, size_t klen, const char **value)
+http_append(void *ctx, int where, const char *field, size_t len)
 {
-	struct worker *w = ctx;
+	return headers_add(pick(ctx, where), field, len);
+}
 
-	return headers_find(where ? &w->resp_headers : &w->req_headers, key,
-	    klen, value);
+static long
+http_set(void *ctx, int where, const char *field, size_t len)
+{
+	return headers_set(pick(ctx, where), field, len);
+}
+
+static long
+http_find(void *ctx, int where, const char *key, size_t klen, const char **field)
+{
+	return headers_find(pick(ctx, where), key, klen, field);
+}
+
+static long
+http_field(void *ctx, int where, unsigned i, const char **field)
+{
+	const struct header_set *hs = pick(ctx, where);
+
+	if (i >= hs->count)
+		return -1;
+	*field = hs->fields[i];
+	return (long)strlen(*field);
 }
 
 static void
@@ -235,7 +255,7 @@ http_log(void *ctx, const char *text, size_t len)
 
 /* No HTTP client in the runner: sys_fetch and sys_request get -ENOSYS. */
 static const struct tkvm_http_ops runner_http = {
-	http_append, http_set, http_find, http_log, NULL,
+	http_has, http_append, http_set, http_find, http_field, http_log, NULL,
 };
 
 static void
@@ -304,6 +324,7 @@ work(void *arg)
 			struct tkvm_request req = w->protos[k];
 			req.http = &runner_http;
 			req.http_ctx = w;
+			req.backend = true;	/* as under program() */
 			reset_headers(w, &req);
 			int rc = tkvm_request_run(w->vm, &req, &resp);
 			if (rc != 0 && resp.status == 0)
@@ -484,6 +505,7 @@ main(int argc, char **argv)
 	if (o.nenv || cfg->envp == NULL)
 		cfg->envp = o.env;
 	cfg->output = write_output;
+	cfg->regex = &runner_regex_ops;
 	cfg->verbose |= o.verbose;
 	if (o.nrequests > 0) {
 		int rc = request_mode(&o, &pcfg, image, len);

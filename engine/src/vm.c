@@ -260,6 +260,7 @@ tkvm_vm_destroy(struct tkvm_vm *vm)
 {
 	if (vm == NULL)
 		return;
+	regex_fini(vm);
 	fds_close_all(vm);
 	paths_fini(vm);
 	mm_fini(vm);

@@ -200,6 +200,7 @@ reset_os_state(struct tkvm_vm *vm)
 	memcpy(vm->cwd, main->cwd, sizeof vm->cwd);
 	memcpy(vm->altstack, main->altstack, sizeof vm->altstack);
 	vm->exited = false;
+	regex_reset(vm);
 	if (vm->fs_base != main->fs_base && cpu_set_fs_base(vm, main->fs_base))
 		return -1;
 	if (vm->fds_changed)
