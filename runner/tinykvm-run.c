@@ -484,6 +484,7 @@ main(int argc, char **argv)
 	int first = parse_options(argc, argv, &o);
 	const char *path = first < argc ? argv[first] : NULL;
 	const char *default_argv[2] = { NULL, NULL };
+	char name_var[300];
 
 	settings(&o, &pcfg, &owned, &lib, &path);
 	image = tkvm_read_file(path, MAX_PROGRAM_SIZE, &len, err, sizeof err);
@@ -502,6 +503,15 @@ main(int argc, char **argv)
 	cfg->timeout_s = o.timeout;
 	if (o.nallow)
 		cfg->allowed_paths = o.allow;
+	if (o.nrequests > 0 && o.config == NULL) {
+		/* What the VMOD tells a program of where it runs. */
+		snprintf(name_var, sizeof name_var, "KVM_NAME=%s", cfg->argv[0]);
+		add(o.env, &o.nenv, name_var, "--env");
+		add(o.env, &o.nenv, "KVM_GROUP=", "--env");
+		add(o.env, &o.nenv, "KVM_TYPE=request", "--env");
+		add(o.env, &o.nenv, "KVM_STATE=state", "--env");
+		add(o.env, &o.nenv, "KVM_DEBUG=0", "--env");
+	}
 	if (o.nenv || cfg->envp == NULL)
 		cfg->envp = o.env;
 	cfg->output = write_output;
