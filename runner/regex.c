@@ -3,8 +3,8 @@
  * Varnish's VRE so that a program sees the same results as under the
  * VMOD: match returns pcre2_match()'s result (> 0 on a match, -1 when
  * none); substitution writes \0 .. \9 as groups (an unset group as
- * nothing), copies everything else, and with `all` goes on after each
- * match with PCRE2_NOTEMPTY.
+ * nothing), drops the backslash of any other escape, copies the rest,
+ * and with `all` goes on after each match with PCRE2_NOTEMPTY.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -83,7 +83,9 @@ put(struct out *o, const char *s, size_t n)
 	o->len += n;
 }
 
-/* The replacement for one match: \0 .. \9 are groups. */
+/* The replacement for one match: \0 .. \9 are groups (unset or beyond
+ * the pattern's: nothing), a backslash before any other character is
+ * dropped, a final one kept. */
 static void
 put_replacement(struct out *o, const char *subject, const char *subst,
     pcre2_match_data *md)
@@ -92,11 +94,16 @@ put_replacement(struct out *o, const char *subject, const char *subst,
 	const unsigned pairs = pcre2_get_ovector_count(md);
 
 	for (const char *p = subst; *p != '\0'; p++) {
-		if (p[0] != '\\' || p[1] < '0' || p[1] > '9') {
+		if (p[0] != '\\' || p[1] == '\0') {
 			put(o, p, 1);
 			continue;
 		}
-		unsigned g = (unsigned)(*++p - '0');
+		p++;
+		if (*p < '0' || *p > '9') {
+			put(o, p, 1);
+			continue;
+		}
+		unsigned g = (unsigned)(*p - '0');
 		if (g < pairs && ov[2 * g] != PCRE2_UNSET)
 			put(o, subject + ov[2 * g], ov[2 * g + 1] - ov[2 * g]);
 	}
