@@ -96,7 +96,7 @@ struct tkvm_counters {
 void tkvm_vm_counters(const struct tkvm_vm *vm, struct tkvm_counters *out);
 
 /*
- * Programs serving requests (GUEST_ABI.md).  A program's main VM runs
+ * Programs serving requests (docs/GUEST_API.md).  A program's main VM runs
  * main() until wait_for_requests() or the first wait_for_requests_paused();
  * that state is frozen and `concurrency` request VMs are forked from it,
  * sharing its memory copy-on-write.  Each request runs in one request VM,
