@@ -33,6 +33,10 @@ X-Copy2: b
 
 handle=1 same=1 match=1 nomatch=-1 empty=1 subst=13:X-Value: 666 all=9:1a 2b 3c first=14:<a1||q> b2 c3 nomatch=5:none cut=4:X-Va# copied=2 again=1"
 	expect_err_has "3 requests on 1 VMs: 0 failed, 0 differed"
+	# Request VMs on several threads share main()'s compiled expression.
+	run_guest --request GET /regex "${H[@]}" --repeat 40 --concurrency 4 "$WORK/$g"
+	expect_rc 0
+	expect_err_has "40 requests on 4 VMs: 0 failed, 0 differed"
 
 	# A request's handles are gone after it: handle 1 (the first after
 	# main's 0) is unknown to the next request on the same VM.
