@@ -511,7 +511,7 @@ extern void sys_log(const char *text, size_t len);
 static inline void
 vlogf(const char *fmt, ...)
 {
-	static const char cut[] = "(ERROR: Log buffer overflowed)";
+	static const char cut[] = "vlogf: message longer than 2047 bytes, not logged";
 	char buf[2048];
 	va_list ap;
 	int n;
