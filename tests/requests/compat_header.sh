@@ -2,7 +2,8 @@
 # published macro, constant, helper and prototype (tests/guests/compat_all.c,
 # two files, one with KVM_API_ALREADY_DEFINED) builds with -Wall -Wextra
 # -Werror as C (glibc, musl) and as C++, and runs; every known call this
-# host does not serve ends the request with a reason naming it.
+# host does not serve ends the request with a reason naming it.  And
+# tests/guests/compat_protos.c redeclares every published signature.
 . "$(dirname "$0")/../lib/common.sh"
 
 I="-I$ROOT/engine/include"
@@ -14,6 +15,12 @@ gcc $W -static $I -o all $SRC || die "C build failed"
 musl-gcc $W -static $I -o all_musl $SRC || die "musl build failed"
 g++ -O2 -Wall -Wextra -Werror -Wa,-I"$WORK" -static $I -o all_cxx \
 	-x c++ "$GUESTS/compat_all.c" -x c "$GUESTS/compat_all2.c" || die "C++ build failed"
+
+# Every published prototype, helper, typedef and constant, redeclared with
+# the published types after our header, compiles (C and C++).
+gcc -c $W $I -o protos.o "$GUESTS/compat_protos.c" || die "C prototypes differ"
+g++ -c -O2 -Wall -Wextra -Werror $I -o protos_cxx.o -x c++ "$GUESTS/compat_protos.c" ||
+	die "C++ prototypes differ"
 
 # Outside the sandbox IS_LINUX_MAIN() is true.
 [ "$(./all)" = "not in the sandbox" ] || die "IS_LINUX_MAIN() outside the sandbox"
