@@ -117,6 +117,10 @@ on_get(const char *url, const char *arg)
 		storage_callv(NULL, 1, &vb, res, sizeof res);
 	if (!strcmp(url, "/multiprocess"))
 		multiprocess(2, NULL, NULL);
+	if (!strcmp(url, "/stream"))
+		begin_streaming_response(200, "text/plain", 10, 5, NULL, NULL);
+	if (!strcmp(url, "/noreturn"))
+		storage_noreturn("x", 1);
 	backend_response_str(200, "text/plain", out);
 }
 

@@ -60,6 +60,8 @@ handle=1 same=1 match=1 nomatch=-1 empty=1 subst=13:X-Value: 666 all=9:1a 2b 3c 
 	fails /where9 "sys_http_find: header set 9 is not available here"
 	fails /storage "guest call storage_callv (0x10708) is not supported by this host"
 	fails /multiprocess "guest call multiprocess (0x10710) is not supported by this host"
+	fails /stream "guest call begin_streaming_response (0x10012) is not supported by this host"
+	fails /noreturn "guest call storage_noreturn (0x10013) is not supported by this host"
 done
 
 # Both builds answer every request byte for byte alike.

@@ -16,6 +16,11 @@
 #define TEST_STUB(ret, name, number, ...) \
 	__attribute__((naked, noinline, used)) ret name(__VA_ARGS__) \
 	{ __asm__ volatile("movl $" #number ", %eax\n\toutl %eax, $0\n\tret"); }
+/* The two published stubs that end without `ret`: a host returning into
+ * them would run whatever follows (here a trap). */
+#define TEST_STUB_NORET(name, number, ...) \
+	__attribute__((naked, noinline, used)) void name(__VA_ARGS__) \
+	{ __asm__ volatile("movl $" #number ", %eax\n\toutl %eax, $0\n\tint3"); }
 
 struct kvm_request_header {
 	const char *field;
@@ -83,6 +88,15 @@ int sys_make_ephemeral(int);
 void get_meminfo(struct meminfo *);
 int sys_is_debug();
 int vcpuid();
+struct streaming_content {
+	const void *data;
+	size_t len;
+};
+typedef struct streaming_content (*content_stream_func)(void *, size_t,
+    size_t, size_t);
+void begin_streaming_response(int16_t, const void *, size_t, size_t,
+    content_stream_func, const void *) __attribute__((noreturn));
+void storage_noreturn(const void *, size_t) __attribute__((noreturn));
 
 static inline void
 set_backend_get(void (*f)(const char *, const char *))
@@ -135,6 +149,9 @@ TEST_STUB(struct shared_memory_info, shared_memory_area, 0x10700, void)
 TEST_STUB(int, sys_make_ephemeral, 0x10703, int a)
 TEST_STUB(void, get_meminfo, 0x10A00, struct meminfo *a)
 TEST_STUB(int, sys_is_debug, 0x7FDEB, void)
+TEST_STUB_NORET(begin_streaming_response, 0x10012, int16_t a, const void *b,
+    size_t c, size_t d, content_stream_func e, const void *f)
+TEST_STUB_NORET(storage_noreturn, 0x10013, const void *a, size_t b)
 __attribute__((naked, noinline, used)) int
 vcpuid(void)
 {
