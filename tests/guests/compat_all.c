@@ -16,6 +16,8 @@ EMBED_BINARY(blob, "compat_blob.txt")
 extern "C"
 #endif
 int second_file(void);	/* compat_all2.c */
+/* Published as a symbol only, without a prototype. */
+extern int vcpureqid(void);
 
 struct pair {
 	int a, b;
