@@ -167,6 +167,12 @@ const struct tkvm_http_ops vmod_http_ops = {
 	bridge_log, bridge_fetch,
 };
 
+/* Chain steps: no header sets (the header calls return 0), but logging
+ * and fetching. */
+static const struct tkvm_http_ops vmod_bare_ops = {
+	NULL, NULL, NULL, NULL, NULL, bridge_log, bridge_fetch,
+};
+
 static void
 count(struct vstats *s, const struct vrun *run, const struct tkvm_request *req,
     double reserve)
@@ -221,10 +227,10 @@ run_request(VRT_CTX, struct vprogram *vp, struct tkvm_request *req,
 		return -1;
 	}
 	run->vm = tkvm_program_reqvm(run->vi->prog, (unsigned)run->slot);
+	req->http = hb != NULL ? &vmod_http_ops : &vmod_bare_ops;
 	if (hb == NULL)
 		hb = &bare;	/* chain steps: no header sets, fetch works */
 	hb->st = vp->state;
-	req->http = &vmod_http_ops;
 	req->http_ctx = hb;
 	req->backend = ctx->bo != NULL;	/* where 4 and 5: bereq, beresp */
 	run->t0 = VTIM_mono();

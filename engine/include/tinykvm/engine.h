@@ -156,7 +156,8 @@ struct tkvm_fetch {
  */
 struct tkvm_http_ops {
 	/* Whether this set exists here; a program asking for one that does
-	 * not fails. */
+	 * not fails.  NULL when there are no header sets at all: append,
+	 * set, find and copyto then return 0 (only log and fetch are used). */
 	bool (*has)(void *ctx, int where);
 	/* Appends "Key: value": the new field's index (> 0), 0 when full. */
 	long (*append)(void *ctx, int where, const char *field, size_t len);

@@ -4,8 +4,8 @@
  * set return the field's index (> 0) or 0; find copies the whole field and
  * never returns a negative length.  A malformed field, a header set that
  * does not exist here or a bad guest pointer ends the request, naming the
- * call.  Without header sets (warmup, outside a request) the calls do
- * nothing and return 0.
+ * call.  Without header sets (warmup, chain steps, outside a request)
+ * the calls do nothing and return 0.
  */
 #include <errno.h>
 #include <string.h>
@@ -14,10 +14,13 @@
 
 #define MAX_FIELD_LEN	0xFFFF		/* published: 16-bit lengths */
 
+/* The embedder's header sets, or NULL when there are none. */
 static const struct tkvm_http_ops *
 http_ops(struct tkvm_vm *vm)
 {
-	return vm->req ? vm->req->in->http : NULL;
+	const struct tkvm_http_ops *ops = vm->req ? vm->req->in->http : NULL;
+
+	return ops != NULL && ops->has != NULL ? ops : NULL;
 }
 
 static void *
