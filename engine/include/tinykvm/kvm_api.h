@@ -493,8 +493,8 @@ internal_shm_alloc(size_t size, size_t align)
 
 /* ---- Memory, logging, debugging ------------------------------------------ */
 
-/* Whether request VMs are reset after each request; honoured only during
- * initialization and when the program's settings allow it (-1 if not). */
+/* Whether request VMs are reset after each request: 0 when the program's
+ * settings allow the program to choose (control_ephemeral), -1 if not. */
 extern int sys_make_ephemeral(int ephemeral);
 
 struct meminfo {
