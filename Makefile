@@ -76,7 +76,7 @@ $(CONFIG_LIB): $(CONFIG_OBJ)
 	$(AR) rcs $@ $^
 
 $(RUNNER): $(wildcard runner/*.c runner/*.h) $(ENGINE_LIB) $(CONFIG_LIB)
-	$(CC) $(ALL_CFLAGS) -Iconfig -o $@ $(wildcard runner/*.c) $(CONFIG_LIB) $(ENGINE_LIB) -lrt -lpthread -lm
+	$(CC) $(ALL_CFLAGS) -Iconfig -o $@ $(wildcard runner/*.c) $(CONFIG_LIB) $(ENGINE_LIB) -lpcre2-8 -lrt -lpthread -lm
 
 $(BUILD)/bench/%: bench/%.c $(wildcard bench/*.h bench/guests/*.h) $(ENGINE_LIB) $(CONFIG_LIB)
 	@mkdir -p $(@D)

@@ -930,7 +930,7 @@ build_envp(const struct program_def *d, struct program_engine_config *o)
 		return -1;
 	for (size_t i = 0; i < nenv; i++)
 		o->envp[n++] = d->environment[i];
-	/* What every program can see of where it runs (GUEST_ABI.md). */
+	/* What every program can see of where it runs (docs/GUEST_API.md). */
 	if (asprintf(&o->extra[0], "KVM_NAME=%s", d->name) < 0) {
 		o->extra[0] = NULL;
 		return -1;

@@ -15,67 +15,66 @@ key_len(const char *field, size_t len)
 	return colon ? (size_t)(colon - field) : len;
 }
 
-static bool
-same_key(const struct header_set *hs, unsigned i, const char *key, size_t klen)
+/* The position of the first field named key, or -1. */
+static int
+first(const struct header_set *hs, const char *key, size_t klen)
 {
-	return key_len(hs->fields[i], strlen(hs->fields[i])) == klen &&
-	    strncasecmp(hs->fields[i], key, klen) == 0;
+	for (unsigned i = 0; i < hs->count; i++)
+		if (key_len(hs->fields[i], strlen(hs->fields[i])) == klen &&
+		    strncasecmp(hs->fields[i], key, klen) == 0)
+			return (int)i;
+	return -1;
 }
 
-int
+long
 headers_add(struct header_set *hs, const char *field, size_t len)
 {
 	char *copy;
 
 	if (hs->count == HEADER_SET_MAX)
-		return -1;
+		return 0;
 	copy = strndup(field, len);
 	if (copy == NULL)
-		return -1;
+		return 0;
 	hs->fields[hs->count++] = copy;
-	return 0;
+	return hs->count;
 }
 
-void
-headers_unset(struct header_set *hs, const char *key, size_t klen)
-{
-	unsigned i = 0;
-
-	while (i < hs->count) {
-		if (same_key(hs, i, key, klen)) {
-			free(hs->fields[i]);
-			memmove(&hs->fields[i], &hs->fields[i + 1],
-			    (hs->count - i - 1) * sizeof hs->fields[0]);
-			hs->count--;
-		} else {
-			i++;
-		}
-	}
-}
-
-int
+long
 headers_set(struct header_set *hs, const char *field, size_t len)
 {
-	headers_unset(hs, field, key_len(field, len));
-	if (memchr(field, ':', len) == NULL)
+	int i = first(hs, field, key_len(field, len));
+	char *copy;
+
+	if (memchr(field, ':', len) == NULL) {
+		if (i < 0)
+			return 0;
+		free(hs->fields[i]);
+		memmove(&hs->fields[i], &hs->fields[i + 1],
+		    (hs->count - (unsigned)i - 1) * sizeof hs->fields[0]);
+		hs->count--;
+		return i + 1;
+	}
+	if (i < 0)
+		return headers_add(hs, field, len);
+	copy = strndup(field, len);
+	if (copy == NULL)
 		return 0;
-	return headers_add(hs, field, len);
+	free(hs->fields[i]);
+	hs->fields[i] = copy;
+	return i + 1;
 }
 
 long
 headers_find(const struct header_set *hs, const char *key, size_t klen,
-    const char **value)
+    const char **field)
 {
-	for (unsigned i = 0; i < hs->count; i++) {
-		if (!same_key(hs, i, key, klen))
-			continue;
-		const char *v = hs->fields[i] + klen + 1;
-		while (*v == ' ')
-			v++;
-		*value = v;
-		return (long)strlen(v);
-	}
-	return -1;
+	int i = first(hs, key, klen);
+
+	if (i < 0)
+		return -1;
+	*field = hs->fields[i];
+	return (long)strlen(*field);
 }
 
 void

@@ -6,19 +6,22 @@
 
 #define HEADER_SET_MAX 256
 
-/* "Key: value" strings, owned by the set. */
+/* "Key: value" strings, owned by the set.  A field's index, as the guest
+ * sees it, is its position + 1. */
 struct header_set {
 	char *fields[HEADER_SET_MAX];
 	unsigned count;
 };
 
-int headers_add(struct header_set *hs, const char *field, size_t len);
-/* Replaces every header of the same key; a bare key only removes. */
-int headers_set(struct header_set *hs, const char *field, size_t len);
-void headers_unset(struct header_set *hs, const char *key, size_t klen);
-/* Length of the value (after "Key: "), or -1. */
+/* The new field's index, 0 when the set is full. */
+long headers_add(struct header_set *hs, const char *field, size_t len);
+/* Replaces the first field of the same key in place (or adds): its index.
+ * A bare key removes the first field of that key: the index it had, 0 if
+ * none. */
+long headers_set(struct header_set *hs, const char *field, size_t len);
+/* The whole first field named key: its length and *field, or -1. */
 long headers_find(const struct header_set *hs, const char *key, size_t klen,
-    const char **value);
+    const char **field);
 void headers_clear(struct header_set *hs);
 
 #endif

@@ -17,6 +17,7 @@
 #include <pthread.h>
 
 #include "headers.h"
+#include "regex.h"
 #include "program_config.h"
 #include "tinykvm/engine.h"
 
@@ -231,29 +232,48 @@ struct worker {
 	struct header_set req_headers, resp_headers;
 };
 
-static int
-http_append(void *ctx, int where, const char *field, size_t len)
+static struct header_set *
+pick(void *ctx, int where)
 {
 	struct worker *w = ctx;
 
-	return headers_add(where ? &w->resp_headers : &w->req_headers, field, len);
+	return where ? &w->resp_headers : &w->req_headers;
 }
 
-static int
-http_set(void *ctx, int where, const char *field, size_t len)
+static bool
+http_has(void *ctx, int where)
 {
-	struct worker *w = ctx;
-
-	return headers_set(where ? &w->resp_headers : &w->req_headers, field, len);
+	(void)ctx; (void)where;
+	return true;
 }
 
 static long
-http_find(void *ctx, int where, const char *key, size_t klen, const char **value)
+http_append(void *ctx, int where, const char *field, size_t len)
 {
-	struct worker *w = ctx;
+	return headers_add(pick(ctx, where), field, len);
+}
 
-	return headers_find(where ? &w->resp_headers : &w->req_headers, key,
-	    klen, value);
+static long
+http_set(void *ctx, int where, const char *field, size_t len)
+{
+	return headers_set(pick(ctx, where), field, len);
+}
+
+static long
+http_find(void *ctx, int where, const char *key, size_t klen, const char **field)
+{
+	return headers_find(pick(ctx, where), key, klen, field);
+}
+
+static long
+http_field(void *ctx, int where, unsigned i, const char **field)
+{
+	const struct header_set *hs = pick(ctx, where);
+
+	if (i >= hs->count)
+		return -1;
+	*field = hs->fields[i];
+	return (long)strlen(*field);
 }
 
 static void
@@ -265,7 +285,7 @@ http_log(void *ctx, const char *text, size_t len)
 
 /* No HTTP client in the runner: sys_fetch and sys_request get -ENOSYS. */
 static const struct tkvm_http_ops runner_http = {
-	http_append, http_set, http_find, http_log, NULL,
+	http_has, http_append, http_set, http_find, http_field, http_log, NULL,
 };
 
 static void
@@ -335,6 +355,7 @@ work(void *arg)
 			struct tkvm_request req = w->protos[k];
 			req.http = &runner_http;
 			req.http_ctx = w;
+			req.backend = true;	/* as under program() */
 			reset_headers(w, &req);
 			int rc = tkvm_request_run(w->vm, &req, &resp);
 			if (rc != 0 && resp.status == 0)
@@ -455,27 +476,6 @@ request_mode(const struct options *o, const struct tkvm_program_config *base,
 	return 0;
 }
 
-/* Without --config, the environment a program gets from the VMOD too:
- * the --env entries, then KVM_NAME (the program's file name), KVM_GROUP,
- * KVM_TYPE, KVM_STATE and KVM_DEBUG. */
-static const char **
-sandbox_env(const struct options *o, const char *name, const char **env)
-{
-	static char name_var[300];
-	unsigned n = 0;
-
-	for (unsigned i = 0; i < o->nenv; i++)
-		env[n++] = o->env[i];
-	snprintf(name_var, sizeof name_var, "KVM_NAME=%s", name);
-	env[n++] = name_var;
-	env[n++] = "KVM_GROUP=";
-	env[n++] = "KVM_TYPE=request";
-	env[n++] = "KVM_STATE=state";
-	env[n++] = "KVM_DEBUG=0";
-	env[n] = NULL;
-	return env;
-}
-
 /* Settings from --config/--program, or defaults; CLI options win. */
 static void
 settings(const struct options *o, struct tkvm_program_config *cfg,
@@ -524,7 +524,7 @@ main(int argc, char **argv)
 	int first = parse_options(argc, argv, &o);
 	const char *path = first < argc ? argv[first] : NULL;
 	const char *default_argv[2] = { NULL, NULL };
-	const char *env[MAX_LIST + 6];
+	char name_var[300];
 
 	settings(&o, &pcfg, &owned, &lib, &path);
 	image = tkvm_read_file(path, MAX_PROGRAM_SIZE, &len, err, sizeof err);
@@ -543,11 +543,19 @@ main(int argc, char **argv)
 	cfg->timeout_s = o.timeout;
 	if (o.nallow)
 		cfg->allowed_paths = o.allow;
-	if (o.config == NULL)
-		cfg->envp = sandbox_env(&o, cfg->argv[0], env);
-	else if (o.nenv)
+	if (o.nrequests > 0 && o.config == NULL) {
+		/* What the VMOD tells a program of where it runs. */
+		snprintf(name_var, sizeof name_var, "KVM_NAME=%s", cfg->argv[0]);
+		add(o.env, &o.nenv, name_var, "--env");
+		add(o.env, &o.nenv, "KVM_GROUP=", "--env");
+		add(o.env, &o.nenv, "KVM_TYPE=request", "--env");
+		add(o.env, &o.nenv, "KVM_STATE=state", "--env");
+		add(o.env, &o.nenv, "KVM_DEBUG=0", "--env");
+	}
+	if (o.nenv || cfg->envp == NULL)
 		cfg->envp = o.env;
 	cfg->output = write_output;
+	cfg->regex = &runner_regex_ops;
 	cfg->verbose |= o.verbose;
 	if (o.nrequests > 0) {
 		int rc = request_mode(&o, &pcfg, image, len);

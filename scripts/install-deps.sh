@@ -3,7 +3,7 @@
 # only those missing.  Needs root (apt-get).
 set -eu
 packages=(build-essential musl-tools g++ python3 pkg-config make
-	varnish libvarnishapi-dev python3-docutils wrk nginx-light zlib1g-dev bc curl)
+	varnish libvarnishapi-dev python3-docutils wrk nginx-light zlib1g-dev libpcre2-dev bc curl)
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

@@ -51,6 +51,7 @@ run_vtc() {
 	local out
 	out=$(varnishtest -t 180 -p vmod_path="$PWD/build/vmod:$(pkg-config --variable=vmoddir varnishapi)" \
 		-Dtkvm_include="$PWD/engine/include" -Dtkvm_run="$PWD/build/tinykvm-run" \
+		-Dtkvm_tests="$PWD/tests" \
 		"$1" 2>&1)
 	local rc=$?
 	echo "$out"

@@ -194,6 +194,7 @@ instance_create(struct vprogram *vp, const struct program_def *def,
 	/* Program output reaches varnishd's stderr only when asked for. */
 	cfg.vm.output = def->print_stdout ? guest_output : NULL;
 	cfg.vm.opaque = vp;
+	cfg.vm.regex = &vmod_regex_ops;
 	cfg.log = guest_log;
 	cfg.log_opaque = vp;
 	cfg.test_fail_reset_ioctl = test_fail_reset_ioctl();

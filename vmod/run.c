@@ -17,25 +17,10 @@ pick(void *ctx, int where)
 	return where == 0 ? hb->req : hb->resp;
 }
 
-/* A Varnish header name: length byte, "Key:", NUL. */
-static int
-make_hdr(char *buf, size_t buflen, const char *key, size_t klen)
+static bool
+bridge_has(void *ctx, int where)
 {
-	if (klen == 0 || klen + 3 > buflen || klen > 126)
-		return -1;
-	buf[0] = (char)(klen + 1);
-	memcpy(buf + 1, key, klen);
-	buf[klen + 1] = ':';
-	buf[klen + 2] = '\0';
-	return 0;
-}
-
-static size_t
-key_length(const char *field, size_t len)
-{
-	const char *colon = memchr(field, ':', len);
-
-	return colon ? (size_t)(colon - field) : len;
+	return pick(ctx, where) != NULL;
 }
 
 /* Slots and workspace a program's headers leave to Varnish and to us
@@ -52,46 +37,97 @@ room_for(const struct http *hp, size_t len)
 	    ws_fits(hp->ws, len + 1 + HEADER_WS_KEPT);
 }
 
-static int
-bridge_append(void *ctx, int where, const char *field, size_t len)
+/* The index of the first header named key, or 0. */
+static unsigned
+find_index(const struct http *hp, const char *key, size_t klen)
 {
-	struct http *hp = pick(ctx, where);
-
-	if (hp == NULL || !room_for(hp, len))
-		return -1;
-	http_PrintfHeader(hp, "%.*s", (int)len, field);
+	for (unsigned u = HTTP_HDR_FIRST; u < hp->nhd; u++) {
+		const txt *t = &hp->hd[u];
+		if (t->b == NULL || (size_t)(t->e - t->b) <= klen ||
+		    t->b[klen] != ':' || strncasecmp(t->b, key, klen) != 0)
+			continue;
+		return u;
+	}
 	return 0;
 }
 
-static int
+/* Returns the new header's index (Varnish's own), 0 when it has no room. */
+static long
+bridge_append(void *ctx, int where, const char *field, size_t len)
+{
+	struct http *hp = pick(ctx, where);
+	unsigned before;
+
+	if (hp == NULL || !room_for(hp, len))
+		return 0;
+	before = hp->nhd;
+	http_PrintfHeader(hp, "%.*s", (int)len, field);
+	return hp->nhd > before ? (long)hp->nhd - 1 : 0;
+}
+
+/* Removes header u, keeping the order of the others. */
+static void
+unset_at(struct http *hp, unsigned u)
+{
+	const unsigned after = hp->nhd - u - 1;
+
+	memmove(&hp->hd[u], &hp->hd[u + 1], after * sizeof *hp->hd);
+	memmove(&hp->hdf[u], &hp->hdf[u + 1], after * sizeof *hp->hdf);
+	hp->nhd--;
+}
+
+static long
 bridge_set(void *ctx, int where, const char *field, size_t len)
 {
 	struct http *hp = pick(ctx, where);
-	char hdr[130];
-	size_t klen = key_length(field, len);
+	const char *colon = memchr(field, ':', len);
+	unsigned u;
+	char *copy;
 
-	if (hp == NULL || make_hdr(hdr, sizeof hdr, field, klen) != 0)
-		return -1;
-	http_Unset(hp, hdr);
-	if (klen == len)
+	if (hp == NULL)
 		return 0;
-	if (!room_for(hp, len))
-		return -1;
-	http_PrintfHeader(hp, "%.*s", (int)len, field);
-	return 0;
+	u = find_index(hp, field, colon ? (size_t)(colon - field) : len);
+	if (colon == NULL) {
+		if (u != 0)
+			unset_at(hp, u);
+		return u;
+	}
+	if (u == 0)
+		return bridge_append(ctx, where, field, len);
+	if (!ws_fits(hp->ws, len + 1 + HEADER_WS_KEPT))
+		return 0;
+	copy = WS_Alloc(hp->ws, (unsigned)len + 1);
+	if (copy == NULL)
+		return 0;
+	memcpy(copy, field, len);
+	copy[len] = '\0';
+	http_SetH(hp, u, copy);
+	return u;
 }
 
 static long
 bridge_find(void *ctx, int where, const char *key, size_t klen,
-    const char **value)
+    const char **field)
 {
 	struct http *hp = pick(ctx, where);
-	char hdr[130];
+	unsigned u = hp ? find_index(hp, key, klen) : 0;
 
-	if (hp == NULL || make_hdr(hdr, sizeof hdr, key, klen) != 0 ||
-	    !http_GetHdr(hp, hdr, value))
+	if (u == 0)
 		return -1;
-	return (long)strlen(*value);
+	*field = hp->hd[u].b;
+	return hp->hd[u].e - hp->hd[u].b;
+}
+
+static long
+bridge_field(void *ctx, int where, unsigned i, const char **field)
+{
+	struct http *hp = pick(ctx, where);
+	unsigned u = HTTP_HDR_FIRST + i;
+
+	if (hp == NULL || u >= hp->nhd || hp->hd[u].b == NULL)
+		return -1;
+	*field = hp->hd[u].b;
+	return hp->hd[u].e - hp->hd[u].b;
 }
 
 static void
@@ -127,7 +163,14 @@ bridge_fetch(void *ctx, struct tkvm_fetch *f)
 }
 
 const struct tkvm_http_ops vmod_http_ops = {
-	bridge_append, bridge_set, bridge_find, bridge_log, bridge_fetch,
+	bridge_has, bridge_append, bridge_set, bridge_find, bridge_field,
+	bridge_log, bridge_fetch,
+};
+
+/* Chain steps: no header sets (the header calls return 0), but logging
+ * and fetching. */
+static const struct tkvm_http_ops vmod_bare_ops = {
+	NULL, NULL, NULL, NULL, NULL, bridge_log, bridge_fetch,
 };
 
 static void
@@ -186,11 +229,12 @@ run_request(VRT_CTX, struct vprogram *vp, struct tkvm_request *req,
 	run->vm = tkvm_program_reqvm(run->vi->prog, (unsigned)run->slot);
 	run->vsl = ctx->vsl;
 	run->name = vp->name;
+	req->http = hb != NULL ? &vmod_http_ops : &vmod_bare_ops;
 	if (hb == NULL)
 		hb = &bare;	/* chain steps: no header sets, fetch works */
 	hb->st = vp->state;
-	req->http = &vmod_http_ops;
 	req->http_ctx = hb;
+	req->backend = ctx->bo != NULL;	/* where 4 and 5: bereq, beresp */
 	run->t0 = VTIM_mono();
 	run->rc = tkvm_request_run(run->vm, req, &run->resp);
 	if (run->rc != 0)

@@ -120,6 +120,9 @@ int run_request(VRT_CTX, struct vprogram *vp, struct tkvm_request *req,
     struct vhttp *hb, struct vrun *run);
 void run_finish(struct vrun *run);
 extern const struct tkvm_http_ops vmod_http_ops;
+
+/* regex.c: sys_regex_* with Varnish's VRE */
+extern const struct tkvm_regex_ops vmod_regex_ops;
 bool ws_fits(struct ws *ws, size_t len);
 
 /* chain.c */

@@ -59,7 +59,7 @@
 #define STUB_EXCEPTION_SIZE 16
 
 /* I/O ports the guest uses to leave. */
-#define PORT_API	0x0	/* guest API calls (GUEST_ABI.md) */
+#define PORT_API	0x0	/* guest API calls (docs/GUEST_API.md) */
 #define PORT_SYSCALL	0x1	/* the syscall stub */
 #define PORT_RETURN	0x2	/* a request callback returned */
 #define PORT_EXCEPTION	0x80	/* + vector, from ring 0 stubs */

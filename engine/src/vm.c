@@ -300,6 +300,7 @@ tkvm_vm_destroy(struct tkvm_vm *vm)
 		return;
 	TKVM_CHECK_OBJ(vm, TKVM_VM_MAGIC);
 	vm->magic = 0;
+	regex_fini(vm);
 	fds_close_all(vm);
 	paths_fini(vm);
 	mm_fini(vm);

@@ -61,6 +61,14 @@ enum vm_halt {
 
 struct request_ctx;
 
+/* A regex handle of the guest (guest/regex.c).  A request VM borrows its
+ * main VM's handles and owns those it compiles itself. */
+struct regex_slot {
+	void *re;		/* the embedder's; NULL: a free slot */
+	char *pattern;		/* NUL-terminated, for reuse */
+	bool owned;
+};
+
 struct tkvm_vm {
 	unsigned magic;
 #define TKVM_VM_MAGIC	0x6b766d31
@@ -98,6 +106,8 @@ struct tkvm_vm {
 	struct request_ctx *req;	/* the request being served */
 	enum vm_halt halt;
 	struct tkvm_reqvm_stats stats;
+	struct regex_slot regex[TKVM_MAX_REGEX];
+	unsigned nregex;		/* slots handed out so far */
 
 	struct tkvm_config cfg;
 	struct allowed_path allowed[TKVM_MAX_ALLOWED];
@@ -269,6 +279,10 @@ void vm_capture_resume(const struct tkvm_vm *vm, struct kvm_regs *out);
 
 /* api.c: guest API calls (port 0). */
 void api_dispatch(struct tkvm_vm *vm, struct kvm_regs *regs);
+/* guest/regex.c: frees the handles vm owns and, in a request VM, borrows
+ * its main VM's again; regex_fini only frees. */
+void regex_reset(struct tkvm_vm *vm);
+void regex_fini(struct tkvm_vm *vm);
 
 /* Ends the run from inside a handler: a clean exit or a failure. */
 void vm_exit(struct tkvm_vm *vm, int status);

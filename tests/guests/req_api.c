@@ -15,27 +15,27 @@ static void
 on_get(const char *url, const char *arg)
 {
 	char method[16] = "", ua[64] = "", small[2] = "";
-	long ml = sys_http_method(method, sizeof method);
-	long mlen = sys_http_method(NULL, 0);
-	long ul = sys_http_find(HTTP_REQ, "User-Agent", 10, ua, sizeof ua);
-	long need = sys_http_find(HTTP_REQ, "User-Agent", 10, NULL, 0);
-	long tiny = sys_http_find(HTTP_REQ, "User-Agent", 10, small, sizeof small);
-	long missing = sys_http_find(HTTP_REQ, "X-Missing", 9, ua + 40, 10);
+	unsigned long ml = sys_http_method(method, sizeof method);
+	unsigned long mlen = sys_http_method(NULL, 0);
+	unsigned ul = sys_http_find(HTTP_REQ, "User-Agent", 10, ua, sizeof ua);
+	unsigned need = sys_http_find(HTTP_REQ, "User-Agent", 10, NULL, 0);
+	unsigned tiny = sys_http_find(HTTP_REQ, "User-Agent", 10, small, sizeof small);
+	unsigned missing = sys_http_find(HTTP_REQ, "X-Missing", 9, ua + 40, 10);
 	struct meminfo mi;
 	struct shared_memory_info shm = shared_memory_area();
 
 	get_meminfo(&mi);
 	sys_http_set(HTTP_REQ, "User-Agent", 10);	/* unset */
-	long gone = sys_http_find(HTTP_REQ, "User-Agent", 10, NULL, 0);
+	unsigned gone = sys_http_find(HTTP_REQ, "User-Agent", 10, NULL, 0);
 	http_append_str(HTTP_RESP, "X-Appended: 1");
 	sys_http_set(HTTP_RESP, "X-Set: a", 8);
 	sys_http_set(HTTP_RESP, "X-Set: b", 8);
 	sys_log("hello from the guest", 20);
 	sys_set_cacheable(true, 60000, 5000, 1000);
 	int n = snprintf(out, sizeof out,
-	    "GET url=%s arg=%s method=%.*s/%ld ua=%.*s need=%ld tiny=%ld "
-	    "missing=%ld gone=%ld maxmem=%d storage=%ld debug=%ld "
-	    "ephemeral=%ld shm=%llx-%llx unknown=%ld vm=%d", url, arg, (int)ml,
+	    "GET url=%s arg=%s method=%.*s/%lu ua=%.*s need=%u tiny=%u "
+	    "missing=%u gone=%u maxmem=%d storage=%d debug=%d "
+	    "ephemeral=%d shm=%llx-%llx unknown=%ld vm=%d", url, arg, (int)ml,
 	    method, mlen, (int)ul, ua, need, tiny, missing, gone,
 	    mi.max_memory > 0, sys_is_storage(), sys_is_debug(),
 	    sys_make_ephemeral(0), (unsigned long long)shm.ptr,

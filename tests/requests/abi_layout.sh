@@ -1,4 +1,4 @@
-# kvm_api.h matches GUEST_ABI.md: struct sizes and offsets, and each call
+# kvm_api.h matches docs/GUEST_API.md: struct sizes and offsets, and each call
 # stub puts the documented number in eax before `out %eax, $0`.
 . "$(dirname "$0")/../lib/common.sh"
 
@@ -66,6 +66,7 @@ stub() {
 stub register_func 0x10000
 stub wait_for_requests 0x10001
 stub wait_for_requests_paused 0x10002
+stub wait_for_socket_events_paused 0x10002
 stub sys_set_cacheable 0x10005
 stub sys_backend_response 0x10010
 stub storage_return 0x10011

@@ -19,7 +19,7 @@ X-Appended: 1
 X-Set: b
 X-TinyKVM-Cache: cached ttl=60 grace=5 keep=1
 
-GET url=/path arg=A1 method=GET/3 ua=curl/8 need=6 tiny=0 missing=0 gone=0 maxmem=1 storage=0 debug=0 ephemeral=-1 shm=0-0 unknown=-38 vm=0"
+GET url=/path arg=A1 method=GET/3 ua=User-Agent: curl/8 need=18 tiny=0 missing=0 gone=0 maxmem=1 storage=0 debug=0 ephemeral=-1 shm=0-0 unknown=-38 vm=0"
 	expect_err "[log] hello from the guest"
 done
 

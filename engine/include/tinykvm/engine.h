@@ -19,6 +19,7 @@ extern "C" {
 #endif
 
 struct tkvm_vm;
+struct tkvm_regex_ops;
 
 /* Where guest output (stdout = 1, stderr = 2) goes. */
 typedef void tkvm_output_f(void *opaque, int fd, const char *data, size_t len);
@@ -35,7 +36,28 @@ struct tkvm_config {
 	tkvm_output_f *output;		/* NULL discards guest output */
 	void *opaque;			/* passed to output */
 	int verbose;			/* log unhandled syscalls to stderr */
+	const struct tkvm_regex_ops *regex; /* sys_regex_*; NULL: they fail */
 };
+
+/*
+ * Regular expressions for sys_regex_* (docs/GUEST_API.md), from the
+ * embedder: the engine has none of its own.  An expression compiled by a
+ * program's main VM is used by all its request VMs at once, so match and
+ * subst must be safe to call from several threads on one expression.
+ */
+struct tkvm_regex_ops {
+	/* Compiles a NUL-terminated pattern; NULL and a reason in err. */
+	void *(*compile)(const char *pattern, char *err, size_t errlen);
+	void (*free)(void *re);
+	/* > 0 when subject[0..len) matches, negative when not (len 0: ""). */
+	int (*match)(void *re, const char *subject, size_t len);
+	/* subject with the first (all: every) match replaced by subst, where
+	 * \0 .. \9 stand for groups; a copy of subject when nothing matches.
+	 * malloc'd and NUL-terminated; NULL on an error. */
+	char *(*subst)(void *re, const char *subject, const char *subst,
+	    bool all);
+};
+#define TKVM_MAX_REGEX	64	/* handles per VM, as published */
 
 /* Why a run stopped. */
 enum tkvm_stop {
@@ -75,7 +97,7 @@ struct tkvm_counters {
 void tkvm_vm_counters(const struct tkvm_vm *vm, struct tkvm_counters *out);
 
 /*
- * Programs serving requests (GUEST_ABI.md).  A program's main VM runs
+ * Programs serving requests (docs/GUEST_API.md).  A program's main VM runs
  * main() until wait_for_requests() or the first wait_for_requests_paused();
  * that state is frozen and `concurrency` request VMs are forked from it,
  * sharing its memory copy-on-write.  Each request runs in one request VM,
@@ -130,15 +152,30 @@ struct tkvm_fetch {
 	char error[160];		/* why, when it returns -1 */
 };
 
-/* The embedder's header sets for sys_http_*: where 0 = request, 1 = response. */
+/*
+ * The embedder's header sets for sys_http_* and sys_regex_copyto: where
+ * 0 = the request (bereq or req), 1 = the response (beresp or resp).  The
+ * engine checks and maps what the program gives (4 and 5 in a backend)
+ * and validates every field before calling these.
+ */
 struct tkvm_http_ops {
-	/* Appends "Key: value"; 0 or -1 when refused. */
-	int (*append)(void *ctx, int where, const char *field, size_t len);
-	/* Sets or replaces; a bare key (no colon) unsets.  0 or -1. */
-	int (*set)(void *ctx, int where, const char *field, size_t len);
-	/* Finds the value of key; returns its length or -1 when absent. */
+	/* Whether this set exists here; a program asking for one that does
+	 * not fails.  NULL when there are no header sets at all: append,
+	 * set, find and copyto then return 0 (only log and fetch are used). */
+	bool (*has)(void *ctx, int where);
+	/* Appends "Key: value": the new field's index (> 0), 0 when full. */
+	long (*append)(void *ctx, int where, const char *field, size_t len);
+	/* "Key: value" replaces the first field of that name in place or is
+	 * appended: its index, 0 when full.  A bare key removes the first
+	 * field of that name: the index it had, 0 when there was none. */
+	long (*set)(void *ctx, int where, const char *field, size_t len);
+	/* The whole first field named key (case-insensitive): its length
+	 * and *field, or -1 when there is none. */
 	long (*find)(void *ctx, int where, const char *key, size_t key_len,
-	    const char **value);
+	    const char **field);
+	/* Field i (0 = the first header): its length and *field, or -1
+	 * past the last. */
+	long (*field)(void *ctx, int where, unsigned i, const char **field);
 	/* sys_log during a request. */
 	void (*log)(void *ctx, const char *text, size_t len);
 	/* sys_fetch and sys_request; NULL when the embedder has none.
@@ -158,8 +195,9 @@ struct tkvm_request {
 	const struct tkvm_header *headers;
 	unsigned num_headers;
 	uint16_t info_flags;
-	const struct tkvm_http_ops *http;	/* NULL: sys_http_* fail */
+	const struct tkvm_http_ops *http;	/* NULL: no header sets */
 	void *http_ctx;
+	bool backend;			/* where 4 and 5 name sets 0 and 1 */
 };
 
 #define TKVM_MAX_RESPONSE_HEADERS 64

@@ -1,5 +1,5 @@
 /*
- * The guest ABI structures (GUEST_ABI.md) as the host sees them: guest
+ * The guest ABI structures (docs/GUEST_API.md) as the host sees them: guest
  * pointers are plain 64-bit addresses that must go through gmem_at().
  * The layouts are checked at compile time.
  */

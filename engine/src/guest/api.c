@@ -1,6 +1,9 @@
 /*
- * Guest API calls (GUEST_ABI.md): `out %eax, $0` with the call number in
- * eax.  Calls that need a request fail outside one; results go in rax.
+ * Guest API calls (docs/GUEST_API.md): `out %eax, $0` with the call number
+ * in eax; results go in rax.  The header calls are in api_http.c, the
+ * regex calls in regex.c.  A known call this host does not serve ends the
+ * request (or the initialization) with a reason naming it; an unknown
+ * number returns -ENOSYS.
  */
 #include <errno.h>
 #include <assert.h>
@@ -12,8 +15,6 @@
 #define MAX_CTYPE_LEN	256
 #define MAX_FIELD_LEN	(64 * 1024)
 #define MAX_LOG_LEN	(64 * 1024)
-
-typedef int64_t api_fn(struct tkvm_vm *vm, struct kvm_regs *r);
 
 static int64_t
 api_register_func(struct tkvm_vm *vm, struct kvm_regs *r)
@@ -102,30 +103,6 @@ valid_seconds(float v)
 	return v == v && v >= 0 && v < 1e9f;	/* not NaN, not absurd */
 }
 
-/* The name before ':' (or the whole bare key) is a non-empty HTTP token. */
-static bool
-valid_name(const char *field, size_t len)
-{
-	size_t n = 0;
-
-	while (n < len && field[n] != ':') {
-		unsigned char c = (unsigned char)field[n];
-		if (c <= 0x20 || c >= 0x7f || strchr("()<>@,;\\\"/[]?={}", c))
-			return false;
-		n++;
-	}
-	return n > 0;
-}
-
-/* No CR, LF or NUL: nothing a program hands to Varnish may split a
- * header line. */
-static bool
-clean_text(const char *p, size_t len)
-{
-	return memchr(p, '\r', len) == NULL && memchr(p, '\n', len) == NULL &&
-	    memchr(p, '\0', len) == NULL;
-}
-
 static int
 collect_extra(struct tkvm_vm *vm, uint64_t addr, struct tkvm_response *out)
 {
@@ -201,89 +178,6 @@ api_backend_response(struct tkvm_vm *vm, struct kvm_regs *r)
 	vm->req->responded = true;
 	vm->halt = HALT_RESPONDED;
 	return 0;
-}
-
-static const struct tkvm_http_ops *
-http_ops(struct tkvm_vm *vm)
-{
-	return vm->req ? vm->req->in->http : NULL;
-}
-
-static int64_t
-http_edit(struct tkvm_vm *vm, struct kvm_regs *r, bool set)
-{
-	const struct tkvm_http_ops *ops = http_ops(vm);
-	const char *field = gmem_at(vm, r->rsi, r->rdx);
-
-	if (ops == NULL || r->rdi > 1)
-		return -EINVAL;
-	if (field == NULL || r->rdx == 0 || r->rdx > MAX_FIELD_LEN)
-		return -EFAULT;
-	if (!clean_text(field, r->rdx) || !valid_name(field, r->rdx))
-		return -EINVAL;
-	if (set)
-		return ops->set(vm->req->in->http_ctx, (int)r->rdi, field, r->rdx);
-	if (memchr(field, ':', r->rdx) == NULL)
-		return -EINVAL;
-	return ops->append(vm->req->in->http_ctx, (int)r->rdi, field, r->rdx);
-}
-
-static int64_t
-api_http_append(struct tkvm_vm *vm, struct kvm_regs *r)
-{
-	return http_edit(vm, r, false);
-}
-
-static int64_t
-api_http_set(struct tkvm_vm *vm, struct kvm_regs *r)
-{
-	return http_edit(vm, r, true);
-}
-
-/* Copies value to the guest; returns its length, or 0 if it does not fit. */
-static int64_t
-copy_out(struct tkvm_vm *vm, uint64_t outb, uint64_t outl, const char *value,
-    size_t len)
-{
-	char *dst;
-
-	if (outb == 0)
-		return (int64_t)len;
-	if (len > outl)
-		return 0;
-	dst = gmem_wr(vm, outb, len);
-	if (dst == NULL && len != 0)
-		return -EFAULT;
-	memcpy(dst, value, len);
-	return (int64_t)len;
-}
-
-static int64_t
-api_http_find(struct tkvm_vm *vm, struct kvm_regs *r)
-{
-	const struct tkvm_http_ops *ops = http_ops(vm);
-	const char *key = gmem_at(vm, r->rsi, r->rdx), *value = NULL;
-	long len;
-
-	if (ops == NULL || r->rdi > 1)
-		return -EINVAL;
-	if (key == NULL || r->rdx == 0 || r->rdx > MAX_FIELD_LEN)
-		return -EFAULT;
-	len = ops->find(vm->req->in->http_ctx, (int)r->rdi, key, r->rdx, &value);
-	if (len < 0)
-		return 0;
-	return copy_out(vm, r->rcx, r->r8, value, (size_t)len);
-}
-
-static int64_t
-api_http_method(struct tkvm_vm *vm, struct kvm_regs *r)
-{
-	const char *m;
-
-	if (vm->req == NULL)
-		return -EINVAL;
-	m = vm->req->in->method;
-	return copy_out(vm, r->rdi, r->rsi, m, strlen(m));
 }
 
 /* rax = start, rdx = end; both 0 when none is configured. */
@@ -431,7 +325,7 @@ fetch_result(struct tkvm_vm *vm, uint64_t op_addr, const struct tkvm_fetch *f)
 static int64_t
 fetch_common(struct tkvm_vm *vm, struct kvm_regs *r, bool self)
 {
-	const struct tkvm_http_ops *ops = http_ops(vm);
+	const struct tkvm_http_ops *ops = vm->req ? vm->req->in->http : NULL;
 	static_assert(MAX_FIELD_LEN / 64 == 1024, "field buffer");
 	char url[MAX_URL_LEN], fields[12][MAX_FIELD_LEN / 64];
 	struct tkvm_fetch f;
@@ -473,10 +367,36 @@ api_is_debug(struct tkvm_vm *vm, struct kvm_regs *r)
 	return 0;
 }
 
+/* No storage VM here: as published outside storage initialization, -1. */
+static int64_t
+api_storage_allow(struct tkvm_vm *vm, struct kvm_regs *r)
+{
+	(void)vm; (void)r;
+	return -1;
+}
+
+/* No extra vCPUs ever run, so there is nothing to wait for. */
+static int64_t
+api_multiprocess_wait(struct tkvm_vm *vm, struct kvm_regs *r)
+{
+	(void)vm; (void)r;
+	return 0;
+}
+
+/* Remote debugging is not offered: the breakpoint does nothing, as in a
+ * program that may not be debugged. */
+static int64_t
+api_breakpoint(struct tkvm_vm *vm, struct kvm_regs *r)
+{
+	(void)r;
+	vm_verbose(vm, "sys_breakpoint ignored: no remote debugging");
+	return 0;
+}
+
 struct api_entry {
 	uint32_t number;
 	const char *name;
-	api_fn *fn;
+	api_fn *fn;		/* NULL: known, not served: the request fails */
 };
 
 static const struct api_entry api_table[] = {
@@ -485,18 +405,36 @@ static const struct api_entry api_table[] = {
 	{ 0x10002, "wait_for_requests_paused", api_wait_for_requests_paused },
 	{ 0x10005, "sys_set_cacheable", api_set_cacheable },
 	{ 0x10010, "sys_backend_response", api_backend_response },
+	{ 0x10011, "storage_return", NULL },
+	{ 0x10012, "begin_streaming_response", NULL },
+	{ 0x10013, "storage_noreturn", NULL },
 	{ 0x10020, "sys_http_append", api_http_append },
 	{ 0x10021, "sys_http_set", api_http_set },
 	{ 0x10022, "sys_http_find", api_http_find },
 	{ 0x10023, "sys_http_method", api_http_method },
+	{ 0x10030, "sys_regex_compile", api_regex_compile },
+	{ 0x10031, "sys_regex_free", api_regex_free },
+	{ 0x10032, "sys_regex_match", api_regex_match },
+	{ 0x10033, "sys_regex_subst", api_regex_subst },
+	{ 0x10035, "sys_regex_copyto", api_regex_copyto },
+	{ 0x10500, "sys_sockets_write", NULL },
 	{ 0x10700, "shared_memory_area", api_shared_memory_area },
 	{ 0x10703, "sys_make_ephemeral", api_make_ephemeral },
 	{ 0x10706, "sys_is_storage", api_is_storage },
+	{ 0x10707, "sys_storage_allow", api_storage_allow },
+	{ 0x10708, "storage_callv", NULL },
+	{ 0x10709, "sys_storage_task", NULL },
+	{ 0x1070A, "stop_storage_task", NULL },
+	{ 0x10710, "multiprocess", NULL },
+	{ 0x10711, "multiprocess_array", NULL },
+	{ 0x10712, "multiprocess_clone", NULL },
+	{ 0x10713, "multiprocess_wait", api_multiprocess_wait },
 	{ 0x10A00, "get_meminfo", api_get_meminfo },
 	{ 0x20000, "sys_fetch", api_fetch },
 	{ 0x20001, "sys_request", api_request },
 	{ 0x7F000, "sys_log", api_log },
 	{ 0x7FDEB, "sys_is_debug", api_is_debug },
+	{ 0x7F7F7, "sys_breakpoint", api_breakpoint },
 };
 
 void
@@ -504,11 +442,20 @@ api_dispatch(struct tkvm_vm *vm, struct kvm_regs *regs)
 {
 	const uint32_t nr = (uint32_t)regs->rax;
 
-	for (size_t i = 0; i < sizeof api_table / sizeof api_table[0]; i++)
-		if (api_table[i].number == nr) {
-			regs->rax = (uint64_t)api_table[i].fn(vm, regs);
+	for (size_t i = 0; i < sizeof api_table / sizeof api_table[0]; i++) {
+		const struct api_entry *e = &api_table[i];
+		if (e->number != nr)
+			continue;
+		if (e->fn != NULL) {
+			regs->rax = (uint64_t)e->fn(vm, regs);
 			return;
 		}
+		/* Some of these stubs have no ret: never return into them. */
+		vm_fail(vm, TKVM_STOP_ERROR, "guest call %s (0x%x) is not "
+		    "supported by this host", e->name, nr);
+		regs->rax = (uint64_t)-ENOSYS;
+		return;
+	}
 	vm_verbose(vm, "unhandled guest API call 0x%x", nr);
 	regs->rax = (uint64_t)-ENOSYS;
 }

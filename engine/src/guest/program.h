@@ -38,6 +38,21 @@ struct request_ctx {
 	bool on_error;			/* running the on_error callback */
 };
 
+/* Guest API handlers: the result goes to rax (api.c dispatches). */
+typedef int64_t api_fn(struct tkvm_vm *vm, struct kvm_regs *r);
+/* api_http.c */
+api_fn api_http_append, api_http_set, api_http_find, api_http_method;
+api_fn api_regex_copyto;
+/* The name before ':' (or a whole bare key) is a non-empty HTTP token;
+ * text has no CR, LF or NUL. */
+bool valid_name(const char *field, size_t len);
+bool clean_text(const char *p, size_t len);
+/* regex.c */
+api_fn api_regex_compile, api_regex_free, api_regex_match, api_regex_subst;
+/* The expression behind a guest handle; NULL (and the request failed,
+ * naming call) when the handle is not in use. */
+void *regex_get(struct tkvm_vm *vm, uint64_t handle, const char *call);
+
 /* program.c */
 void program_capture_regs(struct tkvm_program *p);
 /* Replaces a broken request VM by a fresh fork, in place (same handle,

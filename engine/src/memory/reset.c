@@ -226,6 +226,7 @@ reset_os_state(struct tkvm_vm *vm)
 	memcpy(vm->cwd, main->cwd, sizeof vm->cwd);
 	memcpy(vm->altstack, main->altstack, sizeof vm->altstack);
 	vm->exited = false;
+	regex_reset(vm);
 	vm->fs_base = main->fs_base;	/* set at the next entry */
 	if (vm->fds_changed)
 		return copy_fds(vm);

@@ -1,0 +1,218 @@
+/*
+ * Regex calls 0x10030-0x10033 (docs/GUEST_API.md).  The expressions come
+ * from the embedder (tkvm_config.regex); the engine keeps the handles: a
+ * table of TKVM_MAX_REGEX slots per VM.  Handles compiled by the main VM
+ * during initialization are borrowed by every request VM; those a request
+ * VM compiles are its own and are freed when its memory is reset, so
+ * nothing of one request reaches the next.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "program.h"
+
+#define MAX_PATTERN_LEN	0xFFFF		/* the published length is 16 bits */
+#define MAX_SUBST_TEXT	(64 * 1024)	/* each string of sys_regex_subst */
+
+static const struct tkvm_regex_ops *
+regex_ops(struct tkvm_vm *vm, const char *call)
+{
+	if (vm->cfg.regex == NULL)
+		vm_fail(vm, TKVM_STOP_ERROR, "%s: no regular expressions here", call);
+	return vm->cfg.regex;
+}
+
+static void
+slot_clear(struct tkvm_vm *vm, struct regex_slot *s)
+{
+	if (s->owned) {
+		vm->cfg.regex->free(s->re);
+		free(s->pattern);
+	}
+	memset(s, 0, sizeof *s);
+}
+
+void
+regex_fini(struct tkvm_vm *vm)
+{
+	for (unsigned i = 0; i < vm->nregex; i++)
+		slot_clear(vm, &vm->regex[i]);
+	vm->nregex = 0;
+}
+
+void
+regex_reset(struct tkvm_vm *vm)
+{
+	const struct tkvm_vm *main = vm->master;
+
+	regex_fini(vm);
+	if (main == NULL)
+		return;
+	for (unsigned i = 0; i < main->nregex; i++) {
+		vm->regex[i] = main->regex[i];
+		vm->regex[i].owned = false;
+	}
+	vm->nregex = main->nregex;
+}
+
+void *
+regex_get(struct tkvm_vm *vm, uint64_t handle, const char *call)
+{
+	const uint32_t h = (uint32_t)handle;	/* an int argument */
+
+	if (h >= vm->nregex || vm->regex[h].re == NULL) {
+		vm_fail(vm, TKVM_STOP_ERROR, "%s: bad regex handle %d", call, (int)h);
+		return NULL;
+	}
+	return vm->regex[h].re;
+}
+
+/* A slot for a new handle: the next unused one, then freed ones. */
+static int
+slot_new(struct tkvm_vm *vm)
+{
+	if (vm->nregex < TKVM_MAX_REGEX)
+		return (int)vm->nregex++;
+	for (unsigned i = 0; i < TKVM_MAX_REGEX; i++)
+		if (vm->regex[i].re == NULL)
+			return (int)i;
+	return -1;
+}
+
+/* sys_regex_compile(pattern, len) -> handle; the same pattern again gives
+ * the same handle. */
+int64_t
+api_regex_compile(struct tkvm_vm *vm, struct kvm_regs *r)
+{
+	static const char call[] = "sys_regex_compile";
+	const struct tkvm_regex_ops *ops = regex_ops(vm, call);
+	const char *src = gmem_at(vm, r->rdi, r->rsi);
+	char *pattern, err[96] = "";
+	int h;
+
+	if (ops == NULL)
+		return -ENOSYS;
+	if (r->rsi > MAX_PATTERN_LEN || (src == NULL && r->rsi != 0)) {
+		vm_fail(vm, TKVM_STOP_ERROR, "%s: bad pattern pointer or length", call);
+		return -EFAULT;
+	}
+	pattern = strndup(src ? src : "", r->rsi);
+	if (pattern == NULL) {
+		vm_fail(vm, TKVM_STOP_ERROR, "%s: out of memory", call);
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < vm->nregex; i++)
+		if (vm->regex[i].re != NULL && !strcmp(vm->regex[i].pattern, pattern)) {
+			free(pattern);
+			return i;
+		}
+	h = slot_new(vm);
+	if (h < 0) {
+		vm_fail(vm, TKVM_STOP_ERROR, "%s: more than %d regex handles", call,
+		    TKVM_MAX_REGEX);
+		free(pattern);
+		return -ENOSPC;
+	}
+	vm->regex[h].re = ops->compile(pattern, err, sizeof err);
+	if (vm->regex[h].re == NULL) {
+		vm_fail(vm, TKVM_STOP_ERROR, "%s: the pattern '%.40s' did not "
+		    "compile: %s", call, pattern, err);
+		free(pattern);
+		return -EINVAL;
+	}
+	vm->regex[h].pattern = pattern;
+	vm->regex[h].owned = true;
+	return h;
+}
+
+/* sys_regex_free(handle): a borrowed handle only leaves this VM's table. */
+int64_t
+api_regex_free(struct tkvm_vm *vm, struct kvm_regs *r)
+{
+	const uint32_t h = (uint32_t)r->rdi;
+
+	if (h >= vm->nregex) {
+		vm_fail(vm, TKVM_STOP_ERROR, "sys_regex_free: bad regex handle %d",
+		    (int)h);
+		return -EINVAL;
+	}
+	slot_clear(vm, &vm->regex[h]);
+	return 0;
+}
+
+/* sys_regex_match(handle, subject, len) -> > 0 on a match, else < 0. */
+int64_t
+api_regex_match(struct tkvm_vm *vm, struct kvm_regs *r)
+{
+	static const char call[] = "sys_regex_match";
+	const struct tkvm_regex_ops *ops = regex_ops(vm, call);
+	void *re = ops ? regex_get(vm, r->rdi, call) : NULL;
+	const char *subject = gmem_at(vm, r->rsi, r->rdx);
+
+	if (re == NULL)
+		return -EINVAL;
+	if (subject == NULL && r->rdx != 0) {
+		vm_fail(vm, TKVM_STOP_ERROR, "%s: bad subject pointer or length", call);
+		return -EFAULT;
+	}
+	return ops->match(re, r->rdx ? subject : "", r->rdx);
+}
+
+/* A guest C string of at most MAX_SUBST_TEXT bytes, malloc'd; NULL and
+ * the request failed otherwise. */
+static char *
+guest_text(struct tkvm_vm *vm, uint64_t addr, const char *what)
+{
+	char *s = malloc(MAX_SUBST_TEXT);
+
+	if (s != NULL && gmem_string(vm, addr, s, MAX_SUBST_TEXT) >= 0)
+		return s;
+	free(s);
+	vm_fail(vm, TKVM_STOP_ERROR, "sys_regex_subst: %s is not a readable "
+	    "string of at most %d bytes", what, MAX_SUBST_TEXT - 1);
+	return NULL;
+}
+
+/* sys_regex_subst(handle, buf, subst, dst, dstlen, flags): writes the
+ * result and its NUL, cut to dstlen, and returns the bytes written;
+ * -1 when the substitution fails. */
+int64_t
+api_regex_subst(struct tkvm_vm *vm, struct kvm_regs *r)
+{
+	static const char call[] = "sys_regex_subst";
+	const struct tkvm_regex_ops *ops = regex_ops(vm, call);
+	void *re = ops ? regex_get(vm, r->rdi, call) : NULL;
+	char *buf = NULL, *subst = NULL, *out = NULL, *dst;
+	int64_t rc = -EINVAL;
+	size_t n;
+
+	if (re == NULL)
+		return rc;
+	buf = guest_text(vm, r->rsi, "the subject");
+	subst = buf ? guest_text(vm, r->rdx, "the substitution") : NULL;
+	if (subst == NULL)
+		goto out;
+	out = ops->subst(re, buf, subst, ((uint32_t)r->r9 & 1) != 0);
+	if (out == NULL) {
+		rc = -1;
+		goto out;
+	}
+	n = strlen(out) + 1;
+	if (n > r->r8)
+		n = r->r8;
+	dst = gmem_wr(vm, r->rcx, n);
+	if (dst == NULL && n != 0) {
+		vm_fail(vm, TKVM_STOP_ERROR, "%s: bad destination buffer", call);
+		rc = -EFAULT;
+		goto out;
+	}
+	if (n != 0)
+		memcpy(dst, out, n);
+	rc = (int64_t)n;
+out:
+	free(buf);
+	free(subst);
+	free(out);
+	return rc;
+}
