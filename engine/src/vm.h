@@ -104,6 +104,8 @@ struct tkvm_vm {
 	uint64_t req_area, req_area_len;	/* request data in the guest */
 	bool ephemeral;
 	struct request_ctx *req;	/* the request being served */
+	uint8_t *stable;		/* gmem_stable() copies, this request */
+	size_t stable_used;
 	enum vm_halt halt;
 	struct tkvm_reqvm_stats stats;
 	struct regex_slot regex[TKVM_MAX_REGEX];
@@ -160,6 +162,18 @@ void *gmem_at(const struct tkvm_vm *vm, uint64_t addr, uint64_t len);
 long gmem_string(const struct tkvm_vm *vm, uint64_t addr, char *buf,
     size_t max);
 void *gmem_wr(struct tkvm_vm *vm, uint64_t addr, uint64_t len);
+/* Copies [addr, addr+len) of guest memory to dst; -1 if not readable.
+ * A guest structure is copied before any of its fields is checked: a
+ * field read twice could change in between (shared memory is written by
+ * other VMs while this one is stopped). */
+int gmem_copy(const struct tkvm_vm *vm, void *dst, uint64_t addr, uint64_t len);
+/* Like gmem_at(), for bytes the host checks and then hands on (header
+ * fields, content type): a range in shared memory is first copied to a
+ * per-VM area that lasts until the next request starts, so what was
+ * checked is what is used.  NULL if unreadable or the area (GMEM_STABLE_MAX
+ * per request) is full. */
+#define GMEM_STABLE_MAX	(256 * 1024)
+const void *gmem_stable(struct tkvm_vm *vm, uint64_t addr, uint64_t len);
 
 /* A bitmap with one bit per 4 KiB page of guest memory. */
 static inline void

@@ -106,35 +106,36 @@ valid_seconds(float v)
 static int
 collect_extra(struct tkvm_vm *vm, uint64_t addr, struct tkvm_response *out)
 {
-	const struct backend_response_extra_abi *x = gmem_at(vm, addr, sizeof *x);
-	const struct response_header_abi *h;
+	struct backend_response_extra_abi x;
+	struct response_header_abi h;
 
-	if (x == NULL)
+	/* Copies first: nothing the guest holds is read twice. */
+	if (gmem_copy(vm, &x, addr, sizeof x) != 0 ||
+	    x.num_headers > TKVM_MAX_RESPONSE_HEADERS ||
+	    gmem_at(vm, x.headers, (uint64_t)x.num_headers * sizeof h) == NULL)
 		return -1;
-	if (x->num_headers > TKVM_MAX_RESPONSE_HEADERS)
-		return -1;
-	h = gmem_at(vm, x->headers, (uint64_t)x->num_headers * sizeof *h);
-	if (h == NULL && x->num_headers != 0)
-		return -1;
-	for (unsigned i = 0; i < x->num_headers; i++) {
-		const char *f = gmem_at(vm, h[i].field, h[i].field_len);
-		if (f == NULL || h[i].field_len == 0 || h[i].field_len > MAX_FIELD_LEN ||
-		    memchr(f, ':', h[i].field_len) == NULL ||
-		    !clean_text(f, h[i].field_len) || !valid_name(f, h[i].field_len))
+	for (unsigned i = 0; i < x.num_headers; i++) {
+		const char *f;
+		if (gmem_copy(vm, &h, x.headers + i * sizeof h, sizeof h) != 0 ||
+		    h.field_len == 0 || h.field_len > MAX_FIELD_LEN)
+			return -1;
+		f = gmem_stable(vm, h.field, h.field_len);
+		if (f == NULL || memchr(f, ':', h.field_len) == NULL ||
+		    !clean_text(f, h.field_len) || !valid_name(f, h.field_len))
 			return -1;
 		out->headers[i].field = f;
-		out->headers[i].len = h[i].field_len;
+		out->headers[i].len = h.field_len;
 	}
-	out->num_headers = x->num_headers;
-	if (x->cached) {
-		if (!valid_seconds(x->ttl) || !valid_seconds(x->grace) ||
-		    !valid_seconds(x->keep))
+	out->num_headers = x.num_headers;
+	if (x.cached) {
+		if (!valid_seconds(x.ttl) || !valid_seconds(x.grace) ||
+		    !valid_seconds(x.keep))
 			return -1;
 		out->cache_set = true;
 		out->cached = true;
-		out->ttl = x->ttl;
-		out->grace = x->grace;
-		out->keep = x->keep;
+		out->ttl = x.ttl;
+		out->grace = x.grace;
+		out->keep = x.keep;
 	}
 	return 0;
 }
@@ -152,7 +153,7 @@ api_backend_response(struct tkvm_vm *vm, struct kvm_regs *r)
 		return -EINVAL;
 	}
 	out = vm->req->out;
-	ctype = gmem_at(vm, r->rsi, r->rdx);
+	ctype = r->rdx <= MAX_CTYPE_LEN ? gmem_stable(vm, r->rsi, r->rdx) : NULL;
 	body = gmem_at(vm, r->rcx, r->r8);
 	if (status < 200 || status > 599) {
 		vm_fail(vm, TKVM_STOP_ERROR, "invalid response status %d", status);
@@ -254,40 +255,44 @@ static int
 fetch_arguments(struct tkvm_vm *vm, struct kvm_regs *r, struct tkvm_fetch *f,
     char *url, char fields[12][MAX_FIELD_LEN / 64])
 {
-	const struct curl_op_abi *op = gmem_at(vm, r->rdx, sizeof *op);
-	const struct curl_fields_abi *cf;
+	struct curl_op_abi op;
+	struct curl_fields_abi cf;
 	const char *u = gmem_at(vm, r->rdi, r->rsi);
 
-	if (op == NULL || u == NULL || r->rsi == 0)
+	/* Copies first: nothing the guest holds is read twice. */
+	if (gmem_copy(vm, &op, r->rdx, sizeof op) != 0 || u == NULL ||
+	    r->rsi == 0)
 		return -EFAULT;
-	if (r->rsi >= MAX_URL_LEN || !clean_text(u, r->rsi) ||
-	    memchr(u, ' ', r->rsi) != NULL)
+	if (r->rsi >= MAX_URL_LEN)
 		return -EINVAL;
 	memcpy(url, u, r->rsi);
 	url[r->rsi] = '\0';
+	if (!clean_text(url, r->rsi) || memchr(url, ' ', r->rsi) != NULL)
+		return -EINVAL;
 	f->url = url;
-	if (op->post_buflen != 0) {
-		f->post = gmem_at(vm, op->post_buffer, op->post_buflen);
+	if (op.post_buflen != 0) {
+		f->post = gmem_at(vm, op.post_buffer, op.post_buflen);
 		if (f->post == NULL)
 			return -EFAULT;
-		f->post_len = op->post_buflen;
+		f->post_len = op.post_buflen;
 	}
 	if (r->rcx == 0)
 		return 0;
-	cf = gmem_at(vm, r->rcx, sizeof *cf);
-	if (cf == NULL)
+	if (gmem_copy(vm, &cf, r->rcx, sizeof cf) != 0)
 		return -EFAULT;
 	for (unsigned i = 0; i < 12; i++) {
-		const char *p = cf->len[i] ? gmem_at(vm, cf->ptr[i], cf->len[i]) : NULL;
-		if (cf->len[i] == 0)
+		const size_t len = cf.len[i];
+		char *dst = fields[f->nfields];
+		if (len == 0)
 			continue;
-		if (p == NULL || cf->len[i] >= MAX_FIELD_LEN / 64 ||
-		    !clean_text(p, cf->len[i]) || !valid_name(p, cf->len[i]) ||
-		    !memchr(p, ':', cf->len[i]))
+		if (len >= MAX_FIELD_LEN / 64 ||
+		    gmem_copy(vm, dst, cf.ptr[i], len) != 0)
 			return -EINVAL;
-		memcpy(fields[f->nfields], p, cf->len[i]);
-		fields[f->nfields][cf->len[i]] = '\0';
-		f->fields[f->nfields] = fields[f->nfields];
+		dst[len] = '\0';
+		if (!clean_text(dst, len) || !valid_name(dst, len) ||
+		    !memchr(dst, ':', len))
+			return -EINVAL;
+		f->fields[f->nfields] = dst;
 		f->nfields++;
 	}
 	return 0;

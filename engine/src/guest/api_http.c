@@ -95,7 +95,7 @@ static const char *
 guest_field(struct tkvm_vm *vm, struct kvm_regs *r, const char *call,
     bool bare_ok)
 {
-	const char *f = r->rdx <= MAX_FIELD_LEN ? gmem_at(vm, r->rsi, r->rdx) : NULL;
+	const char *f = r->rdx <= MAX_FIELD_LEN ? gmem_stable(vm, r->rsi, r->rdx) : NULL;
 	const char *why;
 
 	if (f == NULL || r->rdx == 0) {
@@ -191,7 +191,7 @@ api_http_find(struct tkvm_vm *vm, struct kvm_regs *r)
 		return 0;
 	if ((where = http_where(vm, r->rdi, call)) < 0)
 		return 0;
-	key = r->rdx <= MAX_FIELD_LEN ? gmem_at(vm, r->rsi, r->rdx) : NULL;
+	key = r->rdx <= MAX_FIELD_LEN ? gmem_stable(vm, r->rsi, r->rdx) : NULL;
 	if (key == NULL || r->rdx == 0 || !clean_text(key, r->rdx) ||
 	    !valid_name(key, r->rdx) || memchr(key, ':', r->rdx) != NULL) {
 		vm_fail(vm, TKVM_STOP_ERROR, "%s: bad key", call);

@@ -318,6 +318,7 @@ tkvm_request_run(struct tkvm_reqvm *rv, const struct tkvm_request *req,
 	}
 	vm->stats.requests++;
 	vm->needs_reset = true;
+	vm->stable_used = 0;
 	vm->req = &ctx;
 	if (start_request(vm, req, why, sizeof why) != 0) {
 		fail_response(resp, TKVM_STOP_ERROR, why[0] ? why :

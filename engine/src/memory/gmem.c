@@ -5,6 +5,7 @@
  * gmem_wr() is the same for ranges the host is about to write: in a
  * request VM it records them, since KVM's dirty log sees guest writes only.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "vm.h"
@@ -50,4 +51,33 @@ gmem_wr(struct tkvm_vm *vm, uint64_t addr, uint64_t len)
 		dirty_mark(vm->dirty_host, addr,
 		    len < vm->mem_size - addr ? len : vm->mem_size - addr);
 	return p;
+}
+
+int
+gmem_copy(const struct tkvm_vm *vm, void *dst, uint64_t addr, uint64_t len)
+{
+	const void *src = gmem_at(vm, addr, len);
+
+	if (src == NULL)
+		return -1;
+	memcpy(dst, src, len);
+	return 0;
+}
+
+const void *
+gmem_stable(struct tkvm_vm *vm, uint64_t addr, uint64_t len)
+{
+	const void *src = gmem_at(vm, addr, len);
+	void *copy;
+
+	if (src == NULL || addr + len <= vm->mem_size)
+		return src;	/* private memory: nobody else writes it */
+	if (vm->stable == NULL && (vm->stable = malloc(GMEM_STABLE_MAX)) == NULL)
+		return NULL;
+	if (len > GMEM_STABLE_MAX - vm->stable_used)
+		return NULL;
+	copy = vm->stable + vm->stable_used;
+	memcpy(copy, src, len);
+	vm->stable_used += (len + 15) & ~(size_t)15;
+	return copy;
 }
