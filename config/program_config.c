@@ -11,6 +11,7 @@
 
 #include "json.h"
 #include "program_config.h"
+#include "program_keys.h"
 
 #define MIB_MAX		(1ULL << 20)	/* 1 TiB */
 #define MAX_CONCURRENCY	256
@@ -31,6 +32,10 @@ struct program_library {
 	size_t n;
 	struct program_def **retired;	/* replaced, kept until library_free */
 	size_t nretired;
+	char **warned;			/* "program\nkey" warned about once */
+	size_t nwarned;
+	char **pending;			/* warnings not taken yet */
+	size_t npending;
 };
 
 /* Where an error is reported from: "program 'hello'" or "group 'g'". */
@@ -76,6 +81,31 @@ static int
 oom(const struct ctx *c)
 {
 	return entry_error(c, "out of memory");
+}
+
+/* " (did you mean 'X'?)" when there is a close known name, else "". */
+static const char *
+suggest(const char *closest, char *buf, size_t n)
+{
+	if (closest == NULL)
+		return "";
+	snprintf(buf, n, " (did you mean '%s'?)", closest);
+	return buf;
+}
+
+/* An unknown member of a nested setting k, among names. */
+static int
+unknown_member(const struct ctx *c, const char *k, const char *member,
+    const char *const *names)
+{
+	char key[160], m[80], hint[80], list[200] = "";
+
+	snprintf(key, sizeof key, "%s.%s", k, json_printable(member, m, sizeof m));
+	for (size_t i = 0; names[i] != NULL; i++)
+		snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+		    i ? ", " : "", names[i]);
+	return bad(c, key, "is not a known member of '%s' (%s)%s", k, list,
+	    suggest(key_closest_of(member, names), hint, sizeof hint));
 }
 
 /* What v is, for "..., not X": a number's value or the type. */
@@ -140,10 +170,10 @@ def_free(struct program_def *d)
 	list_free(d->main_arguments);
 	list_free(d->environment);
 	list_free(d->warmup_headers);
+	list_free(d->unused);
 	allowed_free(d->allowed, d->nallowed);
 	json_free(d->remapping);
 	json_free(d->blackout_area);
-	json_free(d->mmap_backed_files);
 	free(d);
 }
 
@@ -162,11 +192,13 @@ def_new(void)
 	d->max_memory = 64;
 	d->max_request_memory = 32;
 	d->ephemeral = true;
+	d->mmap_backed_files = true;
 	d->main_arguments = calloc(1, sizeof *d->main_arguments);
 	d->environment = calloc(1, sizeof *d->environment);
 	d->warmup_headers = calloc(1, sizeof *d->warmup_headers);
+	d->unused = calloc(1, sizeof *d->unused);
 	if (d->main_arguments == NULL || d->environment == NULL ||
-	    d->warmup_headers == NULL) {
+	    d->warmup_headers == NULL || d->unused == NULL) {
 		def_free(d);
 		return NULL;
 	}
@@ -326,8 +358,7 @@ path_member(const struct ctx *c, const char *k, const char *ek,
 		return get_bool(c, key, ev, &a->writable);
 	if (strcmp(ek, "symlink") == 0)
 		return get_bool(c, key, ev, &a->symlink);
-	return bad(c, key, "is not a known path setting (real, virtual, prefix, "
-	    "writable, symlink)");
+	return unknown_member(c, k, ek, path_keys);
 }
 
 /* One element of allowed_paths: "/path" or {real, virtual, ...}. */
@@ -380,13 +411,122 @@ get_allowed(const struct ctx *c, const char *k, const struct json_value *v,
 	return 0;
 }
 
+/* ---- Keys accepted but not acted on ---- */
+
+/* Records that d takes the key (or "key.member") without acting on it. */
+static int
+note_unused(const struct ctx *c, struct program_def *d, const char *key)
+{
+	size_t n = 0;
+	char **l;
+
+	while (d->unused[n] != NULL)
+		if (strcmp(d->unused[n++], key) == 0)
+			return 0;
+	if ((l = realloc(d->unused, (n + 2) * sizeof *l)) == NULL)
+		return oom(c);
+	d->unused = l;
+	if ((l[n] = strdup(key)) == NULL)
+		return oom(c);
+	l[n + 1] = NULL;
+	return 0;
+}
+
+/* Whether v is of type t (an accepted-only key). */
+static bool
+type_ok(enum key_type t, const struct json_value *v)
+{
+	switch (t) {
+	case KT_BOOL:	return v->type == JSON_BOOL;
+	case KT_NUMBER:	return v->type == JSON_NUMBER && v->number >= 0;
+	case KT_STRING:	return v->type == JSON_STRING;
+	case KT_OBJECT:	return v->type == JSON_OBJECT;
+	case KT_ARRAY:	return v->type == JSON_ARRAY;
+	case KT_ARRAY_OR_OBJECT:
+		return v->type == JSON_ARRAY || v->type == JSON_OBJECT;
+	case KT_PARSED:	break;
+	}
+	return false;
+}
+
+static const char *
+type_words(enum key_type t)
+{
+	switch (t) {
+	case KT_BOOL:	return "true or false";
+	case KT_NUMBER:	return "a number from 0";
+	case KT_STRING:	return "a string";
+	case KT_OBJECT:	return "an object";
+	case KT_ARRAY:	return "an array";
+	case KT_ARRAY_OR_OBJECT: return "an array or an object";
+	case KT_PARSED:	break;
+	}
+	return "?";
+}
+
+/* Members of an object setting must be among names. */
+static int
+check_members(const struct ctx *c, const char *k, const struct json_value *v,
+    const char *const *names)
+{
+	for (size_t i = 0; i < v->len; i++) {
+		bool known = false;
+		for (size_t j = 0; names[j] != NULL && !known; j++)
+			known = strcmp(v->keys[i], names[j]) == 0;
+		if (!known)
+			return unknown_member(c, k, v->keys[i], names);
+	}
+	return 0;
+}
+
+/* "download": an array of objects {uri, filepath, sha256, md5}. */
+static int
+check_download(const struct ctx *c, const char *k, const struct json_value *v)
+{
+	char key[64];
+
+	for (size_t i = 0; i < v->len; i++) {
+		snprintf(key, sizeof key, "%s[%zu]", k, i);
+		if (v->items[i]->type != JSON_OBJECT)
+			return bad(c, key, "must be an object {uri, filepath, "
+			    "sha256, md5}, not %s", json_type_name(v->items[i]->type));
+		if (check_members(c, key, v->items[i], download_keys) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* A key only type-checked, then noted as not acted on. */
+static int
+accept_key(const struct ctx *c, struct program_def *d,
+    const struct program_key *pk, const struct json_value *v)
+{
+	char buf[40];
+
+	if (!type_ok(pk->type, v))
+		return bad(c, pk->name, "must be %s, not %s", type_words(pk->type),
+		    what_is(v, buf, sizeof buf));
+	if (strcmp(pk->name, "server") == 0 &&
+	    check_members(c, pk->name, v, server_keys) != 0)
+		return -1;
+	if (strcmp(pk->name, "websocket_server") == 0 &&
+	    check_members(c, pk->name, v, websocket_keys) != 0)
+		return -1;
+	if (strcmp(pk->name, "download") == 0 && check_download(c, pk->name, v) != 0)
+		return -1;
+	return note_unused(c, d, pk->name);
+}
+
 /* ---- warmup ---- */
+
+#define WARMUP_DEFAULT_REQUESTS	20	/* an object without num_requests */
 
 static int
 warmup_member(const struct ctx *c, const char *ek, const struct json_value *ev,
     struct program_def *d)
 {
 	char key[80], buf[80];
+	bool exact;
 
 	snprintf(key, sizeof key, "warmup.%s", json_printable(ek, buf, sizeof buf));
 	if (strcmp(ek, "num_requests") == 0)
@@ -395,9 +535,17 @@ warmup_member(const struct ctx *c, const char *ek, const struct json_value *ev,
 		return get_string(c, key, ev, &d->warmup_url);
 	if (strcmp(ek, "method") == 0)
 		return get_string(c, key, ev, &d->warmup_method);
-	if (strcmp(ek, "headers") == 0)
-		return get_strings(c, key, ev, false, &d->warmup_headers);
-	return bad(c, "warmup", "has an unknown key '%s'", buf);
+	if (strcmp(ek, "headers") == 0) {
+		if (get_strings(c, key, ev, false, &d->warmup_headers) != 0)
+			return -1;
+		return note_unused(c, d, key);
+	}
+	if (strcmp(ek, "exact") == 0) {
+		if (get_bool(c, key, ev, &exact) != 0)
+			return -1;
+		return note_unused(c, d, key);
+	}
+	return unknown_member(c, "warmup", ek, warmup_keys);
 }
 
 static int
@@ -406,7 +554,9 @@ get_warmup(const struct ctx *c, const char *k, const struct json_value *v,
 {
 	if (v->type != JSON_OBJECT)
 		return bad(c, k, "must be an object {num_requests, url, method, "
-		    "headers}, not %s", json_type_name(v->type));
+		    "headers, exact}, not %s", json_type_name(v->type));
+	if (json_get(v, "num_requests") == NULL)
+		d->warmup_requests = WARMUP_DEFAULT_REQUESTS;
 	for (size_t j = 0; j < v->len; j++)
 		if (warmup_member(c, v->keys[j], v->items[j], d) != 0)
 			return -1;
@@ -430,6 +580,7 @@ static const struct simple_setting {
 	{ "key",		K_STRING,  FIELD(key) },
 	{ "current_working_directory", K_PATH, FIELD(cwd) },
 	{ "storage",		K_BOOL,    FIELD(storage) },
+	{ "mmap_backed_files",	K_BOOL,    FIELD(mmap_backed_files) },
 	{ "start",		K_BOOL,    FIELD(start) },
 	{ "ephemeral",		K_BOOL,    FIELD(ephemeral) },
 	{ "ephemeral_keep_working_memory", K_BOOL, FIELD(ephemeral_keep_working_memory) },
@@ -471,9 +622,9 @@ apply_simple(const struct ctx *c, struct program_def *d,
 	return -1;
 }
 
-/* Applies one setting k = v to d. */
+/* Applies one setting k = v to d, among the keys program_config.c reads. */
 static int
-apply_key(const struct ctx *c, struct program_def *d, const char *k,
+parse_key(const struct ctx *c, struct program_def *d, const char *k,
     const struct json_value *v)
 {
 	for (size_t i = 0; i < sizeof simple_settings / sizeof simple_settings[0]; i++)
@@ -495,9 +646,25 @@ apply_key(const struct ctx *c, struct program_def *d, const char *k,
 		return get_raw(c, k, v, true, &d->remapping);
 	if (strcmp(k, "blackout_area") == 0)
 		return get_raw(c, k, v, true, &d->blackout_area);
-	if (strcmp(k, "mmap_backed_files") == 0)
-		return get_raw(c, k, v, false, &d->mmap_backed_files);
-	return bad(c, k, "is not a known setting");
+	return bad(c, k, "has no reader (config/program_keys.c out of step)");
+}
+
+/* Applies one setting k = v to d; notes it when it is not acted on. */
+static int
+apply_key(const struct ctx *c, struct program_def *d, const char *k,
+    const struct json_value *v)
+{
+	const struct program_key *pk = program_key_find(k);
+	char hint[80];
+
+	if (pk == NULL)
+		return bad(c, k, "is not a known setting%s",
+		    suggest(program_key_closest(k), hint, sizeof hint));
+	if (pk->type != KT_PARSED)
+		return accept_key(c, d, pk, v);
+	if (parse_key(c, d, k, v) != 0)
+		return -1;
+	return pk->used ? 0 : note_unused(c, d, k);
 }
 
 static int
@@ -661,6 +828,72 @@ resolve_all(struct program_library *w, char *err, size_t errlen)
 	return 0;
 }
 
+/* ---- Warnings ---- */
+
+static bool
+in_list(char *const *l, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(l[i], s) == 0)
+			return true;
+	return false;
+}
+
+/* Appends s (taken) to the list l of n; false (s freed) without memory. */
+static bool
+list_push(char ***l, size_t *n, char *s)
+{
+	char **nl = s == NULL ? NULL : realloc(*l, (*n + 1) * sizeof *nl);
+
+	if (nl == NULL) {
+		free(s);
+		return false;
+	}
+	nl[(*n)++] = s;
+	*l = nl;
+	return true;
+}
+
+/* Queues one warning per program and unused key not warned about yet. */
+static void
+queue_warnings(struct program_library *lib)
+{
+	char *id, *msg, name[80];
+
+	for (size_t i = 0; i < lib->n; i++) {
+		const struct program_def *d = lib->entries[i].def;
+		for (char **k = d ? d->unused : NULL; k && *k; k++) {
+			if (asprintf(&id, "%s\n%s", d->name, *k) < 0)
+				return;
+			if (in_list(lib->warned, lib->nwarned, id)) {
+				free(id);
+				continue;
+			}
+			if (!list_push(&lib->warned, &lib->nwarned, id) ||
+			    asprintf(&msg, "program '%s': '%s' is accepted but not "
+			    "supported yet; ignored", json_printable(d->name, name,
+			    sizeof name), *k) < 0)
+				return;
+			(void)list_push(&lib->pending, &lib->npending, msg);
+		}
+	}
+}
+
+void
+library_take_warnings(struct program_library *lib,
+    void (*fn)(void *opaque, const char *warning), void *opaque)
+{
+	if (lib == NULL)
+		return;
+	for (size_t i = 0; i < lib->npending; i++) {
+		fn(opaque, lib->pending[i]);
+		free(lib->pending[i]);
+	}
+	free(lib->pending);
+	lib->pending = NULL;
+	lib->npending = 0;
+}
+
 /*
  * Resolves the working copy w and, if all is well, makes it lib's
  * entries; lib's old definitions are retired, not freed.  w is consumed.
@@ -692,6 +925,7 @@ commit(struct program_library *lib, struct program_library *w, char *err,
 	lib->entries = w->entries;
 	lib->n = w->n;
 	free(w);
+	queue_warnings(lib);
 	return 0;
 }
 
@@ -831,7 +1065,8 @@ library_apply_json(struct program_library *lib, const char *program,
 	}
 	e = find_entry(w, program);
 	if (e == NULL) {
-		if (add_entry(w, program, obj, true) == NULL)
+		/* As in a library: a program, or else a group of settings. */
+		if (add_entry(w, program, obj, looks_like_program(obj)) == NULL)
 			goto nomem;
 	} else {
 		int r = overlay(e->settings, obj);
@@ -887,6 +1122,12 @@ library_free(struct program_library *lib)
 	for (size_t i = 0; i < lib->nretired; i++)
 		def_free(lib->retired[i]);
 	free(lib->retired);
+	for (size_t i = 0; i < lib->nwarned; i++)
+		free(lib->warned[i]);
+	free(lib->warned);
+	for (size_t i = 0; i < lib->npending; i++)
+		free(lib->pending[i]);
+	free(lib->pending);
 	free(lib);
 }
 
