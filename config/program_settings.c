@@ -3,10 +3,12 @@
  * type and range and read into a struct program_def, or only type-checked
  * and listed as not acted on.
  */
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "program_keys.h"
 #include "program_settings.h"
@@ -176,6 +178,49 @@ pc_def_new(void)
 	return d;
 }
 
+/* ---- $HOME and $PWD in paths, arguments and environment ---- */
+
+/* s with its first occurrence of var replaced by value (s is taken). */
+static char *
+replace_first(char *s, const char *var, const char *value)
+{
+	char *at = s != NULL && value != NULL ? strstr(s, var) : NULL, *r;
+	size_t n;
+
+	if (at == NULL)
+		return s;
+	n = strlen(s) - strlen(var) + strlen(value) + 1;
+	if ((r = malloc(n)) != NULL)
+		snprintf(r, n, "%.*s%s%s", (int)(at - s), s, value,
+		    at + strlen(var));
+	free(s);
+	return r;
+}
+
+/*
+ * As the published VMOD does: the first "$HOME" becomes the HOME of the
+ * process and the first "$PWD" its working directory (varnishd's is its
+ * -n directory).  Replaces *s; -1 without memory.
+ */
+static int
+expand_vars(const struct ctx *c, char **s)
+{
+	char cwd[PATH_MAX];
+
+	*s = replace_first(*s, "$HOME", getenv("HOME"));
+	*s = replace_first(*s, "$PWD", getcwd(cwd, sizeof cwd));
+	return *s != NULL ? 0 : pc_oom(c);
+}
+
+static int
+expand_list(const struct ctx *c, char **l)
+{
+	for (; *l != NULL; l++)
+		if (expand_vars(c, l) != 0)
+			return -1;
+	return 0;
+}
+
 /* ---- Typed settings: each returns 0, or -1 with the error written ---- */
 
 static int
@@ -194,13 +239,24 @@ get_string(const struct ctx *c, const char *k, const struct json_value *v,
 	return 0;
 }
 
+/* A string with $HOME and $PWD expanded. */
+static int
+get_expanded(const struct ctx *c, const char *k, const struct json_value *v,
+    char **out)
+{
+	if (get_string(c, k, v, out) != 0)
+		return -1;
+	return expand_vars(c, out);
+}
+
+/* An absolute path; with expand, after $HOME and $PWD are expanded. */
 static int
 get_path(const struct ctx *c, const char *k, const struct json_value *v,
-    char **out)
+    bool expand, char **out)
 {
 	char buf[80];
 
-	if (get_string(c, k, v, out) != 0)
+	if ((expand ? get_expanded : get_string)(c, k, v, out) != 0)
 		return -1;
 	if ((*out)[0] != '/')
 		return pc_bad(c, k, "must be an absolute path, not '%s'",
@@ -320,9 +376,9 @@ path_member(const struct ctx *c, const char *k, const char *ek,
 
 	snprintf(key, sizeof key, "%s.%s", k, ek);
 	if (strcmp(ek, "real") == 0)
-		return get_path(c, key, ev, &a->real);
+		return get_path(c, key, ev, true, &a->real);
 	if (strcmp(ek, "virtual") == 0)
-		return get_path(c, key, ev, &a->virt);
+		return get_path(c, key, ev, false, &a->virt);
 	if (strcmp(ek, "prefix") == 0)
 		return get_bool(c, key, ev, &a->prefix);
 	if (strcmp(ek, "writable") == 0)
@@ -341,7 +397,7 @@ path_entry(const struct ctx *c, const char *k, size_t i,
 
 	snprintf(key, sizeof key, "%s[%zu]", k, i);
 	if (e->type == JSON_STRING)
-		return get_path(c, key, e, &a->real);
+		return get_path(c, key, e, true, &a->real);
 	if (e->type != JSON_OBJECT)
 		return pc_bad(c, key, "must be a path or an object {real, virtual, "
 		    "prefix, writable, symlink}, not %s", json_type_name(e->type));
@@ -537,7 +593,7 @@ get_warmup(const struct ctx *c, const char *k, const struct json_value *v,
 /* ---- All settings ---- */
 
 /* The settings of one simple type, by name. */
-enum kind { K_STRING, K_PATH, K_BOOL, K_SECONDS, K_MIB };
+enum kind { K_STRING, K_EXPANDED, K_PATH, K_BOOL, K_SECONDS, K_MIB };
 
 #define FIELD(f) offsetof(struct program_def, f)
 static const struct simple_setting {
@@ -547,7 +603,7 @@ static const struct simple_setting {
 } simple_settings[] = {
 	{ "group",		K_STRING,  FIELD(group) },
 	{ "uri",		K_STRING,  FIELD(uri) },
-	{ "filename",		K_STRING,  FIELD(filename) },
+	{ "filename",		K_EXPANDED, FIELD(filename) },
 	{ "key",		K_STRING,  FIELD(key) },
 	{ "current_working_directory", K_PATH, FIELD(cwd) },
 	{ "storage",		K_BOOL,    FIELD(storage) },
@@ -585,7 +641,9 @@ apply_simple(const struct ctx *c, struct program_def *d,
 
 	switch (s->kind) {
 	case K_STRING:	return get_string(c, s->name, v, (char **)(void *)field);
-	case K_PATH:	return get_path(c, s->name, v, (char **)(void *)field);
+	case K_EXPANDED: return get_expanded(c, s->name, v,
+			    (char **)(void *)field);
+	case K_PATH:	return get_path(c, s->name, v, true, (char **)(void *)field);
 	case K_BOOL:	return get_bool(c, s->name, v, (bool *)(void *)field);
 	case K_SECONDS:	return get_seconds(c, s->name, v, (double *)(void *)field);
 	case K_MIB:	return get_mib(c, s->name, v, (uint64_t *)(void *)field);
@@ -606,9 +664,11 @@ parse_key(const struct ctx *c, struct program_def *d, const char *k,
 	if (strcmp(k, "smp") == 0)
 		return get_unsigned(c, k, v, 0, MAX_SMP, &d->smp);
 	if (strcmp(k, "main_arguments") == 0)
-		return get_strings(c, k, v, false, &d->main_arguments);
+		return get_strings(c, k, v, false, &d->main_arguments) != 0 ? -1 :
+		    expand_list(c, d->main_arguments);
 	if (strcmp(k, "environment") == 0)
-		return get_strings(c, k, v, true, &d->environment);
+		return get_strings(c, k, v, true, &d->environment) != 0 ? -1 :
+		    expand_list(c, d->environment);
 	if (strcmp(k, "allowed_paths") == 0)
 		return get_allowed(c, k, v, d);
 	if (strcmp(k, "warmup") == 0)

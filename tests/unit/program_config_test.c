@@ -4,9 +4,11 @@
  * was, every kind of error with its exact message, allowed_paths in both
  * forms, and the engine settings made from a definition.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "json.h"
 #include "program_config.h"
@@ -651,6 +653,45 @@ test_unused_keys(void)
 	    "must be true or false, not a number");
 }
 
+/* The first $HOME and $PWD in paths, arguments and environment. */
+static void
+test_expand(void)
+{
+	struct program_library *lib;
+	const struct program_def *d;
+	char cwd[PATH_MAX], want[PATH_MAX + 16];
+
+	CHECK(getcwd(cwd, sizeof cwd) != NULL);
+	CHECK(setenv("HOME", "/home/t", 1) == 0);
+	lib = LIB_OK("{ \"p\": { \"filename\": \"$HOME/bin/p\",\n"
+	    " \"uri\": \"$HOME/not-expanded\",\n"
+	    " \"main_arguments\": [\"$PWD/x\", \"$HOME$HOME\", \"$HOMEX\"],\n"
+	    " \"environment\": [\"H=$HOME\"],\n"
+	    " \"current_working_directory\": \"$HOME\",\n"
+	    " \"allowed_paths\": [\"$HOME/a\", { \"real\": \"$PWD\" }] } }");
+	d = lib ? library_find(lib, "p") : NULL;
+	CHECK(d != NULL);
+	if (d == NULL) {
+		library_free(lib);
+		return;
+	}
+	CHECK_STR(d->filename, "/home/t/bin/p");
+	CHECK_STR(d->uri, "$HOME/not-expanded");
+	snprintf(want, sizeof want, "%s/x", cwd);
+	CHECK_STR(d->main_arguments[0], want);
+	CHECK_STR(d->main_arguments[1], "/home/t$HOME");	/* the first only */
+	CHECK_STR(d->main_arguments[2], "/home/tX");
+	CHECK_STR(d->environment[0], "H=/home/t");
+	CHECK_STR(d->cwd, "/home/t");
+	CHECK_STR(d->allowed[0].real, "/home/t/a");
+	CHECK_STR(d->allowed[1].real, cwd);
+	library_free(lib);
+	/* A relative path stays refused once expanded. */
+	CHECK(setenv("HOME", "rel", 1) == 0);
+	P_ERROR("\"current_working_directory\": \"$HOME\"", "program 'p': "
+	    "'current_working_directory' must be an absolute path, not 'rel'");
+}
+
 int
 main(void)
 {
@@ -663,6 +704,7 @@ main(void)
 	test_engine();
 	test_key_table();
 	test_unused_keys();
+	test_expand();
 	library_free(NULL);
 	if (failures) {
 		fprintf(stderr, "program_config_test: %d check(s) failed\n", failures);
