@@ -113,7 +113,11 @@ vmod_synth(VRT_CTX, struct vmod_priv *priv, VCL_INT status, VCL_STRING program,
 		run_finish(&run);
 		return 0;
 	}
-	final = status ? (int)status : run.resp.status;
+	/* As published: a status from 200 to 699 overrides the program's;
+	 * a program status outside that range gives 500. */
+	final = status >= 200 && status < 700 ? (int)status : run.resp.status;
+	if (final < 200 || final >= 700)
+		final = 500;
 	http_PutResponse(hp, "HTTP/1.1", (uint16_t)final, NULL);
 	http_Unset(hp, H_Content_Type);
 	if (run.resp.content_type_len)
