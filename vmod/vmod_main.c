@@ -89,13 +89,12 @@ static void
 definitions_changed(VRT_CTX, struct vmod_state *st)
 {
 	const struct program_def *d;
+	struct vprogram *vp;
 
 	library_take_warnings(st->library, warn, (void *)(uintptr_t)ctx);
 	for (size_t i = 0; i < library_count(st->library); i++) {
 		d = library_program(st->library, i);
-		struct vprogram *vp = d->start ? program_get(ctx, st, d->name) :
-		    NULL;
-		if (vp != NULL)
+		if (d->start && (vp = program_get(ctx, st, d->name)) != NULL)
 			program_start_async(vp);
 	}
 }
