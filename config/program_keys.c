@@ -149,11 +149,22 @@ key_closest_of(const char *name, const char *const *names)
 	return best != NULL && close_enough(name, bd) ? best : NULL;
 }
 
+/* Names from older libraries of the published VMOD's predecessor, which
+ * the published VMOD no longer reads either: what they became. */
+static const char *const renamed[][2] = {
+	{ "max_time",		"max_request_time" },
+	{ "max_work_memory",	"max_request_memory" },
+};
+
 const char *
 program_key_closest(const char *name)
 {
 	const char *best = NULL;
 	size_t bd = (size_t)-1;
+
+	for (size_t i = 0; i < sizeof renamed / sizeof renamed[0]; i++)
+		if (strcmp(name, renamed[i][0]) == 0)
+			return renamed[i][1];
 
 	for (size_t i = 0; i < program_nkeys; i++) {
 		size_t d = key_distance(name, program_keys[i].name);

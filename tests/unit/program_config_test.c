@@ -564,6 +564,8 @@ test_key_table(void)
 	CHECK_STR(program_key_closest("max_request_mem"), "max_request_memory");
 	CHECK_STR(program_key_closest("Ephemeral"), "ephemeral");
 	CHECK(program_key_closest("xyzzy") == NULL);
+	CHECK_STR(program_key_closest("max_work_memory"), "max_request_memory");
+	CHECK_STR(program_key_closest("max_time"), "max_request_time");
 	CHECK(program_key_closest("") == NULL);
 	CHECK_STR(key_closest_of("nums_requests", warmup_keys), "num_requests");
 	CHECK(key_closest_of("zzzzzzz", server_keys) == NULL);
