@@ -548,31 +548,37 @@ accept_key(const struct ctx *c, struct program_def *d,
 
 #define WARMUP_DEFAULT_REQUESTS	20	/* an object without num_requests */
 
+/* One member, read into d. */
 static int
-warmup_member(const struct ctx *c, const char *ek, const struct json_value *ev,
-    struct program_def *d)
+warmup_read(const struct ctx *c, const char *key, const char *ek,
+    const struct json_value *ev, struct program_def *d)
 {
-	char key[80], buf[80];
 	bool exact;
 
-	snprintf(key, sizeof key, "warmup.%s", json_printable(ek, buf, sizeof buf));
 	if (strcmp(ek, "num_requests") == 0)
 		return get_unsigned(c, key, ev, 0, MAX_WARMUP, &d->warmup_requests);
 	if (strcmp(ek, "url") == 0)
 		return get_string(c, key, ev, &d->warmup_url);
 	if (strcmp(ek, "method") == 0)
 		return get_string(c, key, ev, &d->warmup_method);
-	if (strcmp(ek, "headers") == 0) {
-		if (get_strings(c, key, ev, false, &d->warmup_headers) != 0)
-			return -1;
-		return note_unused(c, d, key);
-	}
-	if (strcmp(ek, "exact") == 0) {
-		if (get_bool(c, key, ev, &exact) != 0)
-			return -1;
-		return note_unused(c, d, key);
-	}
+	if (strcmp(ek, "headers") == 0)
+		return get_strings(c, key, ev, false, &d->warmup_headers);
+	if (strcmp(ek, "exact") == 0)
+		return get_bool(c, key, ev, &exact);
 	return unknown_member(c, "warmup", ek, warmup_keys);
+}
+
+/* One member; noted in d->unused when not acted on. */
+static int
+warmup_member(const struct ctx *c, const char *ek, const struct json_value *ev,
+    struct program_def *d)
+{
+	char key[80], buf[80];
+
+	snprintf(key, sizeof key, "warmup.%s", json_printable(ek, buf, sizeof buf));
+	if (warmup_read(c, key, ek, ev, d) != 0)
+		return -1;
+	return program_member_used("warmup", ek) ? 0 : note_unused(c, d, key);
 }
 
 static int
