@@ -4,11 +4,13 @@
  * key is a program; any other object is a group of settings.  A program
  * starts from the defaults, takes its group's settings, then its own:
  * a program key overrides the group's.  configure() (library_apply_json)
- * lays more settings on top of one entry, or defines a new program.
+ * lays more settings on top of one entry, or defines a new entry: a
+ * program or a group, told apart by the same keys.
  *
- * Every key is checked.  An unknown key, a wrong type or a value out of
- * range is an error naming the entry and the key, for example
- *   program 'hello': 'concurency' is not a known setting
+ * Every key is checked (the keys: program_keys.h).  An unknown key, a
+ * wrong type or a value out of range is an error naming the entry and
+ * the key, for example
+ *   program 'hello': 'concurency' is not a known setting (did you mean 'concurrency'?)
  *   program 'hello': 'max_memory' must be an integer from 0 to 1048576 (MiB), not a string
  * A change that would leave any entry invalid is refused as a whole and
  * leaves the library as it was.
@@ -74,7 +76,11 @@ struct program_def {
 	/* Accepted and type-checked, not used yet: the JSON as given. */
 	struct json_value *remapping;	/* array or object, or NULL */
 	struct json_value *blackout_area; /* array or object, or NULL */
-	struct json_value *mmap_backed_files; /* array, or NULL */
+	bool mmap_backed_files;		/* default true */
+	/* The keys it takes (own or from its group) that are accepted but
+	 * not acted on (config/program_keys.c), e.g. "server" or
+	 * "warmup.headers"; NULL-terminated, never NULL. */
+	char **unused;
 };
 
 /* Parses a library; NULL with the reason in err. */
@@ -86,15 +92,24 @@ int library_merge_text(struct program_library *lib, const char *text,
     size_t len, char *err, size_t errlen);
 /*
  * configure(program, json): json is an object of settings, laid over the
- * entry's own (key by key).  A new name becomes a program; a group's
- * name changes the group, hence its programs.  0, or -1 with err and the
- * library unchanged.
+ * entry's own (key by key).  A new name becomes a program when json has
+ * "uri", "filename" or "group", and a group of settings otherwise; a
+ * group's name changes the group, hence its programs.  0, or -1 with err
+ * and the library unchanged.
  */
 int library_apply_json(struct program_library *lib, const char *program,
     const char *json, size_t len, char *err, size_t errlen);
 /* The definition of a program, or NULL (no such name, or a group). */
 const struct program_def *library_find(const struct program_library *lib,
     const char *name);
+/*
+ * Takes the warnings of the changes made so far: one per program and key
+ * accepted but not acted on, each given once in the library's life, e.g.
+ *   program 'hello': 'server' is accepted but not supported yet; ignored
+ * fn is called for each, in library order; then they are forgotten.
+ */
+void library_take_warnings(struct program_library *lib,
+    void (*fn)(void *opaque, const char *warning), void *opaque);
 /* The number of programs, and the i-th in library order (or NULL). */
 size_t library_count(const struct program_library *lib);
 const struct program_def *library_program(const struct program_library *lib,

@@ -477,6 +477,18 @@ request_mode(const struct options *o, const struct tkvm_program_config *base,
 }
 
 /* Settings from --config/--program, or defaults; CLI options win. */
+/* The library's warnings about the program run (keys not acted on). */
+static void
+warn_program(void *opaque, const char *warning)
+{
+	const char *name = opaque;
+	size_t n = strlen(name);
+
+	if (strncmp(warning, "program '", 9) == 0 &&
+	    strncmp(warning + 9, name, n) == 0 && warning[9 + n] == '\'')
+		fprintf(stderr, "tinykvm-run: warning: %s\n", warning);
+}
+
 static void
 settings(const struct options *o, struct tkvm_program_config *cfg,
     struct program_engine_config *owned, struct program_library **lib,
@@ -500,6 +512,7 @@ settings(const struct options *o, struct tkvm_program_config *cfg,
 	def = library_find(*lib, o->program);
 	if (def == NULL)
 		fail("%s: no program '%s'", o->config, o->program);
+	library_take_warnings(*lib, warn_program, (void *)(uintptr_t)o->program);
 	if (program_def_to_engine(def, NULL, cfg, owned, err, sizeof err) != 0)
 		fail("%s", err);
 	if (*path == NULL)

@@ -1,7 +1,9 @@
 /*
- * program(): a director whose backend fetch runs a program.  The chain
- * queued by chain() runs first; the request body (bereq body or the
- * client's) is the first program's POST body.  The response goes into
+ * program(): a director whose backend fetch runs a program.  As in the
+ * published VMOD, program(name, arg, config) hands the program url = arg
+ * and arg = config; method, headers and body are the backend request's.
+ * The chain queued by chain() runs first; the request body (bereq body or
+ * the client's) is the first program's POST body.  The response goes into
  * beresp, its body through a fetch processor reading from a copy in the
  * workspace or, for larger bodies, straight from the request VM, which
  * then stays reserved until the fetch finishes.
@@ -20,7 +22,7 @@
 struct backend_args {
 	unsigned magic;
 #define BACKEND_ARGS_MAGIC 0x5b1e2d05
-	const char *arg;
+	const char *url, *arg;
 };
 
 /* A fetch in flight, on the backend workspace. */
@@ -191,7 +193,6 @@ prepare_request(struct busyobj *bo, struct tkvm_request *req,
 	unsigned n = 0;
 
 	req->method = hp->hd[HTTP_HDR_METHOD].b;
-	req->url = hp->hd[HTTP_HDR_URL].b;
 	for (unsigned u = HTTP_HDR_FIRST; u < hp->nhd && n < max; u++) {
 		if (hp->hd[u].b == NULL)
 			continue;
@@ -234,7 +235,7 @@ backend_gethdrs(VRT_CTX, VCL_BACKEND dir)
 	AZ(bo->htc);
 	f = WS_Alloc(bo->ws, sizeof *f);
 	if (f == NULL) {
-		VSLb(ctx->vsl, SLT_Error, VMOD_LOG_PREFIX "out of workspace");
+		vlog(ctx, SLT_Error, VMOD_LOG_PREFIX "out of workspace");
 		return -1;
 	}
 	INIT_OBJ(f, FETCH_MAGIC);
@@ -243,10 +244,11 @@ backend_gethdrs(VRT_CTX, VCL_BACKEND dir)
 	ba = task ? task->priv : NULL;
 	memset(&req, 0, sizeof req);
 	prepare_request(bo, &req, hdrs, 128);
+	req.url = ba && ba->url ? ba->url : "";
 	req.arg = ba && ba->arg ? ba->arg : "";
 	body.max = body_limit(vp);
 	if (collect_body(bo, &body) != 0) {
-		VSLb(ctx->vsl, SLT_Error, VMOD_LOG_PREFIX "program '%s': request "
+		vlog(ctx, SLT_Error, VMOD_LOG_PREFIX "program '%s': request "
 		    "body unreadable or larger than %zu bytes", vp->name, body.max);
 		free(body.data);
 		return error_response(bo, f, 413);
@@ -255,8 +257,8 @@ backend_gethdrs(VRT_CTX, VCL_BACKEND dir)
 	if (chain != NULL && chain->n > 0) {
 		void *out = NULL;
 		size_t len = 0;
-		status = chain_run(ctx, chain, req.method, req.url, &out, &len,
-		    ctype, sizeof ctype);
+		status = chain_run(ctx, chain, req.method, &out, &len, ctype,
+		    sizeof ctype);
 		chain->n = 0;
 		free(body.data);
 		body.data = out;
@@ -297,9 +299,13 @@ backend_gethdrs(VRT_CTX, VCL_BACKEND dir)
 	if (f->run.resp.cache_set && f->run.resp.cached && f->run.resp.keep > 0)
 		f->keep = f->run.resp.keep;
 	write_beresp(bo, f->run.resp.status, &f->run.resp, f->len);
-	if (f->len <= SMALL_BODY && ws_fits(bo->ws, f->len + 1)) {
+	if (f->len == 0) {
+		/* WS_Copy() asserts on a length of 0: nothing to copy. */
+		f->body = (const void *)"";
+		run_finish(&f->run);
+	} else if (f->len <= SMALL_BODY && ws_fits(bo->ws, f->len + 1)) {
 		void *copy = WS_Copy(bo->ws, f->body, (int)f->len);
-		if (copy != NULL || f->len == 0) {
+		if (copy != NULL) {
 			f->body = copy;
 			run_finish(&f->run);
 		}
@@ -352,9 +358,6 @@ vmod_program(VRT_CTX, struct vmod_priv *priv, VCL_STRING program,
 
 	if (vp == NULL)
 		return NULL;
-	if (config != NULL && *config != '\0')
-		VSLb(ctx->vsl, SLT_VCL_Log, VMOD_LOG_PREFIX "program('%s'): the "
-		    "per-call config argument is ignored", program);
 	task = VRT_priv_task(ctx, vp);
 	if (task == NULL) {
 		VRT_fail(ctx, VMOD_LOG_PREFIX "out of workspace");
@@ -366,7 +369,8 @@ vmod_program(VRT_CTX, struct vmod_priv *priv, VCL_STRING program,
 		return NULL;
 	}
 	INIT_OBJ(ba, BACKEND_ARGS_MAGIC);
-	ba->arg = arg;
+	ba->url = arg != NULL ? arg : "";
+	ba->arg = config != NULL ? config : "";
 	task->priv = ba;
 	AZ(pthread_mutex_lock(&vp->mtx));
 	if (vp->director == NULL)
@@ -392,7 +396,7 @@ text_response(struct busyobj *bo, struct fetch *f, int status, const char *text)
 	r.content_type = "text/plain";
 	r.content_type_len = 10;
 	f->len = strlen(text);
-	f->body = (const void *)WS_Copy(bo->ws, text, (int)f->len);
+	f->body = f->len ? (const void *)WS_Copy(bo->ws, text, (int)f->len) : "";
 	if (f->body == NULL)
 		f->len = 0;
 	write_beresp(bo, status, &r, f->len);
@@ -422,14 +426,14 @@ live_gethdrs(VRT_CTX, VCL_BACKEND dir)
 	def = program_def(vp);
 	if (def == NULL || def->key == NULL || la->key == NULL ||
 	    strcmp(def->key, la->key) != 0) {
-		VSLb(ctx->vsl, SLT_Error, VMOD_LOG_PREFIX "live update of '%s' "
+		vlog(ctx, SLT_Error, VMOD_LOG_PREFIX "live update of '%s' "
 		    "refused: wrong key", vp->name);
 		return text_response(bo, f, 403, "Live update refused: wrong key\n");
 	}
 	body.max = la->max_size;
 	if (collect_body(bo, &body) != 0 || body.len == 0) {
 		free(body.data);
-		VSLb(ctx->vsl, SLT_Error, VMOD_LOG_PREFIX "live update of '%s': no "
+		vlog(ctx, SLT_Error, VMOD_LOG_PREFIX "live update of '%s': no "
 		    "binary in the request body, or larger than %zu bytes",
 		    vp->name, la->max_size);
 		return text_response(bo, f, 413, "Live update refused: empty or "
@@ -437,13 +441,13 @@ live_gethdrs(VRT_CTX, VCL_BACKEND dir)
 	}
 	if (program_load_now(ctx, vp, body.data, body.len, err, sizeof err) != 0) {
 		free(body.data);
-		VSLb(ctx->vsl, SLT_Error, VMOD_LOG_PREFIX "live update of '%s' "
+		vlog(ctx, SLT_Error, VMOD_LOG_PREFIX "live update of '%s' "
 		    "failed, the old program keeps serving: %s", vp->name, err);
 		snprintf(msg, sizeof msg, "Live update failed: %s\n", err);
 		return text_response(bo, f, 500, msg);
 	}
 	free(body.data);
-	VSLb(ctx->vsl, SLT_VCL_Log, VMOD_LOG_PREFIX "'%s' updated (%zu bytes)",
+	vlog(ctx, SLT_VCL_Log, VMOD_LOG_PREFIX "'%s' updated (%zu bytes)",
 	    vp->name, body.len);
 	return text_response(bo, f, 200, "Update successful\n");
 }

@@ -1,6 +1,8 @@
 /*
  * chain(): programs queued for this task run in order before the final
  * program() or to_string(); each response body is POSTed to the next.
+ * As in the published VMOD, chain(program, arg, config) hands the program
+ * url = arg and arg = config.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,22 +34,38 @@ chain_get(VRT_CTX, bool create)
 	return c;
 }
 
+/*
+ * "fetch" is the built-in step (GET the URL, no VM reserved) for a path,
+ * or when no program is named "fetch"; a program named "fetch" takes the
+ * other URLs, as in the published VMOD.
+ */
+static bool
+builtin_fetch(struct vmod_state *st, const char *program, const char *url)
+{
+	if (strcmp(program, "fetch") != 0)
+		return false;
+	return url[0] == '/' || library_find(st->library, "fetch") == NULL;
+}
+
 VCL_BOOL
 vmod_chain(VRT_CTX, struct vmod_priv *priv, VCL_STRING program,
     VCL_STRING arg, VCL_STRING config, VCL_INT error_treshold)
 {
-	struct vprogram *vp;
+	struct vmod_state *st = state_get(ctx, priv);
+	const char *url = arg != NULL ? arg : "";
+	struct vprogram *vp = NULL;
 	struct chain *c;
 
-	(void)config;
 	if (program == NULL || *program == '\0') {
 		VRT_fail(ctx, VMOD_LOG_PREFIX "chain(): no program name");
 		return 0;
 	}
-	/* "fetch" is built in: GET the argument URL, no VM reserved. */
-	vp = strcmp(program, "fetch") == 0 ? NULL :
-	    program_get(ctx, state_get(ctx, priv), program);
-	if (vp == NULL && strcmp(program, "fetch") != 0)
+	if (builtin_fetch(st, program, url)) {
+		if (*url == '\0') {
+			VRT_fail(ctx, VMOD_LOG_PREFIX "chain(\"fetch\"): no URL");
+			return 0;
+		}
+	} else if ((vp = program_get(ctx, st, program)) == NULL)
 		return 0;
 	c = chain_get(ctx, true);
 	if (c == NULL) {
@@ -60,8 +78,9 @@ vmod_chain(VRT_CTX, struct vmod_priv *priv, VCL_STRING program,
 		return 0;
 	}
 	c->items[c->n].vp = vp;
-	c->items[c->n].st = state_get(ctx, priv);
-	c->items[c->n].arg = arg;
+	c->items[c->n].st = st;
+	c->items[c->n].url = url;
+	c->items[c->n].arg = config != NULL ? config : "";
 	c->items[c->n].error_treshold = (int)error_treshold;
 	c->n++;
 	return 1;
@@ -79,20 +98,20 @@ fetch_step(VRT_CTX, const struct chain_item *it, void **data, size_t *len,
 	AZ(pthread_mutex_lock(&st->mtx));
 	if (st->self_max > 0 && st->self_active >= (unsigned)st->self_max) {
 		AZ(pthread_mutex_unlock(&st->mtx));
-		VSLb(ctx->vsl, SLT_Error, VMOD_LOG_PREFIX "fetch of '%s' refused: "
-		    "%ld self-requests already in flight", it->arg, st->self_max);
+		vlog(ctx, SLT_Error, VMOD_LOG_PREFIX "fetch of '%s' refused: "
+		    "%ld self-requests already in flight", it->url, st->self_max);
 		return -1;
 	}
 	st->self_active++;
 	AZ(pthread_mutex_unlock(&st->mtx));
-	status = fetch_url(st, it->arg ? it->arg : "/", NULL, 0, NULL, 0, data,
-	    len, ctype, ctlen, err, sizeof err);
+	status = fetch_url(st, it->url, NULL, 0, NULL, 0, data, len, ctype,
+	    ctlen, err, sizeof err);
 	AZ(pthread_mutex_lock(&st->mtx));
 	st->self_active--;
 	AZ(pthread_mutex_unlock(&st->mtx));
 	if (status < 0)
-		VSLb(ctx->vsl, SLT_Error, VMOD_LOG_PREFIX "fetch of '%s' failed: %s",
-		    it->arg ? it->arg : "/", err);
+		vlog(ctx, SLT_Error, VMOD_LOG_PREFIX "fetch of '%s' failed: %s",
+		    it->url, err);
 	return status;
 }
 
@@ -102,8 +121,8 @@ fetch_step(VRT_CTX, const struct chain_item *it, void **data, size_t *len,
  * status; a failed program counts as 500, a missing VM as -1.
  */
 int
-chain_run(VRT_CTX, struct chain *c, const char *method, const char *url,
-    void **body, size_t *len, char *ctype, size_t ctlen)
+chain_run(VRT_CTX, struct chain *c, const char *method, void **body,
+    size_t *len, char *ctype, size_t ctlen)
 {
 	void *data = NULL;
 	size_t dlen = 0;
@@ -113,7 +132,7 @@ chain_run(VRT_CTX, struct chain *c, const char *method, const char *url,
 		struct chain_item *it = &c->items[i];
 		struct tkvm_request req = {
 			.method = i == 0 ? method : "POST",
-			.url = url,
+			.url = it->url,
 			.arg = it->arg,
 			.content_type = i == 0 ? NULL : ctype,
 			.body = i == 0 ? NULL : (data ? data : ""),
@@ -128,9 +147,9 @@ chain_run(VRT_CTX, struct chain *c, const char *method, const char *url,
 			if (status < 0)
 				return -1;
 			if (status >= it->error_treshold) {
-				VSLb(ctx->vsl, SLT_Error, VMOD_LOG_PREFIX "chain "
+				vlog(ctx, SLT_Error, VMOD_LOG_PREFIX "chain "
 				    "stopped at fetch of '%s' (step %u): status %d",
-				    it->arg, i + 1, status);
+				    it->url, i + 1, status);
 				break;
 			}
 			continue;
@@ -150,7 +169,7 @@ chain_run(VRT_CTX, struct chain *c, const char *method, const char *url,
 		    run.resp.content_type ? run.resp.content_type : "");
 		run_finish(&run);
 		if (status >= it->error_treshold) {
-			VSLb(ctx->vsl, SLT_Error, VMOD_LOG_PREFIX "chain stopped at "
+			vlog(ctx, SLT_Error, VMOD_LOG_PREFIX "chain stopped at "
 			    "'%s' (step %u): status %d >= %d", it->vp->name, i + 1,
 			    status, it->error_treshold);
 			break;

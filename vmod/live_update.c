@@ -27,14 +27,14 @@ vmod_live_update_file(VRT_CTX, struct vmod_priv *priv, VCL_STRING program,
 	image = tkvm_read_file(filename, 1ULL << 30, &len, err, sizeof err);
 	if (image == NULL || program_load_now(ctx, vp, image, len, err,
 	    sizeof err) != 0) {
-		VSLb(ctx->vsl, SLT_Error, VMOD_LOG_PREFIX "live update of '%s' "
+		vlog(ctx, SLT_Error, VMOD_LOG_PREFIX "live update of '%s' "
 		    "from %s failed, the old program keeps serving: %s", program,
 		    filename, err);
 		free(image);
 		return 0;
 	}
 	free(image);
-	VSLb(ctx->vsl, SLT_VCL_Log, VMOD_LOG_PREFIX "'%s' updated from %s",
+	vlog(ctx, SLT_VCL_Log, VMOD_LOG_PREFIX "'%s' updated from %s",
 	    program, filename);
 	return 1;
 }

@@ -312,7 +312,7 @@ program_acquire(VRT_CTX, struct vprogram *vp)
 		vi = vp->current;
 		vi->refcnt++;
 	} else {
-		VSLb(ctx->vsl, SLT_Error, VMOD_LOG_PREFIX "program '%s' failed to "
+		vlog(ctx, SLT_Error, VMOD_LOG_PREFIX "program '%s' failed to "
 		    "load: %s", vp->name, vp->error);
 		/* Try again at the next request. */
 		vp->ls = VP_UNLOADED;

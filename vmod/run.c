@@ -135,7 +135,7 @@ bridge_log(void *ctx, const char *text, size_t len)
 {
 	struct vhttp *hb = ctx;
 
-	VSLb(hb->ctx->vsl, SLT_VCL_Log, VMOD_LOG_PREFIX "%.*s", (int)len, text);
+	vlog(hb->ctx, SLT_VCL_Log, VMOD_LOG_PREFIX "%.*s", (int)len, text);
 }
 
 /* sys_fetch/sys_request: the same client as the chain's fetch step. */
@@ -154,7 +154,7 @@ bridge_fetch(void *ctx, struct tkvm_fetch *f)
 	    f->nfields, &f->body, &f->body_len, f->ctype, sizeof f->ctype,
 	    f->error, sizeof f->error);
 	if (status < 0) {
-		VSLb(hb->ctx->vsl, SLT_Error, VMOD_LOG_PREFIX "fetch of '%s' for a "
+		vlog(hb->ctx, SLT_Error, VMOD_LOG_PREFIX "fetch of '%s' for a "
 		    "program failed: %s", f->url, f->error);
 		return -1;
 	}
@@ -219,7 +219,7 @@ run_request(VRT_CTX, struct vprogram *vp, struct tkvm_request *req,
 		AZ(pthread_mutex_lock(&vp->mtx));
 		run->vi->vm_stats[0].reservation_timeouts++;
 		AZ(pthread_mutex_unlock(&vp->mtx));
-		VSLb(ctx->vsl, SLT_Error, VMOD_LOG_PREFIX "program '%s': no free "
+		vlog(ctx, SLT_Error, VMOD_LOG_PREFIX "program '%s': no free "
 		    "request VM within %.1f s (all %u busy)", vp->name, reserve,
 		    run->vi->nvms);
 		instance_release(run->vi);
@@ -238,7 +238,7 @@ run_request(VRT_CTX, struct vprogram *vp, struct tkvm_request *req,
 	run->t0 = VTIM_mono();
 	run->rc = tkvm_request_run(run->vm, req, &run->resp);
 	if (run->rc != 0)
-		VSLb(ctx->vsl, SLT_Error, VMOD_LOG_PREFIX "program '%s': %s%s",
+		vlog(ctx, SLT_Error, VMOD_LOG_PREFIX "program '%s': %s%s",
 		    vp->name, run->resp.reason, run->resp.from_on_error ?
 		    " (response from on_error)" : "");
 	count(&run->vi->vm_stats[run->slot], run, req, reserve);

@@ -84,6 +84,10 @@ struct vmod_state {
 
 vmod_event_f vmod_event;
 
+/* log.c: VSLb when the task has a log, else the shared log (vxid 0). */
+void vlog(VRT_CTX, enum VSL_tag_e tag, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* programs.c */
 struct vmod_state *state_get(VRT_CTX, struct vmod_priv *priv);
 void state_free(struct vmod_state *st);
@@ -129,7 +133,7 @@ bool ws_fits(struct ws *ws, size_t len);
 struct chain_item {
 	struct vprogram *vp;		/* NULL: the built-in "fetch" step */
 	struct vmod_state *st;
-	const char *arg;
+	const char *url, *arg;		/* what the program is handed */
 	int error_treshold;
 };
 #define CHAIN_MAX 16
@@ -142,8 +146,8 @@ struct chain {
 struct chain *chain_get(VRT_CTX, bool create);
 /* Runs the queued chain; the last body (malloc'd) goes to *body.
  * Returns the last status, or -1 (logged). */
-int chain_run(VRT_CTX, struct chain *c, const char *method, const char *url,
-    void **body, size_t *len, char *ctype, size_t ctlen);
+int chain_run(VRT_CTX, struct chain *c, const char *method, void **body,
+    size_t *len, char *ctype, size_t ctlen);
 
 /* fetch.c: GET of url (relative = self-request); returns the status and
  * a malloc'd body, or -1 with err. */

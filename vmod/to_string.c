@@ -1,6 +1,7 @@
 /*
  * to_string() and synth(): run a program (after any chain) and use its
- * response as a string or as the synthetic response.
+ * response as a string or as the synthetic response.  The program is
+ * handed url and arg as given ("" by default), as in the published VMOD.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +26,8 @@ run_final(VRT_CTX, struct vmod_priv *priv, const char *program,
 {
 	struct vprogram *vp = program_get(ctx, state_get(ctx, priv), program);
 	struct chain *c = chain_get(ctx, false);
-	struct tkvm_request req = { .method = "GET", .url = url, .arg = arg };
+	struct tkvm_request req = { .method = "GET", .url = url ? url : "",
+	    .arg = arg ? arg : "" };
 	struct vhttp hb;
 	char ctype[256] = "";
 	size_t len = 0;
@@ -33,11 +35,9 @@ run_final(VRT_CTX, struct vmod_priv *priv, const char *program,
 	*chain_body = NULL;
 	if (vp == NULL)
 		return -1;
-	if (url == NULL || *url == '\0')
-		req.url = "/";
 	if (c != NULL && c->n > 0) {
-		int status = chain_run(ctx, c, "GET", req.url, chain_body, &len,
-		    ctype, sizeof ctype);
+		int status = chain_run(ctx, c, "GET", chain_body, &len, ctype,
+		    sizeof ctype);
 		c->n = 0;
 		if (status < 0 || status >= 400)
 			return -1;
@@ -71,14 +71,14 @@ vmod_to_string(VRT_CTX, struct vmod_priv *priv, VCL_STRING program,
 		return on_error;
 	}
 	if (r->status >= error_treshold) {
-		VSLb(ctx->vsl, SLT_Error, VMOD_LOG_PREFIX "to_string('%s'): status "
+		vlog(ctx, SLT_Error, VMOD_LOG_PREFIX "to_string('%s'): status "
 		    "%d >= %ld", program, r->status, (long)error_treshold);
 	} else if (memchr(r->body, '\0', r->body_len) != NULL) {
-		VSLb(ctx->vsl, SLT_Error, VMOD_LOG_PREFIX "to_string('%s'): the "
+		vlog(ctx, SLT_Error, VMOD_LOG_PREFIX "to_string('%s'): the "
 		    "response body contains a NUL byte", program);
 	} else if (!ws_fits(ctx->ws, r->body_len + 1) ||
 	    (out = WS_Alloc(ctx->ws, (unsigned)r->body_len + 1)) == NULL) {
-		VSLb(ctx->vsl, SLT_Error, VMOD_LOG_PREFIX "to_string('%s'): out of "
+		vlog(ctx, SLT_Error, VMOD_LOG_PREFIX "to_string('%s'): out of "
 		    "workspace for a %zu-byte response", program, r->body_len);
 	} else {
 		memcpy(out, r->body, r->body_len);
@@ -113,7 +113,11 @@ vmod_synth(VRT_CTX, struct vmod_priv *priv, VCL_INT status, VCL_STRING program,
 		run_finish(&run);
 		return 0;
 	}
-	final = status ? (int)status : run.resp.status;
+	/* As published: a status from 200 to 699 overrides the program's;
+	 * a program status outside that range gives 500. */
+	final = status >= 200 && status < 700 ? (int)status : run.resp.status;
+	if (final < 200 || final >= 700)
+		final = 500;
 	http_PutResponse(hp, "HTTP/1.1", (uint16_t)final, NULL);
 	http_Unset(hp, H_Content_Type);
 	if (run.resp.content_type_len)

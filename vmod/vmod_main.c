@@ -74,6 +74,31 @@ in_init(VRT_CTX, const char *fn)
 	return false;
 }
 
+static void
+warn(void *opaque, const char *warning)
+{
+	vlog(opaque, SLT_VCL_Log, VMOD_LOG_PREFIX "warning: %s", warning);
+}
+
+/*
+ * After a change to the definitions: one log line per key accepted but
+ * not acted on (once per program and key), and the programs defined with
+ * "start": true begin loading, as start() would.
+ */
+static void
+definitions_changed(VRT_CTX, struct vmod_state *st)
+{
+	const struct program_def *d;
+	struct vprogram *vp;
+
+	library_take_warnings(st->library, warn, (void *)(uintptr_t)ctx);
+	for (size_t i = 0; i < library_count(st->library); i++) {
+		d = library_program(st->library, i);
+		if (d->start && (vp = program_get(ctx, st, d->name)) != NULL)
+			program_start_async(vp);
+	}
+}
+
 static char *
 read_text(const char *uri, size_t *len, char *err, size_t errlen)
 {
@@ -117,6 +142,7 @@ vmod_library(VRT_CTX, struct vmod_priv *priv, VCL_STRING uri)
 		VRT_fail(ctx, VMOD_LOG_PREFIX "library '%s': %s", uri, err);
 		return 0;
 	}
+	definitions_changed(ctx, st);
 	return 1;
 }
 
@@ -142,6 +168,7 @@ vmod_configure(VRT_CTX, struct vmod_priv *priv, VCL_STRING program,
 		VRT_fail(ctx, VMOD_LOG_PREFIX "configure('%s'): %s", program, err);
 		return 0;
 	}
+	definitions_changed(ctx, st);
 	return 1;
 }
 
@@ -154,6 +181,13 @@ vmod_main_arguments(VRT_CTX, struct vmod_priv *priv, VCL_STRING program,
 
 	if (vp == NULL)
 		return 0;
+	if (args == NULL || args->n == 0) {
+		vlog(ctx, SLT_VCL_Log, VMOD_LOG_PREFIX "main_arguments('%s'): no "
+		    "arguments given; the program's arguments stay as they were",
+		    program);
+		return 0;
+	}
+	/* Each strand ("a" + b + "c" in VCL) is one argv entry. */
 	list = calloc((size_t)args->n + 1, sizeof *list);
 	AN(list);
 	for (int i = 0; i < args->n; i++) {
@@ -183,7 +217,7 @@ vmod_start(VRT_CTX, struct vmod_priv *priv, VCL_STRING program,
 	if (vp == NULL)
 		return 0;
 	if (debug)
-		VSLb(ctx->vsl, SLT_VCL_Log, VMOD_LOG_PREFIX "start('%s'): remote "
+		vlog(ctx, SLT_VCL_Log, VMOD_LOG_PREFIX "start('%s'): remote "
 		    "debugging is not available yet; starting normally", program);
 	if (async) {
 		program_start_async(vp);

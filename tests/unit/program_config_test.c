@@ -4,12 +4,15 @@
  * was, every kind of error with its exact message, allowed_paths in both
  * forms, and the engine settings made from a definition.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "json.h"
 #include "program_config.h"
+#include "program_keys.h"
 
 static int failures;
 
@@ -113,7 +116,7 @@ test_defaults(void)
 	CHECK(d->nallowed == 0 && d->cwd == NULL && d->warmup_requests == 0);
 	CHECK(d->warmup_url == NULL && d->warmup_method == NULL);
 	CHECK(d->remapping == NULL && d->blackout_area == NULL);
-	CHECK(d->mmap_backed_files == NULL);
+	CHECK(d->mmap_backed_files && d->unused != NULL && d->unused[0] == NULL);
 	library_free(lib);
 }
 
@@ -138,7 +141,7 @@ test_all_settings(void)
 	    "  \"allow_debug\": true, \"remote_debug_on_exception\": true,\n"
 	    "  \"verbose\": true, \"verbose_syscalls\": true, \"stdout\": true,\n"
 	    "  \"smp\": 16, \"remapping\": { \"0x1000\": 2 }, \"blackout_area\": [],\n"
-	    "  \"mmap_backed_files\": [ { \"path\": \"/f\" } ] },\n"
+	    "  \"mmap_backed_files\": false },\n"
 	    " \"q\": { \"filename\": \"/q\", \"limit_workmem_after_req\": 24 } }");
 	const struct program_def *d = lib ? library_find(lib, "p") : NULL;
 
@@ -177,7 +180,7 @@ test_all_settings(void)
 	CHECK(json_is(d->remapping, JSON_OBJECT));
 	CHECK(json_number(json_get(d->remapping, "0x1000")) == 2);
 	CHECK(json_is(d->blackout_area, JSON_ARRAY) && json_length(d->blackout_area) == 0);
-	CHECK_STR(json_string(json_get(json_at(d->mmap_backed_files, 0), "path")), "/f");
+	CHECK(!d->mmap_backed_files);
 	d = library_find(lib, "q");
 	CHECK(d != NULL && d->limit_workmem_after_req == 24);
 	library_free(lib);
@@ -234,7 +237,8 @@ test_groups(void)
 	LIB_ERROR("{ \"g\": { \"verbose\": 1 } }",
 	    "group 'g': 'verbose' must be true or false, not a number");
 	LIB_ERROR("{ \"g\": { \"concurency\": 1 }, \"p\": { \"group\": \"g\" } }",
-	    "group 'g': 'concurency' is not a known setting");
+	    "group 'g': 'concurency' is not a known setting (did you mean "
+	    "'concurrency'?)");
 }
 
 static void
@@ -263,8 +267,11 @@ test_apply(void)
 	CHECK(apply(lib, "q", "{ \"filename\": \"/q\" }", err) == 0);
 	d = library_find(lib, "q");
 	CHECK(d != NULL && d->concurrency == 2 && strcmp(d->filename, "/q") == 0);
-	CHECK(apply(lib, "bare", "{}", err) == 0);
-	CHECK(library_find(lib, "bare") != NULL);
+	/* A new name without uri, filename or group is a group. */
+	CHECK(apply(lib, "bare", "{ \"concurrency\": 4 }", err) == 0);
+	CHECK(library_find(lib, "bare") == NULL);
+	CHECK(apply(lib, "q", "{ \"group\": \"bare\" }", err) == 0);
+	CHECK(library_find(lib, "q")->concurrency == 4);
 	/* Changing a group changes its programs (not their own keys). */
 	CHECK(apply(lib, "g", "{ \"concurrency\": 7, \"smp\": 2 }", err) == 0);
 	d = library_find(lib, "p");
@@ -277,7 +284,8 @@ test_apply(void)
 	/* Refused changes leave the library as it was. */
 	before = library_find(lib, "p");
 	CHECK(apply(lib, "p", "{ \"concurency\": 5 }", err) != 0);
-	CHECK_STR(err, "program 'p': 'concurency' is not a known setting");
+	CHECK_STR(err, "program 'p': 'concurency' is not a known setting (did you "
+	    "mean 'concurrency'?)");
 	CHECK(apply(lib, "p", "{ \"max_memory\": \"lots\" }", err) != 0);
 	CHECK_STR(err, "program 'p': 'max_memory' must be an integer from 0 to "
 	    "1048576 (MiB), not a string");
@@ -295,14 +303,14 @@ test_apply(void)
 	CHECK(apply(lib, "", "{}", err) != 0);
 	CHECK_STR(err, "a program name must not be empty");
 	CHECK(library_find(lib, "p") == before && before->max_memory == 96);
-	CHECK(library_find(lib, "g") == NULL && library_count(lib) == 3);
+	CHECK(library_find(lib, "g") == NULL && library_count(lib) == 2);
 
 	/* A library text merged in replaces entries of the same name. */
 	const char *more = "{ \"p\": { \"filename\": \"/p2\" }, \"r\": { \"uri\": \"/r\" } }";
 	CHECK(library_merge_text(lib, more, strlen(more), err, sizeof err) == 0);
 	d = library_find(lib, "p");
 	CHECK(d != NULL && strcmp(d->filename, "/p2") == 0 && d->max_memory == 64);
-	CHECK(library_find(lib, "r") != NULL && library_count(lib) == 4);
+	CHECK(library_find(lib, "r") != NULL && library_count(lib) == 3);
 	const char *bad = "{ \"r\": { \"uri\": \"/r2\" }, \"s\": { \"uri\": 1 } }";
 	CHECK(library_merge_text(lib, bad, strlen(bad), err, sizeof err) != 0);
 	CHECK_STR(err, "program 's': 'uri' must be a non-empty string, not a number");
@@ -320,7 +328,8 @@ test_errors(void)
 	LIB_ERROR("{ \"\": {} }", "an entry name must not be empty");
 	LIB_ERROR("{ \"p\": { \"filename\": \"/x\" },\n  \"p\": {} }",
 	    "line 2, column 3: duplicate key 'p'");
-	P_ERROR("\"concurency\": 2", "program 'p': 'concurency' is not a known setting");
+	P_ERROR("\"concurency\": 2", "program 'p': 'concurency' is not a known "
+	    "setting (did you mean 'concurrency'?)");
 	P_ERROR("\"max_memory\": \"lots\"", "program 'p': 'max_memory' must be an "
 	    "integer from 0 to 1048576 (MiB), not a string");
 	P_ERROR("\"max_memory\": 1.5", "program 'p': 'max_memory' must be an "
@@ -348,20 +357,21 @@ test_errors(void)
 	    "'environment' entry \"NOEQUALS\" is not KEY=VALUE");
 	P_ERROR("\"environment\": [\"=x\"]", "program 'p': 'environment' entry "
 	    "\"=x\" is not KEY=VALUE");
-	P_ERROR("\"warmup\": { \"urls\": 1 }", "program 'p': 'warmup' has an "
-	    "unknown key 'urls'");
+	P_ERROR("\"warmup\": { \"urls\": 1 }", "program 'p': 'warmup.urls' is not "
+	    "a known member of 'warmup' (exact, headers, method, num_requests, url) "
+	    "(did you mean 'url'?)");
 	P_ERROR("\"warmup\": { \"num_requests\": true }", "program 'p': "
 	    "'warmup.num_requests' must be an integer from 0 to 100000, not a boolean");
 	P_ERROR("\"warmup\": { \"headers\": [null] }", "program 'p': "
 	    "'warmup.headers' must be an array of strings (element 0 is null)");
 	P_ERROR("\"warmup\": 5", "program 'p': 'warmup' must be an object "
-	    "{num_requests, url, method, headers}, not a number");
+	    "{num_requests, url, method, headers, exact}, not a number");
 	P_ERROR("\"remapping\": \"x\"", "program 'p': 'remapping' must be an array "
 	    "or an object, not a string");
 	P_ERROR("\"blackout_area\": true", "program 'p': 'blackout_area' must be an "
 	    "array or an object, not a boolean");
 	P_ERROR("\"mmap_backed_files\": {}", "program 'p': 'mmap_backed_files' must "
-	    "be an array, not an object");
+	    "be true or false, not an object");
 	/* Names and keys in messages are cut and made printable. */
 	P_ERROR("\"a\\nb\": 1", "program 'p': 'a?b' is not a known setting");
 	P_ERROR("\"0123456789012345678901234567890123456789012345678901234567890123"
@@ -410,8 +420,9 @@ test_allowed_paths(void)
 	P_ERROR("\"allowed_paths\": [{ \"prefix\": true }]", "program 'p': "
 	    "'allowed_paths[0]' has no 'real' path");
 	P_ERROR("\"allowed_paths\": [{ \"real\": \"/a\", \"prefx\": true }]",
-	    "program 'p': 'allowed_paths[0].prefx' is not a known path setting "
-	    "(real, virtual, prefix, writable, symlink)");
+	    "program 'p': 'allowed_paths[0].prefx' is not a known member of "
+	    "'allowed_paths[0]' (prefix, real, symlink, virtual, writable) (did you "
+	    "mean 'prefix'?)");
 	P_ERROR("\"allowed_paths\": [{ \"real\": \"/a\", \"prefix\": \"yes\" }]",
 	    "program 'p': 'allowed_paths[0].prefix' must be true or false, not a string");
 	P_ERROR("\"allowed_paths\": [{ \"real\": \"\" }]", "program 'p': "
@@ -497,6 +508,192 @@ test_engine(void)
 	library_free(lib);
 }
 
+/* Every key the published VMOD's program libraries take. */
+static const char *const published_keys[] = {
+	"address_space", "allow_debug", "allowed_paths", "blackout_area",
+	"cold_start_file", "concurrency", "control_ephemeral",
+	"current_working_directory", "download", "environment", "ephemeral",
+	"ephemeral_keep_working_memory", "executable_heap",
+	"executable_remapping", "filename", "group", "hugepage_arena_size",
+	"hugepages", "key", "limit_workmem_after_req", "main_arguments",
+	"max_boot_time", "max_memory", "max_request_memory", "max_request_time",
+	"max_storage_time", "md5", "mmap_backed_files", "relocate_fixed_mmap",
+	"remapping", "remote_debug_on_exception", "req_mem_limit_after_reset",
+	"request_hugepage_arena_size", "request_hugepages", "server", "sha256",
+	"shared_memory", "smp", "split_hugepages", "start", "stdout", "storage",
+	"transparent_hugepages", "uri", "verbose", "verbose_pagetables",
+	"verbose_syscalls", "warmup", "websocket_server", NULL
+};
+
+static void
+test_key_table(void)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; published_keys[i] != NULL; i++, n++) {
+		const struct program_key *k = program_key_find(published_keys[i]);
+		CHECK(k != NULL);
+		if (k == NULL)
+			fprintf(stderr, "  missing: %s\n", published_keys[i]);
+	}
+	/* Ours as well; the table is sorted and has no duplicates. */
+	CHECK(program_key_find("max_queue_time") != NULL);
+	CHECK(program_nkeys == n + 1);
+	for (size_t i = 1; i < program_nkeys; i++)
+		CHECK(strcmp(program_keys[i - 1].name, program_keys[i].name) < 0);
+	CHECK(program_key_find("concurency") == NULL);
+	CHECK(program_key_find("") == NULL);
+	/* Acted on, or only accepted. */
+	CHECK(program_key_find("concurrency")->used);
+	CHECK(program_key_find("start")->used);
+	CHECK(program_key_find("warmup")->used);
+	CHECK(!program_key_find("server")->used);
+	CHECK(!program_key_find("executable_heap")->used);
+	CHECK(!program_key_find("storage")->used);
+	CHECK(program_member_used("warmup", "url"));
+	CHECK(!program_member_used("warmup", "headers"));
+	CHECK(!program_member_used("warmup", "exact"));
+
+	/* Suggestions: the closest key, only when it is a likely typo. */
+	CHECK(key_distance("", "") == 0 && key_distance("abc", "") == 3);
+	CHECK(key_distance("kitten", "sitting") == 3);
+	CHECK(key_distance("servr", "server") == 1);
+	CHECK_STR(program_key_closest("concurency"), "concurrency");
+	CHECK_STR(program_key_closest("servre"), "server");
+	CHECK_STR(program_key_closest("executable_heaps"), "executable_heap");
+	CHECK_STR(program_key_closest("max_request_mem"), "max_request_memory");
+	CHECK_STR(program_key_closest("Ephemeral"), "ephemeral");
+	CHECK(program_key_closest("xyzzy") == NULL);
+	CHECK_STR(program_key_closest("max_work_memory"), "max_request_memory");
+	CHECK_STR(program_key_closest("max_time"), "max_request_time");
+	CHECK(program_key_closest("") == NULL);
+	CHECK_STR(key_closest_of("nums_requests", warmup_keys), "num_requests");
+	CHECK(key_closest_of("zzzzzzz", server_keys) == NULL);
+	P_ERROR("\"websocket_servr\": {}", "program 'p': 'websocket_servr' is not "
+	    "a known setting (did you mean 'websocket_server'?)");
+	P_ERROR("\"sever\": { \"port\": 1 }", "program 'p': 'sever' is not a "
+	    "known setting (did you mean 'server'?)");
+	P_ERROR("\"qwertyuiop\": 1", "program 'p': 'qwertyuiop' is not a known "
+	    "setting");
+}
+
+/* Accepted-only keys: type-checked, listed per program, warned once. */
+static void
+collect(void *opaque, const char *w)
+{
+	char *buf = opaque;
+
+	snprintf(buf + strlen(buf), 2048 - strlen(buf), "%s\n", w);
+}
+
+static void
+test_unused_keys(void)
+{
+	struct program_library *lib = LIB_OK("{\n"
+	    " \"compute\": { \"concurrency\": 2, \"server\": { \"port\": 8081,\n"
+	    "   \"address\": \"127.0.0.1\", \"systems\": 1 } },\n"
+	    " \"a\": { \"group\": \"compute\", \"filename\": \"/a\",\n"
+	    "   \"executable_heap\": true, \"sha256\": \"00\",\n"
+	    "   \"warmup\": { \"headers\": [\"Host: x\"], \"exact\": true } },\n"
+	    " \"b\": { \"uri\": \"/b\", \"download\": [ { \"uri\": \"/u\",\n"
+	    "   \"filepath\": \"/f\" } ], \"max_storage_time\": 2.5,\n"
+	    "   \"websocket_server\": { \"port\": 1 }, \"storage\": false } }");
+	const struct program_def *d = lib ? library_find(lib, "a") : NULL;
+	char buf[2048] = "", err[512] = "";
+
+	CHECK(d != NULL);
+	if (d == NULL) {
+		library_free(lib);
+		return;
+	}
+	CHECK(count(d->unused) == 5);
+	CHECK_STR(d->unused[0], "server");		/* from its group */
+	CHECK_STR(d->unused[1], "executable_heap");
+	CHECK_STR(d->unused[4], "warmup.exact");
+	CHECK(d->warmup_requests == 20);	/* warmup without num_requests */
+	library_take_warnings(lib, collect, buf);
+	CHECK_STR(buf,
+	    "program 'a': 'server' is accepted but not supported yet; ignored\n"
+	    "program 'a': 'executable_heap' is accepted but not supported yet; ignored\n"
+	    "program 'a': 'sha256' is accepted but not supported yet; ignored\n"
+	    "program 'a': 'warmup.headers' is accepted but not supported yet; ignored\n"
+	    "program 'a': 'warmup.exact' is accepted but not supported yet; ignored\n"
+	    "program 'b': 'download' is accepted but not supported yet; ignored\n"
+	    "program 'b': 'max_storage_time' is accepted but not supported yet; ignored\n"
+	    "program 'b': 'websocket_server' is accepted but not supported yet; ignored\n"
+	    "program 'b': 'storage' is accepted but not supported yet; ignored\n");
+	/* Taken once; later changes warn only about what is new. */
+	buf[0] = '\0';
+	library_take_warnings(lib, collect, buf);
+	CHECK_STR(buf, "");
+	CHECK(apply(lib, "a", "{ \"smp\": 2, \"executable_heap\": false }", err) == 0);
+	CHECK(apply(lib, "c", "{ \"group\": \"compute\" }", err) == 0);
+	library_take_warnings(lib, collect, buf);
+	CHECK_STR(buf,
+	    "program 'a': 'smp' is accepted but not supported yet; ignored\n"
+	    "program 'c': 'server' is accepted but not supported yet; ignored\n");
+	library_free(lib);
+
+	/* Accepted keys are still type-checked, members included. */
+	P_ERROR("\"server\": 8080", "program 'p': 'server' must be an object, "
+	    "not 8080");
+	P_ERROR("\"server\": { \"prot\": 8080 }", "program 'p': 'server.prot' is "
+	    "not a known member of 'server' (address, path, port, systems) (did "
+	    "you mean 'port'?)");
+	P_ERROR("\"executable_heap\": \"yes\"", "program 'p': 'executable_heap' "
+	    "must be true or false, not a string");
+	P_ERROR("\"max_storage_time\": -1", "program 'p': 'max_storage_time' "
+	    "must be a number from 0, not -1");
+	P_ERROR("\"download\": [3]", "program 'p': 'download[0]' must be an "
+	    "object {uri, filepath, sha256, md5}, not a number");
+	P_ERROR("\"download\": [{ \"url\": \"/x\" }]", "program 'p': "
+	    "'download[0].url' is not a known member of 'download[0]' (filepath, "
+	    "md5, sha256, uri) (did you mean 'uri'?)");
+	P_ERROR("\"executable_remapping\": 1", "program 'p': "
+	    "'executable_remapping' must be an array or an object, not 1");
+	P_ERROR("\"warmup\": { \"exact\": 1 }", "program 'p': 'warmup.exact' "
+	    "must be true or false, not a number");
+}
+
+/* The first $HOME and $PWD in paths, arguments and environment. */
+static void
+test_expand(void)
+{
+	struct program_library *lib;
+	const struct program_def *d;
+	char cwd[PATH_MAX], want[PATH_MAX + 16];
+
+	CHECK(getcwd(cwd, sizeof cwd) != NULL);
+	CHECK(setenv("HOME", "/home/t", 1) == 0);
+	lib = LIB_OK("{ \"p\": { \"filename\": \"$HOME/bin/p\",\n"
+	    " \"uri\": \"$HOME/not-expanded\",\n"
+	    " \"main_arguments\": [\"$PWD/x\", \"$HOME$HOME\", \"$HOMEX\"],\n"
+	    " \"environment\": [\"H=$HOME\"],\n"
+	    " \"current_working_directory\": \"$HOME\",\n"
+	    " \"allowed_paths\": [\"$HOME/a\", { \"real\": \"$PWD\" }] } }");
+	d = lib ? library_find(lib, "p") : NULL;
+	CHECK(d != NULL);
+	if (d == NULL) {
+		library_free(lib);
+		return;
+	}
+	CHECK_STR(d->filename, "/home/t/bin/p");
+	CHECK_STR(d->uri, "$HOME/not-expanded");
+	snprintf(want, sizeof want, "%s/x", cwd);
+	CHECK_STR(d->main_arguments[0], want);
+	CHECK_STR(d->main_arguments[1], "/home/t$HOME");	/* the first only */
+	CHECK_STR(d->main_arguments[2], "/home/tX");
+	CHECK_STR(d->environment[0], "H=/home/t");
+	CHECK_STR(d->cwd, "/home/t");
+	CHECK_STR(d->allowed[0].real, "/home/t/a");
+	CHECK_STR(d->allowed[1].real, cwd);
+	library_free(lib);
+	/* A relative path stays refused once expanded. */
+	CHECK(setenv("HOME", "rel", 1) == 0);
+	P_ERROR("\"current_working_directory\": \"$HOME\"", "program 'p': "
+	    "'current_working_directory' must be an absolute path, not 'rel'");
+}
+
 int
 main(void)
 {
@@ -507,6 +704,9 @@ main(void)
 	test_errors();
 	test_allowed_paths();
 	test_engine();
+	test_key_table();
+	test_unused_keys();
+	test_expand();
 	library_free(NULL);
 	if (failures) {
 		fprintf(stderr, "program_config_test: %d check(s) failed\n", failures);

@@ -1,0 +1,715 @@
+/*
+ * One entry's settings: every key of config/program_keys.c checked for its
+ * type and range and read into a struct program_def, or only type-checked
+ * and listed as not acted on.
+ */
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "program_keys.h"
+#include "program_settings.h"
+
+#define MIB_MAX		(1ULL << 20)	/* 1 TiB */
+#define MAX_CONCURRENCY	256
+#define MAX_SMP		16
+#define MAX_SECONDS	86400.0
+#define MAX_WARMUP	100000
+
+/* ---- Errors ---- */
+
+/* "KIND 'NAME': MESSAGE"; returns -1. */
+int
+pc_error(const struct ctx *c, const char *fmt, ...)
+{
+	char msg[300], name[80];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (c->errlen > 0)
+		snprintf(c->err, c->errlen, "%s '%s': %s", c->kind,
+		    json_printable(c->name, name, sizeof name), msg);
+	return -1;
+}
+
+/* "KIND 'NAME': 'KEY' MESSAGE"; returns -1. */
+int
+pc_bad(const struct ctx *c, const char *key, const char *fmt, ...)
+{
+	char msg[256], k[80];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	return pc_error(c, "'%s' %s", json_printable(key, k, sizeof k), msg);
+}
+
+int
+pc_oom(const struct ctx *c)
+{
+	return pc_error(c, "out of memory");
+}
+
+/* " (did you mean 'X'?)" when there is a close known name, else "". */
+static const char *
+suggest(const char *closest, char *buf, size_t n)
+{
+	if (closest == NULL)
+		return "";
+	snprintf(buf, n, " (did you mean '%s'?)", closest);
+	return buf;
+}
+
+/* An unknown member of a nested setting k, among names. */
+static int
+unknown_member(const struct ctx *c, const char *k, const char *member,
+    const char *const *names)
+{
+	char key[160], m[80], hint[80], list[200] = "";
+
+	snprintf(key, sizeof key, "%s.%s", k, json_printable(member, m, sizeof m));
+	for (size_t i = 0; names[i] != NULL; i++)
+		snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+		    i ? ", " : "", names[i]);
+	return pc_bad(c, key, "is not a known member of '%s' (%s)%s", k, list,
+	    suggest(key_closest_of(member, names), hint, sizeof hint));
+}
+
+/* What v is, for "..., not X": a number's value or the type. */
+static const char *
+what_is(const struct json_value *v, char *buf, size_t n)
+{
+	if (v->type != JSON_NUMBER)
+		return json_type_name(v->type);
+	snprintf(buf, n, "%g", v->number);
+	return buf;
+}
+
+/* ---- Lists and definitions ---- */
+
+static void
+list_free(char **l)
+{
+	for (char **p = l; p != NULL && *p != NULL; p++)
+		free(*p);
+	free(l);
+}
+
+/* A NULL-terminated copy of an array of strings, or NULL (no memory). */
+static char **
+list_copy(const struct json_value *arr)
+{
+	char **l = calloc(arr->len + 1, sizeof *l);
+
+	for (size_t i = 0; l != NULL && i < arr->len; i++) {
+		l[i] = strdup(arr->items[i]->string);
+		if (l[i] == NULL) {
+			list_free(l);
+			return NULL;
+		}
+	}
+	return l;
+}
+
+static void
+allowed_free(struct allowed_path_def *a, size_t n)
+{
+	for (size_t i = 0; a != NULL && i < n; i++) {
+		free(a[i].real);
+		free(a[i].virt);
+	}
+	free(a);
+}
+
+void
+pc_def_free(struct program_def *d)
+{
+	if (d == NULL)
+		return;
+	free(d->name);
+	free(d->group);
+	free(d->uri);
+	free(d->filename);
+	free(d->key);
+	free(d->cwd);
+	free(d->warmup_url);
+	free(d->warmup_method);
+	list_free(d->main_arguments);
+	list_free(d->environment);
+	list_free(d->warmup_headers);
+	list_free(d->unused);
+	allowed_free(d->allowed, d->nallowed);
+	json_free(d->remapping);
+	json_free(d->blackout_area);
+	free(d);
+}
+
+/* A definition with the defaults, or NULL (no memory). */
+struct program_def *
+pc_def_new(void)
+{
+	struct program_def *d = calloc(1, sizeof *d);
+
+	if (d == NULL)
+		return NULL;
+	d->concurrency = 2;
+	d->max_boot_time = 20.0;
+	d->max_request_time = 8.0;
+	d->max_queue_time = 5.0;
+	d->max_memory = 64;
+	d->max_request_memory = 32;
+	d->ephemeral = true;
+	d->mmap_backed_files = true;
+	d->main_arguments = calloc(1, sizeof *d->main_arguments);
+	d->environment = calloc(1, sizeof *d->environment);
+	d->warmup_headers = calloc(1, sizeof *d->warmup_headers);
+	d->unused = calloc(1, sizeof *d->unused);
+	if (d->main_arguments == NULL || d->environment == NULL ||
+	    d->warmup_headers == NULL || d->unused == NULL) {
+		pc_def_free(d);
+		return NULL;
+	}
+	return d;
+}
+
+/* ---- $HOME and $PWD in paths, arguments and environment ---- */
+
+/* s with its first occurrence of var replaced by value (s is taken). */
+static char *
+replace_first(char *s, const char *var, const char *value)
+{
+	char *at = s != NULL && value != NULL ? strstr(s, var) : NULL, *r;
+	size_t n;
+
+	if (at == NULL)
+		return s;
+	n = strlen(s) - strlen(var) + strlen(value) + 1;
+	if ((r = malloc(n)) != NULL)
+		snprintf(r, n, "%.*s%s%s", (int)(at - s), s, value,
+		    at + strlen(var));
+	free(s);
+	return r;
+}
+
+/*
+ * As the published VMOD does: the first "$HOME" becomes the HOME of the
+ * process and the first "$PWD" its working directory (varnishd's is its
+ * -n directory).  Replaces *s; -1 without memory.
+ */
+static int
+expand_vars(const struct ctx *c, char **s)
+{
+	char cwd[PATH_MAX];
+
+	*s = replace_first(*s, "$HOME", getenv("HOME"));
+	*s = replace_first(*s, "$PWD", getcwd(cwd, sizeof cwd));
+	return *s != NULL ? 0 : pc_oom(c);
+}
+
+static int
+expand_list(const struct ctx *c, char **l)
+{
+	for (; *l != NULL; l++)
+		if (expand_vars(c, l) != 0)
+			return -1;
+	return 0;
+}
+
+/* ---- Typed settings: each returns 0, or -1 with the error written ---- */
+
+static int
+get_string(const struct ctx *c, const char *k, const struct json_value *v,
+    char **out)
+{
+	char *s;
+
+	if (v->type != JSON_STRING || v->len == 0)
+		return pc_bad(c, k, "must be a non-empty string, not %s",
+		    v->type == JSON_STRING ? "\"\"" : json_type_name(v->type));
+	if ((s = strdup(v->string)) == NULL)
+		return pc_oom(c);
+	free(*out);
+	*out = s;
+	return 0;
+}
+
+/* A string with $HOME and $PWD expanded. */
+static int
+get_expanded(const struct ctx *c, const char *k, const struct json_value *v,
+    char **out)
+{
+	if (get_string(c, k, v, out) != 0)
+		return -1;
+	return expand_vars(c, out);
+}
+
+/* An absolute path; with expand, after $HOME and $PWD are expanded. */
+static int
+get_path(const struct ctx *c, const char *k, const struct json_value *v,
+    bool expand, char **out)
+{
+	char buf[80];
+
+	if ((expand ? get_expanded : get_string)(c, k, v, out) != 0)
+		return -1;
+	if ((*out)[0] != '/')
+		return pc_bad(c, k, "must be an absolute path, not '%s'",
+		    json_printable(*out, buf, sizeof buf));
+	return 0;
+}
+
+static int
+get_bool(const struct ctx *c, const char *k, const struct json_value *v,
+    bool *out)
+{
+	if (v->type != JSON_BOOL)
+		return pc_bad(c, k, "must be true or false, not %s",
+		    json_type_name(v->type));
+	*out = v->boolean;
+	return 0;
+}
+
+/* An integer from min to max; unit is appended to the message. */
+static int
+get_uint(const struct ctx *c, const char *k, const struct json_value *v,
+    uint64_t min, uint64_t max, const char *unit, uint64_t *out)
+{
+	char buf[40];
+
+	if (v->type != JSON_NUMBER || !v->is_integer || v->number < (double)min ||
+	    v->number > (double)max)
+		return pc_bad(c, k, "must be an integer from %llu to %llu%s, not %s",
+		    (unsigned long long)min, (unsigned long long)max, unit,
+		    what_is(v, buf, sizeof buf));
+	*out = (uint64_t)v->number;
+	return 0;
+}
+
+static int
+get_unsigned(const struct ctx *c, const char *k, const struct json_value *v,
+    unsigned min, unsigned max, unsigned *out)
+{
+	uint64_t n;
+
+	if (get_uint(c, k, v, min, max, "", &n) != 0)
+		return -1;
+	*out = (unsigned)n;
+	return 0;
+}
+
+static int
+get_mib(const struct ctx *c, const char *k, const struct json_value *v,
+    uint64_t *out)
+{
+	return get_uint(c, k, v, 0, MIB_MAX, " (MiB)", out);
+}
+
+static int
+get_seconds(const struct ctx *c, const char *k, const struct json_value *v,
+    double *out)
+{
+	if (v->type != JSON_NUMBER || !(v->number > 0) || v->number > MAX_SECONDS)
+		return pc_bad(c, k, "must be a number of seconds above 0 (at most "
+		    "%.0f)", MAX_SECONDS);
+	*out = v->number;
+	return 0;
+}
+
+/* An array of strings; with need_equals each must be "KEY=VALUE". */
+static int
+get_strings(const struct ctx *c, const char *k, const struct json_value *v,
+    bool need_equals, char ***out)
+{
+	char **l, buf[80];
+
+	if (v->type != JSON_ARRAY)
+		return pc_bad(c, k, "must be an array of strings, not %s",
+		    json_type_name(v->type));
+	for (size_t i = 0; i < v->len; i++) {
+		const struct json_value *e = v->items[i];
+		if (e->type != JSON_STRING)
+			return pc_bad(c, k, "must be an array of strings (element %zu "
+			    "is %s)", i, json_type_name(e->type));
+		if (need_equals && (e->string[0] == '=' ||
+		    strchr(e->string, '=') == NULL))
+			return pc_bad(c, k, "entry \"%s\" is not KEY=VALUE",
+			    json_printable(e->string, buf, sizeof buf));
+	}
+	if ((l = list_copy(v)) == NULL)
+		return pc_oom(c);
+	list_free(*out);
+	*out = l;
+	return 0;
+}
+
+/* The raw JSON of a setting that is only type-checked for now. */
+static int
+get_raw(const struct ctx *c, const char *k, const struct json_value *v,
+    bool object_too, struct json_value **out)
+{
+	struct json_value *copy;
+
+	if (v->type != JSON_ARRAY && (!object_too || v->type != JSON_OBJECT))
+		return pc_bad(c, k, "must be an array%s, not %s",
+		    object_too ? " or an object" : "", json_type_name(v->type));
+	if ((copy = json_clone(v)) == NULL)
+		return pc_oom(c);
+	json_free(*out);
+	*out = copy;
+	return 0;
+}
+
+/* ---- allowed_paths ---- */
+
+/* One member of an allowed path object. */
+static int
+path_member(const struct ctx *c, const char *k, const char *ek,
+    const struct json_value *ev, struct allowed_path_def *a)
+{
+	char key[120];
+
+	snprintf(key, sizeof key, "%s.%s", k, ek);
+	if (strcmp(ek, "real") == 0)
+		return get_path(c, key, ev, true, &a->real);
+	if (strcmp(ek, "virtual") == 0)
+		return get_path(c, key, ev, false, &a->virt);
+	if (strcmp(ek, "prefix") == 0)
+		return get_bool(c, key, ev, &a->prefix);
+	if (strcmp(ek, "writable") == 0)
+		return get_bool(c, key, ev, &a->writable);
+	if (strcmp(ek, "symlink") == 0)
+		return get_bool(c, key, ev, &a->symlink);
+	return unknown_member(c, k, ek, path_keys);
+}
+
+/* One element of allowed_paths: "/path" or {real, virtual, ...}. */
+static int
+path_entry(const struct ctx *c, const char *k, size_t i,
+    const struct json_value *e, struct allowed_path_def *a)
+{
+	char key[64];
+
+	snprintf(key, sizeof key, "%s[%zu]", k, i);
+	if (e->type == JSON_STRING)
+		return get_path(c, key, e, true, &a->real);
+	if (e->type != JSON_OBJECT)
+		return pc_bad(c, key, "must be a path or an object {real, virtual, "
+		    "prefix, writable, symlink}, not %s", json_type_name(e->type));
+	for (size_t j = 0; j < e->len; j++)
+		if (path_member(c, key, e->keys[j], e->items[j], a) != 0)
+			return -1;
+	if (a->real == NULL && a->virt == NULL)
+		return pc_bad(c, key, "has no 'real' path");
+	if (a->real == NULL && (a->real = strdup(a->virt)) == NULL)
+		return pc_oom(c);
+	if (a->virt != NULL && strcmp(a->virt, a->real) == 0) {
+		free(a->virt);
+		a->virt = NULL;		/* the same path: no mapping */
+	}
+	return 0;
+}
+
+static int
+get_allowed(const struct ctx *c, const char *k, const struct json_value *v,
+    struct program_def *d)
+{
+	struct allowed_path_def *a;
+
+	if (v->type != JSON_ARRAY)
+		return pc_bad(c, k, "must be an array of paths or path objects, not %s",
+		    json_type_name(v->type));
+	if ((a = calloc(v->len + 1, sizeof *a)) == NULL)
+		return pc_oom(c);
+	for (size_t i = 0; i < v->len; i++) {
+		if (path_entry(c, k, i, v->items[i], &a[i]) != 0) {
+			allowed_free(a, v->len);
+			return -1;
+		}
+	}
+	allowed_free(d->allowed, d->nallowed);
+	d->allowed = a;
+	d->nallowed = (unsigned)v->len;
+	return 0;
+}
+
+/* ---- Keys accepted but not acted on ---- */
+
+/* Records that d takes the key (or "key.member") without acting on it. */
+static int
+note_unused(const struct ctx *c, struct program_def *d, const char *key)
+{
+	size_t n = 0;
+	char **l;
+
+	while (d->unused[n] != NULL)
+		if (strcmp(d->unused[n++], key) == 0)
+			return 0;
+	if ((l = realloc(d->unused, (n + 2) * sizeof *l)) == NULL)
+		return pc_oom(c);
+	d->unused = l;
+	if ((l[n] = strdup(key)) == NULL)
+		return pc_oom(c);
+	l[n + 1] = NULL;
+	return 0;
+}
+
+/* Whether v is of type t (an accepted-only key). */
+static bool
+type_ok(enum key_type t, const struct json_value *v)
+{
+	switch (t) {
+	case KT_BOOL:	return v->type == JSON_BOOL;
+	case KT_NUMBER:	return v->type == JSON_NUMBER && v->number >= 0;
+	case KT_STRING:	return v->type == JSON_STRING;
+	case KT_OBJECT:	return v->type == JSON_OBJECT;
+	case KT_ARRAY:	return v->type == JSON_ARRAY;
+	case KT_ARRAY_OR_OBJECT:
+		return v->type == JSON_ARRAY || v->type == JSON_OBJECT;
+	case KT_PARSED:	break;
+	}
+	return false;
+}
+
+static const char *
+type_words(enum key_type t)
+{
+	switch (t) {
+	case KT_BOOL:	return "true or false";
+	case KT_NUMBER:	return "a number from 0";
+	case KT_STRING:	return "a string";
+	case KT_OBJECT:	return "an object";
+	case KT_ARRAY:	return "an array";
+	case KT_ARRAY_OR_OBJECT: return "an array or an object";
+	case KT_PARSED:	break;
+	}
+	return "?";
+}
+
+/* Members of an object setting must be among names. */
+static int
+check_members(const struct ctx *c, const char *k, const struct json_value *v,
+    const char *const *names)
+{
+	for (size_t i = 0; i < v->len; i++) {
+		bool known = false;
+		for (size_t j = 0; names[j] != NULL && !known; j++)
+			known = strcmp(v->keys[i], names[j]) == 0;
+		if (!known)
+			return unknown_member(c, k, v->keys[i], names);
+	}
+	return 0;
+}
+
+/* "download": an array of objects {uri, filepath, sha256, md5}. */
+static int
+check_download(const struct ctx *c, const char *k, const struct json_value *v)
+{
+	char key[64];
+
+	for (size_t i = 0; i < v->len; i++) {
+		snprintf(key, sizeof key, "%s[%zu]", k, i);
+		if (v->items[i]->type != JSON_OBJECT)
+			return pc_bad(c, key, "must be an object {uri, filepath, "
+			    "sha256, md5}, not %s", json_type_name(v->items[i]->type));
+		if (check_members(c, key, v->items[i], download_keys) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* A key only type-checked, then noted as not acted on. */
+static int
+accept_key(const struct ctx *c, struct program_def *d,
+    const struct program_key *pk, const struct json_value *v)
+{
+	char buf[40];
+
+	if (!type_ok(pk->type, v))
+		return pc_bad(c, pk->name, "must be %s, not %s", type_words(pk->type),
+		    what_is(v, buf, sizeof buf));
+	if (strcmp(pk->name, "server") == 0 &&
+	    check_members(c, pk->name, v, server_keys) != 0)
+		return -1;
+	if (strcmp(pk->name, "websocket_server") == 0 &&
+	    check_members(c, pk->name, v, websocket_keys) != 0)
+		return -1;
+	if (strcmp(pk->name, "download") == 0 && check_download(c, pk->name, v) != 0)
+		return -1;
+	return note_unused(c, d, pk->name);
+}
+
+/* ---- warmup ---- */
+
+#define WARMUP_DEFAULT_REQUESTS	20	/* an object without num_requests */
+
+/* One member, read into d. */
+static int
+warmup_read(const struct ctx *c, const char *key, const char *ek,
+    const struct json_value *ev, struct program_def *d)
+{
+	bool exact;
+
+	if (strcmp(ek, "num_requests") == 0)
+		return get_unsigned(c, key, ev, 0, MAX_WARMUP, &d->warmup_requests);
+	if (strcmp(ek, "url") == 0)
+		return get_string(c, key, ev, &d->warmup_url);
+	if (strcmp(ek, "method") == 0)
+		return get_string(c, key, ev, &d->warmup_method);
+	if (strcmp(ek, "headers") == 0)
+		return get_strings(c, key, ev, false, &d->warmup_headers);
+	if (strcmp(ek, "exact") == 0)
+		return get_bool(c, key, ev, &exact);
+	return unknown_member(c, "warmup", ek, warmup_keys);
+}
+
+/* One member; noted in d->unused when not acted on. */
+static int
+warmup_member(const struct ctx *c, const char *ek, const struct json_value *ev,
+    struct program_def *d)
+{
+	char key[80], buf[80];
+
+	snprintf(key, sizeof key, "warmup.%s", json_printable(ek, buf, sizeof buf));
+	if (warmup_read(c, key, ek, ev, d) != 0)
+		return -1;
+	return program_member_used("warmup", ek) ? 0 : note_unused(c, d, key);
+}
+
+static int
+get_warmup(const struct ctx *c, const char *k, const struct json_value *v,
+    struct program_def *d)
+{
+	if (v->type != JSON_OBJECT)
+		return pc_bad(c, k, "must be an object {num_requests, url, method, "
+		    "headers, exact}, not %s", json_type_name(v->type));
+	if (json_get(v, "num_requests") == NULL)
+		d->warmup_requests = WARMUP_DEFAULT_REQUESTS;
+	for (size_t j = 0; j < v->len; j++)
+		if (warmup_member(c, v->keys[j], v->items[j], d) != 0)
+			return -1;
+	return 0;
+}
+
+/* ---- All settings ---- */
+
+/* The settings of one simple type, by name. */
+enum kind { K_STRING, K_EXPANDED, K_PATH, K_BOOL, K_SECONDS, K_MIB };
+
+#define FIELD(f) offsetof(struct program_def, f)
+static const struct simple_setting {
+	const char *name;
+	enum kind kind;
+	size_t offset;
+} simple_settings[] = {
+	{ "group",		K_STRING,  FIELD(group) },
+	{ "uri",		K_STRING,  FIELD(uri) },
+	{ "filename",		K_EXPANDED, FIELD(filename) },
+	{ "key",		K_STRING,  FIELD(key) },
+	{ "current_working_directory", K_PATH, FIELD(cwd) },
+	{ "storage",		K_BOOL,    FIELD(storage) },
+	{ "mmap_backed_files",	K_BOOL,    FIELD(mmap_backed_files) },
+	{ "start",		K_BOOL,    FIELD(start) },
+	{ "ephemeral",		K_BOOL,    FIELD(ephemeral) },
+	{ "ephemeral_keep_working_memory", K_BOOL, FIELD(ephemeral_keep_working_memory) },
+	{ "control_ephemeral",	K_BOOL,    FIELD(control_ephemeral) },
+	{ "hugepages",		K_BOOL,    FIELD(hugepages) },
+	{ "split_hugepages",	K_BOOL,    FIELD(split_hugepages) },
+	{ "allow_debug",	K_BOOL,    FIELD(allow_debug) },
+	{ "remote_debug_on_exception", K_BOOL, FIELD(remote_debug_on_exception) },
+	{ "verbose",		K_BOOL,    FIELD(verbose) },
+	{ "verbose_syscalls",	K_BOOL,    FIELD(verbose_syscalls) },
+	{ "stdout",		K_BOOL,    FIELD(print_stdout) },
+	{ "max_boot_time",	K_SECONDS, FIELD(max_boot_time) },
+	{ "max_request_time",	K_SECONDS, FIELD(max_request_time) },
+	{ "max_queue_time",	K_SECONDS, FIELD(max_queue_time) },
+	{ "max_memory",		K_MIB,     FIELD(max_memory) },
+	{ "max_request_memory",	K_MIB,     FIELD(max_request_memory) },
+	{ "req_mem_limit_after_reset", K_MIB, FIELD(limit_workmem_after_req) },
+	{ "limit_workmem_after_req", K_MIB, FIELD(limit_workmem_after_req) },
+	{ "shared_memory",	K_MIB,     FIELD(shared_memory) },
+	{ "address_space",	K_MIB,     FIELD(address_space) },
+	{ "hugepage_arena_size", K_MIB,    FIELD(hugepage_arena_size) },
+	{ "request_hugepage_arena_size", K_MIB, FIELD(request_hugepage_arena_size) },
+};
+#undef FIELD
+
+static int
+apply_simple(const struct ctx *c, struct program_def *d,
+    const struct simple_setting *s, const struct json_value *v)
+{
+	char *field = (char *)d + s->offset;
+
+	switch (s->kind) {
+	case K_STRING:	return get_string(c, s->name, v, (char **)(void *)field);
+	case K_EXPANDED: return get_expanded(c, s->name, v,
+			    (char **)(void *)field);
+	case K_PATH:	return get_path(c, s->name, v, true, (char **)(void *)field);
+	case K_BOOL:	return get_bool(c, s->name, v, (bool *)(void *)field);
+	case K_SECONDS:	return get_seconds(c, s->name, v, (double *)(void *)field);
+	case K_MIB:	return get_mib(c, s->name, v, (uint64_t *)(void *)field);
+	}
+	return -1;
+}
+
+/* Applies one setting k = v to d, among the keys program_config.c reads. */
+static int
+parse_key(const struct ctx *c, struct program_def *d, const char *k,
+    const struct json_value *v)
+{
+	for (size_t i = 0; i < sizeof simple_settings / sizeof simple_settings[0]; i++)
+		if (strcmp(k, simple_settings[i].name) == 0)
+			return apply_simple(c, d, &simple_settings[i], v);
+	if (strcmp(k, "concurrency") == 0)
+		return get_unsigned(c, k, v, 1, MAX_CONCURRENCY, &d->concurrency);
+	if (strcmp(k, "smp") == 0)
+		return get_unsigned(c, k, v, 0, MAX_SMP, &d->smp);
+	if (strcmp(k, "main_arguments") == 0)
+		return get_strings(c, k, v, false, &d->main_arguments) != 0 ? -1 :
+		    expand_list(c, d->main_arguments);
+	if (strcmp(k, "environment") == 0)
+		return get_strings(c, k, v, true, &d->environment) != 0 ? -1 :
+		    expand_list(c, d->environment);
+	if (strcmp(k, "allowed_paths") == 0)
+		return get_allowed(c, k, v, d);
+	if (strcmp(k, "warmup") == 0)
+		return get_warmup(c, k, v, d);
+	if (strcmp(k, "remapping") == 0)
+		return get_raw(c, k, v, true, &d->remapping);
+	if (strcmp(k, "blackout_area") == 0)
+		return get_raw(c, k, v, true, &d->blackout_area);
+	return pc_bad(c, k, "has no reader (config/program_keys.c out of step)");
+}
+
+/* Applies one setting k = v to d; notes it when it is not acted on. */
+static int
+apply_key(const struct ctx *c, struct program_def *d, const char *k,
+    const struct json_value *v)
+{
+	const struct program_key *pk = program_key_find(k);
+	char hint[80];
+
+	if (pk == NULL)
+		return pc_bad(c, k, "is not a known setting%s",
+		    suggest(program_key_closest(k), hint, sizeof hint));
+	if (pk->type != KT_PARSED)
+		return accept_key(c, d, pk, v);
+	if (parse_key(c, d, k, v) != 0)
+		return -1;
+	return pk->used ? 0 : note_unused(c, d, k);
+}
+
+int
+pc_apply_object(const struct ctx *c, struct program_def *d,
+    const struct json_value *obj)
+{
+	for (size_t i = 0; i < obj->len; i++)
+		if (apply_key(c, d, obj->keys[i], obj->items[i]) != 0)
+			return -1;
+	return 0;
+}
