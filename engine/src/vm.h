@@ -167,6 +167,9 @@ void *gmem_wr(struct tkvm_vm *vm, uint64_t addr, uint64_t len);
  * field read twice could change in between (shared memory is written by
  * other VMs while this one is stopped). */
 int gmem_copy(const struct tkvm_vm *vm, void *dst, uint64_t addr, uint64_t len);
+/* The way back: a structure built by the host is copied out whole (guest
+ * pointers need not be aligned); -1 if not writable. */
+int gmem_put(struct tkvm_vm *vm, uint64_t addr, const void *src, uint64_t len);
 /* Like gmem_at(), for bytes the host checks and then hands on (header
  * fields, content type): a range in shared memory is first copied to a
  * per-VM area that lasts until the next request starts, so what was

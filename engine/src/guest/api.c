@@ -212,23 +212,20 @@ api_is_storage(struct tkvm_vm *vm, struct kvm_regs *r)
 static int64_t
 api_get_meminfo(struct tkvm_vm *vm, struct kvm_regs *r)
 {
-	struct meminfo_abi *mi = gmem_wr(vm, r->rdi, sizeof *mi);
 	const struct tkvm_program *p = vm->program;
+	struct meminfo_abi mi = {
+		.max_memory = vm->mem_size,
+		.max_reqmem = p ? p->max_request_pages * PAGE_SIZE_4K : 0,
+	};
 
-	if (mi == NULL)
-		return -EFAULT;
-	mi->max_memory = vm->mem_size;
-	mi->max_reqmem = p ? p->max_request_pages * PAGE_SIZE_4K : 0;
-	mi->reqmem_upper = 0;
-	mi->reqmem_current = 0;
 	if (vm->dirty_ever != NULL) {
 		uint64_t n = 0;
 		for (size_t i = 0; i < vm->dirty_words; i++)
 			n += (uint64_t)__builtin_popcountll(vm->dirty_ever[i]);
-		mi->reqmem_upper = n * PAGE_SIZE_4K;
-		mi->reqmem_current = vm->stats.pages_dirtied_last * PAGE_SIZE_4K;
+		mi.reqmem_upper = n * PAGE_SIZE_4K;
+		mi.reqmem_current = vm->stats.pages_dirtied_last * PAGE_SIZE_4K;
 	}
-	return 0;
+	return gmem_put(vm, r->rdi, &mi, sizeof mi) == 0 ? 0 : -EFAULT;
 }
 
 static int64_t
@@ -302,27 +299,29 @@ fetch_arguments(struct tkvm_vm *vm, struct kvm_regs *r, struct tkvm_fetch *f,
 static int64_t
 fetch_result(struct tkvm_vm *vm, uint64_t op_addr, const struct tkvm_fetch *f)
 {
-	struct curl_op_abi *op = gmem_wr(vm, op_addr, sizeof *op);
+	struct curl_op_abi op;
 	int64_t addr = 0;
-	size_t ctlen = strnlen(f->ctype, sizeof op->ctype - 1);
+	size_t ctlen = strnlen(f->ctype, sizeof op.ctype - 1);
 
 	if (f->body_len > UINT32_MAX)
 		return -EFBIG;
+	if (gmem_copy(vm, &op, op_addr, sizeof op) != 0)
+		return -EFAULT;
 	if (f->body_len > 0) {
 		addr = mm_map(vm, 0, f->body_len, false);
 		if (addr < 0)
 			return addr;
 		memcpy(gmem_wr(vm, (uint64_t)addr, f->body_len), f->body, f->body_len);
 	}
-	op->status = (uint32_t)f->status;
-	op->content = (uint64_t)addr;
-	op->content_length = (uint32_t)f->body_len;
-	op->headers = 0;
-	op->headers_length = 0;
-	memcpy(op->ctype, f->ctype, ctlen);
-	op->ctype[ctlen] = '\0';
-	op->ctlen = (uint32_t)ctlen;
-	return 0;
+	op.status = (uint32_t)f->status;
+	op.content = (uint64_t)addr;
+	op.content_length = (uint32_t)f->body_len;
+	op.headers = 0;
+	op.headers_length = 0;
+	memcpy(op.ctype, f->ctype, ctlen);
+	op.ctype[ctlen] = '\0';
+	op.ctlen = (uint32_t)ctlen;
+	return gmem_put(vm, op_addr, &op, sizeof op) == 0 ? 0 : -EFAULT;
 }
 
 /* sys_fetch (0x20000) and sys_request (0x20001): the embedder does the

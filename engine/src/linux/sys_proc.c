@@ -72,16 +72,15 @@ sys_set_robust_list(struct tkvm_vm *vm, const uint64_t a[6])
 int64_t
 sys_rseq(struct tkvm_vm *vm, const uint64_t a[6])
 {
-	uint32_t *area = gmem_wr(vm, a[0], a[1]);
+	const uint32_t cpu[2] = { 0, 0 };	/* cpu_id_start, cpu_id */
 
 	if (a[2] & 1)	/* RSEQ_FLAG_UNREGISTER */
 		return 0;
 	if (a[1] < 32)
 		return -EINVAL;
-	if (area == NULL)
+	if (gmem_at(vm, a[0], a[1]) == NULL)
 		return -EFAULT;
-	area[0] = 0;	/* cpu_id_start */
-	area[1] = 0;	/* cpu_id */
+	gmem_put(vm, a[0], cpu, sizeof cpu);
 	return 0;
 }
 
@@ -100,7 +99,7 @@ fill_rlimit(const struct tkvm_vm *vm, uint64_t resource, struct rlimit *r)
 int64_t
 sys_prlimit64(struct tkvm_vm *vm, const uint64_t a[6])
 {
-	struct rlimit *old = gmem_wr(vm, a[3], sizeof *old);
+	struct rlimit old;
 
 	if (a[0] != 0 && a[0] != GUEST_PID)
 		return -ESRCH;
@@ -109,9 +108,9 @@ sys_prlimit64(struct tkvm_vm *vm, const uint64_t a[6])
 	if (a[2] != 0 && gmem_at(vm, a[2], sizeof(struct rlimit)) == NULL)
 		return -EFAULT;
 	if (a[3] != 0) {
-		if (old == NULL)
+		fill_rlimit(vm, a[1], &old);
+		if (gmem_put(vm, a[3], &old, sizeof old) != 0)
 			return -EFAULT;
-		fill_rlimit(vm, a[1], old);
 	}
 	return 0;	/* new limits are accepted and ignored */
 }
@@ -119,14 +118,12 @@ sys_prlimit64(struct tkvm_vm *vm, const uint64_t a[6])
 int64_t
 sys_getrlimit(struct tkvm_vm *vm, const uint64_t a[6])
 {
-	struct rlimit *out = gmem_wr(vm, a[1], sizeof *out);
+	struct rlimit out;
 
 	if (a[0] >= RLIM_NLIMITS)
 		return -EINVAL;
-	if (out == NULL)
-		return -EFAULT;
-	fill_rlimit(vm, a[0], out);
-	return 0;
+	fill_rlimit(vm, a[0], &out);
+	return gmem_put(vm, a[1], &out, sizeof out) == 0 ? 0 : -EFAULT;
 }
 
 int64_t
@@ -182,21 +179,21 @@ sys_rt_sigaction(struct tkvm_vm *vm, const uint64_t a[6])
 int64_t
 sys_rt_sigprocmask(struct tkvm_vm *vm, const uint64_t a[6])
 {
-	const uint64_t *set = gmem_at(vm, a[1], 8);
-	uint64_t *old = gmem_wr(vm, a[2], 8);
+	uint64_t set;
 
 	if (a[3] != 8)
 		return -EINVAL;
-	if ((a[1] && set == NULL) || (a[2] && old == NULL))
+	if ((a[1] && gmem_copy(vm, &set, a[1], 8) != 0) ||
+	    (a[2] && gmem_at(vm, a[2], 8) == NULL))
 		return -EFAULT;
-	if (old != NULL)
-		*old = vm->sigmask;
-	if (set == NULL)
+	if (a[2])
+		gmem_put(vm, a[2], &vm->sigmask, 8);
+	if (a[1] == 0)
 		return 0;
 	switch (a[0]) {
-	case SIG_BLOCK: vm->sigmask |= *set; break;
-	case SIG_UNBLOCK: vm->sigmask &= ~*set; break;
-	case SIG_SETMASK: vm->sigmask = *set; break;
+	case SIG_BLOCK: vm->sigmask |= set; break;
+	case SIG_UNBLOCK: vm->sigmask &= ~set; break;
+	case SIG_SETMASK: vm->sigmask = set; break;
 	default: return -EINVAL;
 	}
 	return 0;
@@ -257,28 +254,28 @@ sys_kill(struct tkvm_vm *vm, const uint64_t a[6])
 int64_t
 sys_sched_getaffinity(struct tkvm_vm *vm, const uint64_t a[6])
 {
-	uint64_t *mask = gmem_wr(vm, a[2], a[1]);
+	uint8_t *mask = gmem_wr(vm, a[2], a[1]);
 
 	if (a[1] < 8 || (a[1] & 7) != 0)
 		return -EINVAL;
 	if (mask == NULL)
 		return -EFAULT;
 	memset(mask, 0, a[1]);
-	mask[0] = 1;
+	mask[0] = 1;	/* CPU 0 only */
 	return 8;
 }
 
 int64_t
 sys_futex(struct tkvm_vm *vm, const uint64_t a[6])
 {
-	const uint32_t *word = gmem_at(vm, a[0], 4);
+	uint32_t value;
 
-	if (word == NULL || (a[0] & 3) != 0)
+	if ((a[0] & 3) != 0 || gmem_copy(vm, &value, a[0], 4) != 0)
 		return -EFAULT;
 	switch (a[1] & FUTEX_CMD_MASK) {
 	case 0:	/* FUTEX_WAIT */
 	case 9:	/* FUTEX_WAIT_BITSET */
-		if (*word != (uint32_t)a[2])
+		if (value != (uint32_t)a[2])
 			return -EAGAIN;
 		if (a[3] != 0)
 			return -ETIMEDOUT;	/* nobody else can wake us */
@@ -296,17 +293,15 @@ sys_futex(struct tkvm_vm *vm, const uint64_t a[6])
 int64_t
 sys_sysinfo(struct tkvm_vm *vm, const uint64_t a[6])
 {
-	struct sysinfo *si = gmem_wr(vm, a[0], sizeof *si);
+	struct sysinfo si;
 	struct timespec now;
 
-	if (si == NULL)
-		return -EFAULT;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	memset(si, 0, sizeof *si);
-	si->uptime = now.tv_sec;
-	si->totalram = vm->mem_size;
-	si->freeram = vm->mm.mmap_top - vm->mm.brk_cur;
-	si->procs = 1;
-	si->mem_unit = 1;
-	return 0;
+	memset(&si, 0, sizeof si);
+	si.uptime = now.tv_sec;
+	si.totalram = vm->mem_size;
+	si.freeram = vm->mm.mmap_top - vm->mm.brk_cur;
+	si.procs = 1;
+	si.mem_unit = 1;
+	return gmem_put(vm, a[0], &si, sizeof si) == 0 ? 0 : -EFAULT;
 }

@@ -27,56 +27,51 @@ known_clock(uint64_t id)
 int64_t
 sys_clock_gettime(struct tkvm_vm *vm, const uint64_t a[6])
 {
-	struct timespec *ts = gmem_wr(vm, a[1], sizeof *ts);
+	struct timespec ts;
 
 	if (!known_clock(a[0]))
 		return -EINVAL;
-	if (ts == NULL)
-		return -EFAULT;
-	clock_gettime((clockid_t)a[0], ts);
-	return 0;
+	clock_gettime((clockid_t)a[0], &ts);
+	return gmem_put(vm, a[1], &ts, sizeof ts) == 0 ? 0 : -EFAULT;
 }
 
 int64_t
 sys_clock_getres(struct tkvm_vm *vm, const uint64_t a[6])
 {
-	struct timespec *ts = gmem_wr(vm, a[1], sizeof *ts);
+	struct timespec ts;
 
 	if (!known_clock(a[0]))
 		return -EINVAL;
 	if (a[1] == 0)
 		return 0;
-	if (ts == NULL)
-		return -EFAULT;
-	clock_getres((clockid_t)a[0], ts);
-	return 0;
+	clock_getres((clockid_t)a[0], &ts);
+	return gmem_put(vm, a[1], &ts, sizeof ts) == 0 ? 0 : -EFAULT;
 }
 
 int64_t
 sys_gettimeofday(struct tkvm_vm *vm, const uint64_t a[6])
 {
-	struct timeval *tv = gmem_wr(vm, a[0], sizeof *tv);
-	struct timezone *tz = gmem_wr(vm, a[1], sizeof *tz);
+	struct timeval tv;
+	struct timezone tz = { 0, 0 };
 
-	if ((a[0] && tv == NULL) || (a[1] && tz == NULL))
+	if ((a[0] && gmem_at(vm, a[0], sizeof tv) == NULL) ||
+	    (a[1] && gmem_at(vm, a[1], sizeof tz) == NULL))
 		return -EFAULT;
-	if (tv != NULL)
-		gettimeofday(tv, NULL);
-	if (tz != NULL)
-		memset(tz, 0, sizeof *tz);
+	gettimeofday(&tv, NULL);
+	if (a[0])
+		gmem_put(vm, a[0], &tv, sizeof tv);
+	if (a[1])
+		gmem_put(vm, a[1], &tz, sizeof tz);
 	return 0;
 }
 
 int64_t
 sys_time(struct tkvm_vm *vm, const uint64_t a[6])
 {
-	int64_t *out = gmem_wr(vm, a[0], sizeof *out);
 	int64_t now = (int64_t)time(NULL);
 
-	if (a[0] != 0 && out == NULL)
+	if (a[0] != 0 && gmem_put(vm, a[0], &now, sizeof now) != 0)
 		return -EFAULT;
-	if (out != NULL)
-		*out = now;
 	return now;
 }
 
@@ -110,29 +105,27 @@ bounded_sleep(const struct tkvm_vm *vm, const struct timespec *req)
 int64_t
 sys_nanosleep(struct tkvm_vm *vm, const uint64_t a[6])
 {
-	const struct timespec *req = gmem_at(vm, a[0], sizeof *req);
+	struct timespec req;
 
-	if (req == NULL)
+	if (gmem_copy(vm, &req, a[0], sizeof req) != 0)
 		return -EFAULT;
-	if (!valid_timespec(req))
+	if (!valid_timespec(&req))
 		return -EINVAL;
-	bounded_sleep(vm, req);
+	bounded_sleep(vm, &req);
 	return 0;
 }
 
 int64_t
 sys_clock_nanosleep(struct tkvm_vm *vm, const uint64_t a[6])
 {
-	const struct timespec *req = gmem_at(vm, a[2], sizeof *req);
 	struct timespec rel, now;
 
 	if (!known_clock(a[0]))
 		return -EINVAL;
-	if (req == NULL)
+	if (gmem_copy(vm, &rel, a[2], sizeof rel) != 0)
 		return -EFAULT;
-	if (!valid_timespec(req))
+	if (!valid_timespec(&rel))
 		return -EINVAL;
-	rel = *req;
 	if (a[1] & TIMER_ABSTIME) {
 		clock_gettime((clockid_t)a[0], &now);
 		rel.tv_sec -= now.tv_sec;

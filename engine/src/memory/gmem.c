@@ -54,6 +54,17 @@ gmem_wr(struct tkvm_vm *vm, uint64_t addr, uint64_t len)
 }
 
 int
+gmem_put(struct tkvm_vm *vm, uint64_t addr, const void *src, uint64_t len)
+{
+	void *dst = gmem_wr(vm, addr, len);
+
+	if (dst == NULL)
+		return -1;
+	memcpy(dst, src, len);
+	return 0;
+}
+
+int
 gmem_copy(const struct tkvm_vm *vm, void *dst, uint64_t addr, uint64_t len)
 {
 	const void *src = gmem_at(vm, addr, len);
