@@ -28,9 +28,14 @@ neg_errno(void)
 static int
 guest_path(struct tkvm_vm *vm, uint64_t addr, char *buf)
 {
+	const uint64_t end = vm->mem_size + vm->shm_size;
+
 	if (gmem_at(vm, addr, 1) == NULL)
 		return -EFAULT;
-	return gmem_string(vm, addr, buf, GUEST_PATH_MAX) < 0 ? -ENAMETOOLONG : 0;
+	if (gmem_string(vm, addr, buf, GUEST_PATH_MAX) >= 0)
+		return 0;
+	/* No NUL: within the limit it ran off guest memory (as Linux, EFAULT). */
+	return end - addr < GUEST_PATH_MAX ? -EFAULT : -ENAMETOOLONG;
 }
 
 static int64_t
