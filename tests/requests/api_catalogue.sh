@@ -1,0 +1,41 @@
+# The hostile-input catalogue of guest API calls (tests/guests/
+# api_catalogue.c): every pointer argument of every served call gets each
+# bad pointer (NULL, first page, system area, kernel half, wrapping,
+# straddling the end of memory), every length 0, 1, huge and negative.
+# Each is one request on the same VM; its outcome, a result or the reason
+# the request ended, is asserted exactly against api_catalogue.expected,
+# and the VM keeps serving after every one of them.
+. "$(dirname "$0")/../lib/common.sh"
+
+build_guest apicat api_catalogue.c gcc -static "-I$ROOT/engine/include"
+ptrs="null page1 system kernel wrap straddle"
+lens="len0 len1 huge negative"
+args=()
+add() {	# CALL "POINTER ARGS" "LENGTH ARGS"
+	for a in $2; do for c in $ptrs; do args+=(--request GET "/$1/arg$a/$c"); done; done
+	for a in $3; do for c in $lens; do args+=(--request GET "/$1/arg$a/$c"); done; done
+}
+add backend_response "1 3 5" "2 4"
+add http_append 1 2
+add http_set 1 2
+add http_find "1 3" "2 4"
+add http_method 0 1
+add regex_compile 0 1
+add regex_match 1 2
+add regex_subst "1 2 3" 4
+add log 0 1
+add get_meminfo 0 ""
+add fetch "0 2 3" 1
+args+=(--request GET /http_method/arg9/valid)	# still serving at the end
+
+run_guest --header "X-Cat: yes" "${args[@]}" "$WORK/apicat"
+# One line per request, in order: the body, or why it failed.
+{
+	grep -v '^HTTP \|^Content-Type: \|^X-Cat: \|^$' "$WORK/out"
+	sed -n 's/^tinykvm-run: request [0-9]* (GET \(.*\)) failed: \(.*\)/\1 -> \2/p' "$WORK/err"
+} | sort > "$WORK/got"
+diff -u "$(dirname "$0")/api_catalogue.expected" "$WORK/got" ||
+	die "outcomes differ from api_catalogue.expected"
+grep -q '^http_method arg9=valid: 3$' "$WORK/got" || die "the VM stopped serving"
+echo "$(wc -l < "$WORK/got") cases as expected"
+echo ok
