@@ -2,7 +2,8 @@
 # (injected with --test-fail-reset-ioctl) fails the request it belongs to
 # with the ioctl named, the request VM is replaced, and the next request
 # on it succeeds; the replacements are counted.  Pages written by on_error
-# after a failed request are restored before the next request.  And the
+# after a failed request are restored before the next request.  File
+# descriptors and mappings are bounded per request and given back.  And the
 # runner gives a program the same KVM_* environment as the VMOD.
 . "$(dirname "$0")/../lib/common.sh"
 
@@ -31,6 +32,14 @@ expect_out_has "HTTP 200
 Content-Type: text/plain
 
 clean"
+
+# A guest's descriptors and mappings are bounded, and the next request
+# has them all again.
+run_guest --memory 128 --request GET /fds --request GET /fds --request GET /maps \
+	--request GET /maps "$WORK/env"
+expect_rc 0
+[ "$(grep -c '^dup=61 then EMFILE$' "$WORK/out")" -eq 2 ] || die "fds: $OUT"
+[ "$(grep -c '^maps=4095 then ENOMEM$' "$WORK/out")" -eq 2 ] || die "maps: $OUT"
 
 # The environment without --config, as the VMOD sets it.
 run_guest --env EXTRA=1 --request GET /env "$WORK/env"
