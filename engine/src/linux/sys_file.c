@@ -67,19 +67,19 @@ int64_t
 sys_writev(struct tkvm_vm *vm, const uint64_t a[6])
 {
 	struct guest_fd *f = fds_get(vm, (int64_t)a[0]);
-	const struct iovec *iov;
+	struct iovec iov;
 	int64_t total = 0;
 
 	if (f == NULL)
 		return -EBADF;
 	if (a[2] > MAX_IOV)
 		return -EINVAL;
-	iov = gmem_at(vm, a[1], a[2] * sizeof *iov);
-	if (iov == NULL && a[2] != 0)
+	if (a[2] != 0 && gmem_at(vm, a[1], a[2] * sizeof iov) == NULL)
 		return -EFAULT;
 	for (uint64_t i = 0; i < a[2]; i++) {
-		uint64_t base = (uint64_t)(uintptr_t)iov[i].iov_base;
-		uint64_t len = iov[i].iov_len;
+		gmem_copy(vm, &iov, a[1] + i * sizeof iov, sizeof iov);
+		uint64_t base = (uint64_t)(uintptr_t)iov.iov_base;
+		uint64_t len = iov.iov_len;
 		const void *data = gmem_at(vm, base, len);
 		if (len == 0)
 			continue;
@@ -136,21 +136,21 @@ sys_pread64(struct tkvm_vm *vm, const uint64_t a[6])
 int64_t
 sys_readv(struct tkvm_vm *vm, const uint64_t a[6])
 {
-	const struct iovec *iov;
+	struct iovec iov;
 	int64_t total = 0;
 
 	if (a[2] > MAX_IOV)
 		return -EINVAL;
-	iov = gmem_at(vm, a[1], a[2] * sizeof *iov);
-	if (iov == NULL && a[2] != 0)
+	if (a[2] != 0 && gmem_at(vm, a[1], a[2] * sizeof iov) == NULL)
 		return -EFAULT;
 	for (uint64_t i = 0; i < a[2]; i++) {
+		gmem_copy(vm, &iov, a[1] + i * sizeof iov, sizeof iov);
 		int64_t r = read_into(vm, (int64_t)a[0],
-		    (uint64_t)(uintptr_t)iov[i].iov_base, iov[i].iov_len, -1);
+		    (uint64_t)(uintptr_t)iov.iov_base, iov.iov_len, -1);
 		if (r < 0)
 			return total ? total : r;
 		total += r;
-		if ((uint64_t)r < iov[i].iov_len)
+		if ((uint64_t)r < iov.iov_len)
 			break;
 	}
 	return total;

@@ -36,17 +36,11 @@ sys_exit_group(struct tkvm_vm *vm, const uint64_t a[6])
 int64_t
 sys_arch_prctl(struct tkvm_vm *vm, const uint64_t a[6])
 {
-	uint64_t *out;
-
 	switch (a[0]) {
 	case ARCH_SET_FS:
 		return cpu_set_fs_base(vm, a[1]);
 	case ARCH_GET_FS:
-		out = gmem_wr(vm, a[1], sizeof *out);
-		if (out == NULL)
-			return -EFAULT;
-		*out = vm->fs_base;
-		return 0;
+		return gmem_put(vm, a[1], &vm->fs_base, 8) == 0 ? 0 : -EFAULT;
 	case ARCH_SET_GS:
 	case ARCH_GET_GS:
 		return -EPERM;	/* GS belongs to the host (vcpuid data) */
