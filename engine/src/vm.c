@@ -345,6 +345,15 @@ stop(struct tkvm_result *res, enum tkvm_stop why, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* KVM refused the vCPU: a request VM must not serve again as it is
+ * (tkvm_request_end() replaces it). */
+static void
+vm_broken(struct tkvm_vm *vm, const char *why)
+{
+	if (vm->master != NULL && vm->broken[0] == '\0')
+		snprintf(vm->broken, sizeof vm->broken, "%s", why);
+}
+
 /* The syscall stub left the guest: emulate the call and return to it. */
 static void
 handle_syscall(struct tkvm_vm *vm)
@@ -419,12 +428,14 @@ handle_exit(struct tkvm_vm *vm, struct tkvm_result *res)
 		stop(res, TKVM_STOP_ERROR,
 		    "KVM could not enter the guest (reason 0x%llx)",
 		    (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		vm_broken(vm, res->reason);
 		vm->halt = HALT_FAULT;
 		break;
 	case KVM_EXIT_INTERNAL_ERROR:
 		stop(res, TKVM_STOP_ERROR,
 		    "KVM internal error (suberror %u) at rip 0x%llx",
 		    run->internal.suberror, (unsigned long long)regs->rip);
+		vm_broken(vm, res->reason);
 		vm->halt = HALT_FAULT;
 		break;
 	default:
@@ -466,6 +477,7 @@ vm_run(struct tkvm_vm *vm, double timeout_s, struct tkvm_result *res)
 		} else if (errno != EINTR && errno != EAGAIN) {
 			stop(res, TKVM_STOP_ERROR, "KVM_RUN failed: %s",
 			    strerror(errno));
+			vm_broken(vm, res->reason);
 			vm->halt = HALT_FAULT;
 		} else if (timeout_expired(&tmo)) {
 			stop(res, TKVM_STOP_TIMEOUT,

@@ -246,7 +246,7 @@ try_on_error(struct tkvm_vm *vm, const struct tkvm_request *req,
 	struct kvm_request_abi kr;
 	uint64_t kr_addr, args[5] = { 0 };
 
-	if (fn == 0 || vm->program->paused_mode)
+	if (fn == 0 || vm->program->paused_mode || vm->broken[0] != '\0')
 		return;
 	if (reset_restore(vm) != 0)
 		return;
