@@ -150,8 +150,15 @@ bridge_fetch(void *ctx, struct tkvm_fetch *f)
 		    "(a self-request), not '%.100s'", f->url);
 		return -1;
 	}
+	if (f->timeout < 0) {
+		snprintf(f->error, sizeof f->error, "timed out: the request's "
+		    "time limit has passed");
+		vlog(hb->ctx, SLT_Error, VMOD_LOG_PREFIX "fetch of '%s' for a "
+		    "program failed: %s", f->url, f->error);
+		return -1;
+	}
 	status = fetch_url(hb->st, f->url, f->post, f->post_len, f->fields,
-	    f->nfields, &f->body, &f->body_len, f->ctype, sizeof f->ctype,
+	    f->nfields, f->timeout, &f->body, &f->body_len, f->ctype, sizeof f->ctype,
 	    f->error, sizeof f->error);
 	if (status < 0) {
 		vlog(hb->ctx, SLT_Error, VMOD_LOG_PREFIX "fetch of '%s' for a "
