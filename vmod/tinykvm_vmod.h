@@ -119,6 +119,11 @@ struct vhttp {
 	VRT_CTX;
 	struct http *req, *resp;	/* NULL: header calls fail */
 	struct vmod_state *st;		/* for sys_fetch/sys_request */
+	/* The last header copy bridge_set() made: replacing it while it is
+	 * still the newest allocation of its workspace reuses its room. */
+	const char *copy;
+	struct ws *copy_ws;
+	uintptr_t copy_below, copy_top;
 };
 int run_request(VRT_CTX, struct vprogram *vp, struct tkvm_request *req,
     struct vhttp *hb, struct vrun *run);
