@@ -120,7 +120,10 @@ read_all(int fd, double deadline, size_t *len, bool *timed_out)
 	while (buf != NULL) {
 		double left = deadline - VTIM_mono();
 		ssize_t r;
-		if (left <= 0 || poll(&pfd, 1, (int)ceil(left * 1e3)) == 0) {
+		int ready = left > 0 ? poll(&pfd, 1, (int)ceil(left * 1e3)) : 0;
+		if (ready < 0 && errno == EINTR)
+			continue;
+		if (ready == 0) {
 			*timed_out = true;
 			free(buf);
 			return NULL;

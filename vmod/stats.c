@@ -153,13 +153,13 @@ program_stats(struct jw *w, struct vprogram *vp, struct vinstance *vi)
 		tkvm_reqvm_stats(tkvm_program_reqvm(vi->prog, i), &es);
 		snprintf(name, sizeof name, "%u", i);
 		open_obj(w, name);
-		num(w, "busy", vi->busy[i]);
 		vi->vm_stats[i].resets = es.resets;
 		vi->vm_stats[i].replacements = es.replacements;
 		counters(w, &vi->vm_stats[i]);
 		num(w, "pages_dirtied_last", es.pages_dirtied_last);
 		num(w, "memory_in_use", es.private_pages * 4096);
 		num(w, "pages_restored_total", es.pages_dirtied_total);
+		num(w, "busy", vi->busy[i]);
 		close_obj(w);
 		add(&total, &vi->vm_stats[i]);
 	}
