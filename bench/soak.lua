@@ -33,8 +33,8 @@ function request()
 	return wrk.format("GET", "/" .. kind .. "/" .. sent, { ["X-Marker"] = sent })
 end
 
+-- count: responses of each kind with the expected status and body.
 function response(status, headers, body)
-	count[kind] = count[kind] + 1
 	for m in body:gmatch("mk%d+x%d+") do
 		if m ~= sent then mismatch = mismatch + 1 end
 	end
@@ -45,6 +45,8 @@ function response(status, headers, body)
 		wrong_body = wrong_body + 1
 	elseif kind == "onerr" and body ~= "recovered " .. sent then
 		wrong_body = wrong_body + 1
+	else
+		count[kind] = count[kind] + 1
 	end
 end
 
