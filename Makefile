@@ -23,7 +23,7 @@ CONFIG_LIB = $(BUILD)/libtinykvm-config.a
 UNIT_SRC   = $(wildcard tests/unit/*.c)
 UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
 
-.PHONY: all check bench bench-load install clean
+.PHONY: all check bench bench-load soak install clean
 
 # The Varnish module.
 VARNISH_CFLAGS := $(shell pkg-config --cflags varnishapi 2>/dev/null)
@@ -96,6 +96,11 @@ bench: all
 # varnishd + wrk: program() vs vcl_synth vs a pass to nginx (minutes).
 bench-load: all
 	./bench/load.sh
+
+# varnishd under wrk load with hostile requests and reloads for
+# SOAK_SECONDS (default 600); tests/soak/short.sh runs it for 30 s.
+soak: all
+	./bench/soak.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/tinykvm

@@ -223,7 +223,7 @@ backend_gethdrs(VRT_CTX, VCL_BACKEND dir)
 	struct vmod_priv *task;
 	struct tkvm_header hdrs[128];
 	struct tkvm_request req;
-	struct vhttp hb = { ctx, NULL, NULL, NULL };
+	struct vhttp hb = { .ctx = ctx };
 	struct body_buf body = { NULL, 0, 0, 0 };
 	struct fetch *f;
 	struct chain *chain;

@@ -104,7 +104,7 @@ fetch_step(VRT_CTX, const struct chain_item *it, void **data, size_t *len,
 	}
 	st->self_active++;
 	AZ(pthread_mutex_unlock(&st->mtx));
-	status = fetch_url(st, it->url, NULL, 0, NULL, 0, data, len, ctype,
+	status = fetch_url(st, it->url, NULL, 0, NULL, 0, 0, data, len, ctype,
 	    ctlen, err, sizeof err);
 	AZ(pthread_mutex_lock(&st->mtx));
 	st->self_active--;

@@ -3,9 +3,14 @@
  * program.  A relative URL is a self-request into Varnish, through the
  * Unix socket or the prefix given to init_self_requests().  A minimal
  * HTTP/1.1 client: Content-Length, chunked and read-to-close bodies.
+ * Every fetch has a deadline for the whole exchange (a program's is what
+ * is left of its max_request_time), so a peer that trickles bytes cannot
+ * hold a worker: tests/vmod/trickle_fetch.vtc.
  */
 #include <errno.h>
+#include <math.h>
 #include <netdb.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,9 +21,10 @@
 #include <unistd.h>
 
 #include "tinykvm_vmod.h"
+#include "vtim.h"
 
 #define FETCH_MAX (64 << 20)
-#define FETCH_TIMEOUT 10
+#define FETCH_TIMEOUT 10.0	/* seconds for a whole fetch without a limit */
 
 struct target {
 	char host[256], port[16], path[2048];
@@ -53,23 +59,40 @@ split_url(const char *url, struct target *t, char *err, size_t errlen)
 	return 0;
 }
 
+/* Socket timeouts of limit seconds: connect and send never outlast it. */
 static int
-connect_target(const struct target *t, char *err, size_t errlen)
+open_socket(int family, double limit)
 {
-	struct timeval tv = { FETCH_TIMEOUT, 0 };
+	struct timeval tv;
+	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	tv.tv_sec = (time_t)limit;
+	tv.tv_usec = (suseconds_t)((limit - (double)tv.tv_sec) * 1e6);
+	if (tv.tv_sec == 0 && tv.tv_usec == 0)
+		tv.tv_usec = 1;
+	if (fd >= 0) {
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+	}
+	return fd;
+}
+
+static int
+connect_target(const struct target *t, double limit, char *err, size_t errlen)
+{
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai = NULL;
 	int fd = -1;
 
 	if (t->unix_path != NULL) {
 		struct sockaddr_un sun = { .sun_family = AF_UNIX };
 		snprintf(sun.sun_path, sizeof sun.sun_path, "%s", t->unix_path);
-		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		fd = open_socket(AF_UNIX, limit);
 		if (fd >= 0 && connect(fd, (void *)&sun, sizeof sun) != 0) {
 			close(fd);
 			fd = -1;
 		}
 	} else if (getaddrinfo(t->host, t->port, &hints, &ai) == 0) {
-		fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		fd = open_socket(ai->ai_family, limit);
 		if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
 			close(fd);
 			fd = -1;
@@ -81,20 +104,30 @@ connect_target(const struct target *t, char *err, size_t errlen)
 		    t->unix_path : t->host, strerror(errno));
 		return -1;
 	}
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 	return fd;
 }
 
-/* Reads the whole response into a malloc'd, NUL-terminated buffer. */
+/* Reads the whole response into a malloc'd, NUL-terminated buffer, by
+ * the deadline (VTIM_mono()): a peer that trickles bytes cannot hold the
+ * caller past it.  NULL with *timed_out set when it did. */
 static char *
-read_all(int fd, size_t *len)
+read_all(int fd, double deadline, size_t *len, bool *timed_out)
 {
 	size_t cap = 65536, n = 0;
 	char *buf = malloc(cap + 1);
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 
 	while (buf != NULL) {
+		double left = deadline - VTIM_mono();
 		ssize_t r;
+		int ready = left > 0 ? poll(&pfd, 1, (int)ceil(left * 1e3)) : 0;
+		if (ready < 0 && errno == EINTR)
+			continue;
+		if (ready == 0) {
+			*timed_out = true;
+			free(buf);
+			return NULL;
+		}
 		if (n == cap) {
 			char *nb = cap < FETCH_MAX ? realloc(buf, cap * 2 + 1) : NULL;
 			if (nb == NULL) {
@@ -167,9 +200,12 @@ header(const char *head, const char *name, size_t *vlen)
 
 int
 fetch_url(struct vmod_state *st, const char *url, const void *post,
-    size_t post_len, const char *const *fields, unsigned nfields, void **body,
-    size_t *len, char *ctype, size_t ctlen, char *err, size_t errlen)
+    size_t post_len, const char *const *fields, unsigned nfields,
+    double limit, void **body, size_t *len, char *ctype, size_t ctlen,
+    char *err, size_t errlen)
 {
+	bool timed_out = false;
+	double deadline;
 	struct target t;
 	char req[16384], *resp, *sep;
 	size_t rlen = 0, vlen;
@@ -192,7 +228,10 @@ fetch_url(struct vmod_state *st, const char *url, const void *post,
 	} else if (split_url(url, &t, err, errlen) != 0) {
 		return -1;
 	}
-	fd = connect_target(&t, err, errlen);
+	if (limit <= 0)
+		limit = FETCH_TIMEOUT;
+	deadline = VTIM_mono() + limit;
+	fd = connect_target(&t, limit, err, errlen);
 	if (fd < 0)
 		return -1;
 	int n = snprintf(req, sizeof req, "%s %s HTTP/1.1\r\nHost: %s\r\n"
@@ -210,8 +249,13 @@ fetch_url(struct vmod_state *st, const char *url, const void *post,
 		close(fd);
 		return -1;
 	}
-	resp = read_all(fd, &rlen);
+	resp = read_all(fd, deadline, &rlen, &timed_out);
 	close(fd);
+	if (timed_out) {
+		snprintf(err, errlen, "timed out after %.1f s without a "
+		    "complete response", limit);
+		return -1;
+	}
 	if (resp == NULL || sscanf(resp, "HTTP/1.%*d %d", &status) != 1 ||
 	    (sep = strstr(resp, "\r\n\r\n")) == NULL) {
 		snprintf(err, errlen, "no HTTP response from %s", url);

@@ -76,6 +76,34 @@ unset_at(struct http *hp, unsigned u)
 	hp->nhd--;
 }
 
+/* A copy of field in hp's workspace for header u.  When header u is our
+ * previous copy and nothing was allocated after it, its room is reused:
+ * a program setting one header over and over uses the workspace once. */
+static char *
+header_copy(struct vhttp *hb, struct http *hp, unsigned u, const char *field,
+    size_t len)
+{
+	uintptr_t below;
+	char *copy;
+
+	if (hb->copy != NULL && hp->hd[u].b == hb->copy && hb->copy_ws == hp->ws &&
+	    WS_Snapshot(hp->ws) == hb->copy_top)
+		WS_Reset(hp->ws, hb->copy_below);
+	below = WS_Snapshot(hp->ws);
+	if (!ws_fits(hp->ws, len + 1 + HEADER_WS_KEPT))
+		return NULL;
+	copy = WS_Alloc(hp->ws, (unsigned)len + 1);
+	if (copy == NULL)
+		return NULL;
+	memcpy(copy, field, len);
+	copy[len] = '\0';
+	hb->copy = copy;
+	hb->copy_ws = hp->ws;
+	hb->copy_below = below;
+	hb->copy_top = WS_Snapshot(hp->ws);
+	return copy;
+}
+
 static long
 bridge_set(void *ctx, int where, const char *field, size_t len)
 {
@@ -94,13 +122,9 @@ bridge_set(void *ctx, int where, const char *field, size_t len)
 	}
 	if (u == 0)
 		return bridge_append(ctx, where, field, len);
-	if (!ws_fits(hp->ws, len + 1 + HEADER_WS_KEPT))
-		return 0;
-	copy = WS_Alloc(hp->ws, (unsigned)len + 1);
+	copy = header_copy(ctx, hp, u, field, len);
 	if (copy == NULL)
 		return 0;
-	memcpy(copy, field, len);
-	copy[len] = '\0';
 	http_SetH(hp, u, copy);
 	return u;
 }
@@ -150,8 +174,15 @@ bridge_fetch(void *ctx, struct tkvm_fetch *f)
 		    "(a self-request), not '%.100s'", f->url);
 		return -1;
 	}
+	if (f->timeout < 0) {
+		snprintf(f->error, sizeof f->error, "timed out: the request's "
+		    "time limit has passed");
+		vlog(hb->ctx, SLT_Error, VMOD_LOG_PREFIX "fetch of '%s' for a "
+		    "program failed: %s", f->url, f->error);
+		return -1;
+	}
 	status = fetch_url(hb->st, f->url, f->post, f->post_len, f->fields,
-	    f->nfields, &f->body, &f->body_len, f->ctype, sizeof f->ctype,
+	    f->nfields, f->timeout, &f->body, &f->body_len, f->ctype, sizeof f->ctype,
 	    f->error, sizeof f->error);
 	if (status < 0) {
 		vlog(hb->ctx, SLT_Error, VMOD_LOG_PREFIX "fetch of '%s' for a "
@@ -205,7 +236,7 @@ run_request(VRT_CTX, struct vprogram *vp, struct tkvm_request *req,
     struct vhttp *hb, struct vrun *run)
 {
 	const struct program_def *def = program_def(vp);
-	struct vhttp bare = { ctx, NULL, NULL, NULL };
+	struct vhttp bare = { .ctx = ctx };
 	double t0 = VTIM_mono(), reserve;
 
 	memset(run, 0, sizeof *run);

@@ -133,15 +133,19 @@ static void
 program_stats(struct jw *w, struct vprogram *vp, struct vinstance *vi)
 {
 	struct vstats total;
+	unsigned busy = 0;
 	char name[32];
 
 	memset(&total, 0, sizeof total);
+	for (unsigned i = 0; i < vi->nvms; i++)
+		busy += vi->busy[i];
 	open_obj(w, vp->name);
 	open_obj(w, "program");
 	str(w, "name", vp->name);
 	dbl(w, "load_time", vi->load_time);
 	dbl(w, "loaded_at", vi->loaded_at);
 	num(w, "request_vms", vi->nvms);
+	num(w, "busy_vms", busy);
 	close_obj(w);
 	open_obj(w, "request_vms");
 	for (unsigned i = 0; i < vi->nvms; i++) {
@@ -155,6 +159,7 @@ program_stats(struct jw *w, struct vprogram *vp, struct vinstance *vi)
 		num(w, "pages_dirtied_last", es.pages_dirtied_last);
 		num(w, "memory_in_use", es.private_pages * 4096);
 		num(w, "pages_restored_total", es.pages_dirtied_total);
+		num(w, "busy", vi->busy[i]);
 		close_obj(w);
 		add(&total, &vi->vm_stats[i]);
 	}

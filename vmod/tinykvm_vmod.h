@@ -119,6 +119,11 @@ struct vhttp {
 	VRT_CTX;
 	struct http *req, *resp;	/* NULL: header calls fail */
 	struct vmod_state *st;		/* for sys_fetch/sys_request */
+	/* The last header copy bridge_set() made: replacing it while it is
+	 * still the newest allocation of its workspace reuses its room. */
+	const char *copy;
+	struct ws *copy_ws;
+	uintptr_t copy_below, copy_top;
 };
 int run_request(VRT_CTX, struct vprogram *vp, struct tkvm_request *req,
     struct vhttp *hb, struct vrun *run);
@@ -149,11 +154,13 @@ struct chain *chain_get(VRT_CTX, bool create);
 int chain_run(VRT_CTX, struct chain *c, const char *method, void **body,
     size_t *len, char *ctype, size_t ctlen);
 
-/* fetch.c: GET of url (relative = self-request); returns the status and
- * a malloc'd body, or -1 with err. */
+/* fetch.c: GET of url (relative = self-request), all of it within limit
+ * seconds (<= 0: 10); returns the status and a malloc'd body, or -1 with
+ * err. */
 int fetch_url(struct vmod_state *st, const char *url, const void *post,
-    size_t post_len, const char *const *fields, unsigned nfields, void **body,
-    size_t *len, char *ctype, size_t ctlen, char *err, size_t errlen);
+    size_t post_len, const char *const *fields, unsigned nfields,
+    double limit, void **body, size_t *len, char *ctype, size_t ctlen,
+    char *err, size_t errlen);
 
 /* stats.c */
 VCL_STRING stats_json(VRT_CTX, struct vmod_state *st, const char *pattern,

@@ -14,6 +14,7 @@
 static void
 bridge_for(VRT_CTX, struct vhttp *hb)
 {
+	memset(hb, 0, sizeof *hb);
 	hb->ctx = ctx;
 	hb->req = ctx->http_req ? ctx->http_req : ctx->http_bereq;
 	hb->resp = ctx->http_resp ? ctx->http_resp : ctx->http_beresp;

@@ -144,6 +144,9 @@ struct tkvm_fetch {
 	size_t post_len;
 	const char *fields[12];		/* extra "Key: value" request headers */
 	unsigned nfields;
+	double timeout;			/* seconds left of the request's time
+					 * limit: the fetch must end by then;
+					 * 0 = no limit, < 0 = already past */
 	/* Filled by the embedder: */
 	int status;
 	void *body;			/* malloc'd; the engine frees it */

@@ -9,6 +9,7 @@
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "program.h"
 
@@ -324,6 +325,21 @@ fetch_result(struct tkvm_vm *vm, uint64_t op_addr, const struct tkvm_fetch *f)
 	return gmem_put(vm, op_addr, &op, sizeof op) == 0 ? 0 : -EFAULT;
 }
 
+/* Seconds before the run's deadline (0: none; -1 when already past). */
+static double
+time_left(const struct tkvm_vm *vm)
+{
+	struct timespec now;
+	double left;
+
+	if (vm->deadline == NULL)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	left = (double)(vm->deadline->tv_sec - now.tv_sec) +
+	    (double)(vm->deadline->tv_nsec - now.tv_nsec) * 1e-9;
+	return left > 0 ? left : -1;
+}
+
 /* sys_fetch (0x20000) and sys_request (0x20001): the embedder does the
  * HTTP request; the body lands in a new mapping of the request VM. */
 static int64_t
@@ -339,6 +355,7 @@ fetch_common(struct tkvm_vm *vm, struct kvm_regs *r, bool self)
 		return -ENOSYS;
 	memset(&f, 0, sizeof f);
 	f.self = self;
+	f.timeout = time_left(vm);
 	rc = fetch_arguments(vm, r, &f, url, fields);
 	if (rc != 0)
 		return rc;
