@@ -22,70 +22,13 @@
 #include "headers.h"
 #include "regex.h"
 
-struct sets {
-	struct header_set req, resp;
-};
-
-static bool
-has(void *ctx, int where)
-{
-	(void)ctx;
-	return where == 0 || where == 1;
-}
-
-static struct header_set *
-set_of(void *ctx, int where)
-{
-	struct sets *s = ctx;
-	return where == 0 ? &s->req : &s->resp;
-}
-
-static long
-append(void *ctx, int where, const char *field, size_t len)
-{
-	return headers_add(set_of(ctx, where), field, len);
-}
-
-static long
-set(void *ctx, int where, const char *field, size_t len)
-{
-	return headers_set(set_of(ctx, where), field, len);
-}
-
-static long
-find(void *ctx, int where, const char *key, size_t len, const char **field)
-{
-	return headers_find(set_of(ctx, where), key, len, field);
-}
-
-static long
-field(void *ctx, int where, unsigned i, const char **f)
-{
-	struct header_set *hs = set_of(ctx, where);
-
-	if (i >= hs->count)
-		return -1;
-	*f = hs->fields[i];
-	return (long)strlen(hs->fields[i]);
-}
-
 static void
-log_line(void *ctx, const char *text, size_t len)
+quiet_log(void *ctx, const char *text, size_t len)
 {
 	(void)ctx; (void)text; (void)len;
 }
 
-static int
-fetch(void *ctx, struct tkvm_fetch *f)
-{
-	(void)ctx;
-	snprintf(f->error, sizeof f->error, "no fetching in the fuzzer");
-	return -1;
-}
-
-static const struct tkvm_http_ops ops = {
-	has, append, set, find, field, log_line, fetch,
-};
+static struct tkvm_http_ops ops;	/* the runner's header sets, quiet */
 
 static struct tkvm_program *program;
 static struct tkvm_reqvm *vm;
@@ -133,7 +76,7 @@ static int
 request(const char *method, const void *body, size_t len,
     struct tkvm_response *resp)
 {
-	struct sets sets = { { { 0 }, 0 }, { { 0 }, 0 } };
+	struct header_sets sets = { { { 0 }, 0 }, { { 0 }, 0 } };
 	struct tkvm_request req = {
 		.method = method, .url = "/", .body = body, .body_len = len,
 		.http = &ops, .http_ctx = &sets, .backend = true,
@@ -159,8 +102,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct tkvm_response resp;
 
-	if (program == NULL)
+	if (program == NULL) {
+		ops = header_sets_ops;
+		ops.log = quiet_log;
 		load();
+	}
 	if (size > 64 * 64)
 		return 0;	/* 64 calls at most: keeps each input fast */
 	request("POST", size ? data : (const void *)"", size, &resp);

@@ -2,6 +2,7 @@
  * A small header store for the runner: the request and response header
  * sets that programs read and edit with sys_http_*.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,3 +85,59 @@ headers_clear(struct header_set *hs)
 		free(hs->fields[i]);
 	hs->count = 0;
 }
+
+static struct header_set *
+pick(void *ctx, int where)
+{
+	struct header_sets *sets = ctx;
+
+	return where ? &sets->resp : &sets->req;
+}
+
+static bool
+sets_has(void *ctx, int where)
+{
+	(void)ctx; (void)where;
+	return true;
+}
+
+static long
+sets_append(void *ctx, int where, const char *field, size_t len)
+{
+	return headers_add(pick(ctx, where), field, len);
+}
+
+static long
+sets_set(void *ctx, int where, const char *field, size_t len)
+{
+	return headers_set(pick(ctx, where), field, len);
+}
+
+static long
+sets_find(void *ctx, int where, const char *key, size_t klen,
+    const char **field)
+{
+	return headers_find(pick(ctx, where), key, klen, field);
+}
+
+static long
+sets_field(void *ctx, int where, unsigned i, const char **field)
+{
+	const struct header_set *hs = pick(ctx, where);
+
+	if (i >= hs->count)
+		return -1;
+	*field = hs->fields[i];
+	return (long)strlen(*field);
+}
+
+static void
+sets_log(void *ctx, const char *text, size_t len)
+{
+	(void)ctx;
+	fprintf(stderr, "[log] %.*s\n", (int)len, text);
+}
+
+const struct tkvm_http_ops header_sets_ops = {
+	sets_has, sets_append, sets_set, sets_find, sets_field, sets_log, NULL,
+};

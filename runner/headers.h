@@ -4,6 +4,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "tinykvm/engine.h"
+
 #define HEADER_SET_MAX 256
 
 /* "Key: value" strings, owned by the set.  A field's index, as the guest
@@ -23,5 +25,13 @@ long headers_set(struct header_set *hs, const char *field, size_t len);
 long headers_find(const struct header_set *hs, const char *key, size_t klen,
     const char **field);
 void headers_clear(struct header_set *hs);
+
+/* A request's two sets behind the engine's header calls: ctx is a struct
+ * header_sets; sys_log goes to stderr; no HTTP client (sys_fetch and
+ * sys_request get -ENOSYS). */
+struct header_sets {
+	struct header_set req, resp;
+};
+extern const struct tkvm_http_ops header_sets_ops;
 
 #endif

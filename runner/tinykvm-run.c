@@ -229,63 +229,7 @@ struct worker {
 		char *body;
 		size_t len;
 	} first[MAX_LIST];
-	struct header_set req_headers, resp_headers;
-};
-
-static struct header_set *
-pick(void *ctx, int where)
-{
-	struct worker *w = ctx;
-
-	return where ? &w->resp_headers : &w->req_headers;
-}
-
-static bool
-http_has(void *ctx, int where)
-{
-	(void)ctx; (void)where;
-	return true;
-}
-
-static long
-http_append(void *ctx, int where, const char *field, size_t len)
-{
-	return headers_add(pick(ctx, where), field, len);
-}
-
-static long
-http_set(void *ctx, int where, const char *field, size_t len)
-{
-	return headers_set(pick(ctx, where), field, len);
-}
-
-static long
-http_find(void *ctx, int where, const char *key, size_t klen, const char **field)
-{
-	return headers_find(pick(ctx, where), key, klen, field);
-}
-
-static long
-http_field(void *ctx, int where, unsigned i, const char **field)
-{
-	const struct header_set *hs = pick(ctx, where);
-
-	if (i >= hs->count)
-		return -1;
-	*field = hs->fields[i];
-	return (long)strlen(*field);
-}
-
-static void
-http_log(void *ctx, const char *text, size_t len)
-{
-	(void)ctx;
-	fprintf(stderr, "[log] %.*s\n", (int)len, text);
-}
-
-/* No HTTP client in the runner: sys_fetch and sys_request get -ENOSYS. */
-static const struct tkvm_http_ops runner_http = {
-	http_has, http_append, http_set, http_find, http_field, http_log, NULL,
+	struct header_sets sets;		/* ctx of header_sets_ops */
 };
 
 static void
@@ -295,8 +239,8 @@ print_response(const struct worker *w, const struct tkvm_response *r)
 	    (int)r->content_type_len, r->content_type);
 	for (unsigned i = 0; i < r->num_headers; i++)
 		printf("%.*s\n", (int)r->headers[i].len, r->headers[i].field);
-	for (unsigned i = 0; i < w->resp_headers.count; i++)
-		printf("%s\n", w->resp_headers.fields[i]);
+	for (unsigned i = 0; i < w->sets.resp.count; i++)
+		printf("%s\n", w->sets.resp.fields[i]);
 	if (r->cache_set)
 		printf("X-TinyKVM-Cache: %s ttl=%g grace=%g keep=%g\n",
 		    r->cached ? "cached" : "uncached", r->ttl, r->grace, r->keep);
@@ -309,10 +253,10 @@ print_response(const struct worker *w, const struct tkvm_response *r)
 static void
 reset_headers(struct worker *w, const struct tkvm_request *proto)
 {
-	headers_clear(&w->req_headers);
-	headers_clear(&w->resp_headers);
+	headers_clear(&w->sets.req);
+	headers_clear(&w->sets.resp);
 	for (unsigned i = 0; i < proto->num_headers; i++)
-		headers_add(&w->req_headers, proto->headers[i].field,
+		headers_add(&w->sets.req, proto->headers[i].field,
 		    proto->headers[i].len);
 }
 
@@ -353,8 +297,8 @@ work(void *arg)
 	for (unsigned long n = 0; n < w->rounds; n++) {
 		for (unsigned k = 0; k < w->nprotos; k++) {
 			struct tkvm_request req = w->protos[k];
-			req.http = &runner_http;
-			req.http_ctx = w;
+			req.http = &header_sets_ops;
+			req.http_ctx = &w->sets;
 			req.backend = true;	/* as under program() */
 			reset_headers(w, &req);
 			int rc = tkvm_request_run(w->vm, &req, &resp);
@@ -368,8 +312,8 @@ work(void *arg)
 			}
 		}
 	}
-	headers_clear(&w->req_headers);
-	headers_clear(&w->resp_headers);
+	headers_clear(&w->sets.req);
+	headers_clear(&w->sets.resp);
 	return NULL;
 }
 
