@@ -158,6 +158,14 @@ task_once(void *data, size_t len)
 }
 
 static void
+task_crash(void *data, size_t len)
+{
+	(void)data; (void)len;
+	counter = 555;		/* undone by the reset */
+	*(volatile int *)0 = 1;
+}
+
+static void
 sleep_ms(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
@@ -238,6 +246,11 @@ on_get(const char *url, const char *arg)
 	if (!strcmp(url, "/allow"))
 		r = snprintf(out, sizeof out, "main=%d request=%ld", main_allow,
 		    sys_storage_allow((void (*)(void))st_nothing));
+	if (!strcmp(url, "/taskcrash")) {
+		r = storage_task(task_crash, NULL, 0);
+		sleep_ms(100);
+		storage_call(st_state, NULL, 0, out, sizeof out);
+	}
 	if (!strcmp(url, "/tasks")) {
 		long id = schedule_storage_task(task_tick, "tick", 4, 0, 0.02f);
 		long once = storage_task(task_once, "abc", 3);
@@ -265,6 +278,10 @@ int
 main(void)
 {
 	if (sys_is_storage()) {
+		if (getenv("STORAGE_INIT_CRASH"))
+			*(volatile int *)0 = 1;
+		if (getenv("STORAGE_INIT_RETURN"))
+			storage_return("x", 1);
 		counter = 1000;
 		STORAGE_ALLOW(st_incr);
 		STORAGE_ALLOW(st_state);
@@ -279,6 +296,7 @@ main(void)
 		STORAGE_ALLOW(st_tasks);
 		STORAGE_ALLOW(task_tick);
 		STORAGE_ALLOW(task_once);
+		STORAGE_ALLOW(task_crash);
 	} else {
 		main_allow = (int)sys_storage_allow((void (*)(void))st_nothing);
 	}

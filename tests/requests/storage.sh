@@ -69,6 +69,19 @@ run_guest --storage --request GET /tasks "$P"
 expect_rc 0
 expect_out_has "once=1:abc id>0=1 once=0 stop=1,0 many=1 still=1"
 expect_err_has "task runs (0 failed)"
+# A task that crashes resets the storage VM; no request fails.
+run_guest --storage --request GET /incr --request GET /taskcrash "$P"
+expect_rc 0
+expect_out_has "r=0 out=counter=1000 after=0 storage=1"
+expect_err_has "tinykvm-run: storage: 2 calls (0 failed), 1 resets, 1 task runs (1 failed)"
+
+# The storage VM's initialization fails: the program does not load.
+run_guest --storage --env STORAGE_INIT_CRASH=1 --request GET /incr "$P"
+expect_rc 125
+expect_err "tinykvm-run: storage VM: initialization failed: guest page fault: write to 0x0 at rip ${ERR##*rip }"
+run_guest --storage --env STORAGE_INIT_RETURN=1 --request GET /incr "$P"
+expect_rc 125
+expect_err "tinykvm-run: storage VM: initialization failed: storage_return called outside a storage call"
 
 # From a library: "storage": true (no warning), max_storage_time.
 cat > "$WORK/lib.json" <<EOF
