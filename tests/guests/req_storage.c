@@ -246,6 +246,11 @@ on_get(const char *url, const char *arg)
 	if (!strcmp(url, "/allow"))
 		r = snprintf(out, sizeof out, "main=%d request=%ld", main_allow,
 		    sys_storage_allow((void (*)(void))st_nothing));
+	if (!strcmp(url, "/taskruns")) {
+		sleep_ms(200);
+		storage_call(st_tasks, NULL, 0, out, sizeof out);
+		r = strtol(out + 5, NULL, 10) >= 5;
+	}
 	if (!strcmp(url, "/taskcrash")) {
 		r = storage_task(task_crash, NULL, 0);
 		sleep_ms(100);
@@ -282,6 +287,8 @@ main(void)
 			*(volatile int *)0 = 1;
 		if (getenv("STORAGE_INIT_RETURN"))
 			storage_return("x", 1);
+		if (getenv("STORAGE_INIT_TASK"))
+			schedule_storage_task(task_tick, "tick", 4, 0, 0.01f);
 		counter = 1000;
 		STORAGE_ALLOW(st_incr);
 		STORAGE_ALLOW(st_state);

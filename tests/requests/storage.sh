@@ -69,6 +69,10 @@ run_guest --storage --request GET /tasks "$P"
 expect_rc 0
 expect_out_has "once=1:abc id>0=1 once=0 stop=1,0 many=1 still=1"
 expect_err_has "task runs (0 failed)"
+# A task scheduled by the storage VM's main() starts once it is ready.
+run_guest --storage --env STORAGE_INIT_TASK=1 --request GET /taskruns "$P"
+expect_rc 0
+expect_out_has "r=1 out=runs="
 # A task that crashes resets the storage VM; no request fails.
 run_guest --storage --request GET /incr --request GET /taskcrash "$P"
 expect_rc 0
