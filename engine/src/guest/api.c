@@ -1,7 +1,7 @@
 /*
  * Guest API calls (docs/GUEST_API.md): `out %eax, $0` with the call number
  * in eax; results go in rax.  The header calls are in api_http.c, the
- * regex calls in regex.c, the storage calls in storage.c and
+ * regex calls in regex.c, the storage calls in storage_call.c and
  * storage_task.c.  A known call this host does not serve ends the
  * request (or the initialization) with a reason naming it; an unknown
  * number returns -ENOSYS.
