@@ -95,6 +95,9 @@ int storage_create(struct tkvm_program *p, const void *elf, size_t elf_len,
 void storage_destroy(struct tkvm_program *p);
 api_fn api_storage_callv, api_storage_return, api_storage_noreturn;
 api_fn api_storage_allow, api_is_storage;
+/* Bytes below the storage stack top that data for a call may take: the
+ * stack less 64 KiB for the function itself.  s->vm is not NULL. */
+uint64_t storage_stack_room(const struct storage *s);
 /* fn is on the allow-list, or there is none (as published). */
 bool storage_allowed(const struct storage *s, uint64_t fn);
 /* Runs fn(args) in the storage VM; the lock is held.  0, or -1 with why

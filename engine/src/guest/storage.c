@@ -14,6 +14,8 @@
 
 #include "program.h"
 
+#define STACK_SPARE	(64 * 1024)	/* left to the storage function */
+
 static const char **
 storage_envp(const char *const *envp)
 {
@@ -200,6 +202,15 @@ storage_run(struct tkvm_program *p, uint64_t fn, const uint64_t args[3],
 		*stop = res.stop;
 	storage_reset(p, why, whylen);
 	return -1;
+}
+
+uint64_t
+storage_stack_room(const struct storage *s)
+{
+	const struct tkvm_vm *sv = s->vm;
+	const uint64_t floor = sv->mem_size - vm_stack_size(sv) + STACK_SPARE;
+
+	return s->stack_top > floor ? s->stack_top - floor : 0;
 }
 
 int

@@ -12,7 +12,6 @@
 #include "program.h"
 
 #define MAX_BUFFERS	64		/* per storage_callv, as published */
-#define STACK_SPARE	(64 * 1024)	/* left to the storage function */
 
 struct virtbuffer_abi {
 	uint64_t data, len;
@@ -52,11 +51,9 @@ place_buffers(struct storage *s, struct tkvm_vm *caller,
     struct virtbuffer_abi *bufs, uint64_t n)
 {
 	struct tkvm_vm *sv = s->vm;
-	const uint64_t floor = sv->mem_size - vm_stack_size(sv) + STACK_SPARE;
 	uint64_t addr = s->stack_top;
+	const uint64_t floor = addr - storage_stack_room(s);
 
-	if (addr < floor)
-		return 0;
 	for (uint64_t i = 0; i < n; i++) {
 		const uint64_t len = bufs[i].len;
 		void *dst;

@@ -15,6 +15,7 @@
 
 #define MAX_TASKS	15		/* scheduled at once, as published */
 #define MAX_TASK_DATA	(2UL << 20)	/* bytes, as published */
+#define MAX_MS		(10ULL * 365 * 86400 * 1000)	/* start, period */
 
 struct task {
 	long id;		/* 0: a free slot */
@@ -67,7 +68,7 @@ run_task(struct tkvm_program *p, uint64_t fn, const void *data, size_t len)
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	pthread_mutex_lock(&s->lock);
-	if (s->vm != NULL) {
+	if (s->vm != NULL && storage_stack_room(s) >= len) {
 		addr = (s->stack_top - len) & ~15ULL;
 		if (len == 0 || gmem_put(s->vm, addr, data, len) == 0) {
 			args[0] = len ? addr : 0;
@@ -263,9 +264,9 @@ api_storage_task(struct tkvm_vm *vm, struct kvm_regs *r)
 	t->fn = r->rdi;
 	t->data = data;
 	t->len = len;
-	t->period_ms = r->r8;
+	t->period_ms = r->r8 < MAX_MS ? r->r8 : MAX_MS;
 	clock_gettime(CLOCK_MONOTONIC, &t->next);
-	add_ms(&t->next, r->rcx);
+	add_ms(&t->next, r->rcx < MAX_MS ? r->rcx : MAX_MS);
 	if (serving)
 		tasks_start(ts);
 	pthread_cond_signal(&ts->cv);
