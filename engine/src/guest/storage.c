@@ -16,6 +16,7 @@
 
 #define STACK_SPARE	(64 * 1024)	/* left to the storage function */
 
+/* The program's environment with KVM_TYPE=storage instead of request. */
 static const char **
 storage_envp(const char *const *envp)
 {

@@ -32,7 +32,6 @@ timespec_s(const struct timespec *ts)
 	return (double)ts->tv_sec + (double)ts->tv_nsec / 1e9;
 }
 
-/* The program's environment with KVM_TYPE=storage instead of request. */
 bool
 storage_allowed(const struct storage *s, uint64_t fn)
 {
