@@ -51,6 +51,7 @@ struct program_def {
 	bool storage, start;
 	double max_boot_time;		/* seconds, > 0; default 20 */
 	double max_request_time;	/* seconds, > 0; default 8 */
+	double max_storage_time;	/* seconds per storage call; default 10 */
 	double max_queue_time;		/* seconds, > 0; default 5 */
 	/* MiB: */
 	uint64_t max_memory;		/* default 64 */
@@ -128,7 +129,8 @@ struct program_engine_config {
  * } (main_args, when not NULL, replaces main_arguments), vm.envp =
  * environment then KVM_NAME, KVM_GROUP, KVM_TYPE, KVM_STATE, KVM_DEBUG,
  * vm.allowed_paths = the real paths, vm.cwd, vm.verbose, max_boot_time,
- * max_request_time, concurrency, max_request_memory_mib,
+ * max_request_time, storage, max_storage_time, concurrency,
+ * max_request_memory_mib,
  * limit_workmem_after_req_mib, persistent = !ephemeral,
  * control_ephemeral and warmup.  cfg points into def and owned: keep
  * both until the engine has taken the config, then call

@@ -112,6 +112,8 @@ program_def_to_engine(const struct program_def *d, const char *const *main_args,
 	cfg->vm.verbose = d->verbose || d->verbose_syscalls;
 	cfg->max_boot_time = d->max_boot_time;
 	cfg->max_request_time = d->max_request_time;
+	cfg->storage = d->storage;
+	cfg->max_storage_time = d->max_storage_time;
 	cfg->concurrency = d->concurrency;
 	cfg->max_request_memory_mib = d->max_request_memory;
 	cfg->limit_workmem_after_req_mib = d->limit_workmem_after_req;

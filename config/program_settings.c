@@ -161,6 +161,7 @@ pc_def_new(void)
 	d->concurrency = 2;
 	d->max_boot_time = 20.0;
 	d->max_request_time = 8.0;
+	d->max_storage_time = 10.0;
 	d->max_queue_time = 5.0;
 	d->max_memory = 64;
 	d->max_request_memory = 32;
@@ -627,6 +628,7 @@ static const struct simple_setting {
 	{ "stdout",		K_BOOL,    FIELD(print_stdout) },
 	{ "max_boot_time",	K_SECONDS, FIELD(max_boot_time) },
 	{ "max_request_time",	K_SECONDS, FIELD(max_request_time) },
+	{ "max_storage_time",	K_SECONDS, FIELD(max_storage_time) },
 	{ "max_queue_time",	K_SECONDS, FIELD(max_queue_time) },
 	{ "max_memory",		K_MIB,     FIELD(max_memory) },
 	{ "max_request_memory",	K_MIB,     FIELD(max_request_memory) },

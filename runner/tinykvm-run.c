@@ -42,6 +42,7 @@ struct options {
 	unsigned nheaders;
 	unsigned long repeat, concurrency;
 	unsigned long test_fail_reset;	/* --test-fail-reset-ioctl N */
+	bool storage;			/* --storage */
 };
 
 static void
@@ -52,7 +53,7 @@ usage(FILE *f)
 	    "                   [--env KEY=VALUE]... [--verbose] PROGRAM [ARG...]\n"
 	    "       tinykvm-run [options] --request METHOD URL [--arg ARG] [--body FILE]\n"
 	    "                   [--content-type T] [--header 'K: V']... [--repeat N]\n"
-	    "                   [--concurrency N] PROGRAM [ARG...]\n"
+	    "                   [--concurrency N] [--storage] PROGRAM [ARG...]\n"
 	    "       tinykvm-run [options] --config FILE --program NAME [PROGRAM [ARG...]]\n"
 	    "                   takes the program's settings from a JSON library\n"
 	    "       tinykvm-run --host-info\n"
@@ -158,6 +159,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "header", required_argument, NULL, 'H' },
 		{ "repeat", required_argument, NULL, 'N' },
 		{ "concurrency", required_argument, NULL, 'P' },
+		{ "storage", no_argument, NULL, 'S' },
 		{ "config", required_argument, NULL, 'F' },
 		{ "program", required_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
@@ -197,6 +199,7 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'N': o->repeat = parse_count(optarg, "--repeat"); break;
 		case 'P': o->concurrency = parse_count(optarg, "--concurrency"); break;
+		case 'S': o->storage = true; break;
 		case 'F': o->config = optarg; break;
 		case 'G': o->program = optarg; break;
 		case 'h': usage(stdout); exit(0);
@@ -348,6 +351,23 @@ build_requests(const struct options *o, struct tkvm_request *reqs,
 	}
 }
 
+static void
+print_storage(struct tkvm_program *prog)
+{
+	struct tkvm_storage_stats st;
+
+	if (tkvm_program_storage_stats(prog, &st) != 0)
+		return;
+	fprintf(stderr, "tinykvm-run: storage: %llu calls (%llu failed), %llu "
+	    "resets, %llu task runs (%llu failed), %llu bytes in, %llu out, "
+	    "%.1f us per call in the storage VM\n",
+	    (unsigned long long)st.calls, (unsigned long long)st.failures,
+	    (unsigned long long)st.resets, (unsigned long long)st.tasks,
+	    (unsigned long long)st.task_failures,
+	    (unsigned long long)st.bytes_in, (unsigned long long)st.bytes_out,
+	    st.calls ? st.run_s * 1e6 / (double)st.calls : 0.0);
+}
+
 static int
 request_mode(const struct options *o, const struct tkvm_program_config *base,
     const void *image, size_t len)
@@ -369,6 +389,7 @@ request_mode(const struct options *o, const struct tkvm_program_config *base,
 		cfg.max_request_time = o->timeout;
 	cfg.concurrency = (unsigned)n;
 	cfg.test_fail_reset_ioctl = (unsigned)o->test_fail_reset;
+	cfg.storage |= o->storage;
 	build_requests(o, protos, hdrs, &body);
 	prog = tkvm_program_load(&cfg, image, len, err, sizeof err);
 	if (prog == NULL)
@@ -411,6 +432,7 @@ request_mode(const struct options *o, const struct tkvm_program_config *base,
 	if (replaced)
 		fprintf(stderr, "tinykvm-run: %lu request VMs replaced after a "
 		    "failed reset\n", replaced);
+	print_storage(prog);
 	free(workers);
 	free(threads);
 	free(body);

@@ -129,6 +129,28 @@ add(struct vstats *t, const struct vstats *s)
 		t->status[i] += s->status[i];
 }
 
+/* The storage VM's counters, when the program has one. */
+static void
+storage_stats(struct jw *w, struct vinstance *vi)
+{
+	struct tkvm_storage_stats ss;
+
+	if (tkvm_program_storage_stats(vi->prog, &ss) != 0)
+		return;
+	open_obj(w, "storage");
+	num(w, "invocations", ss.calls);
+	num(w, "failures", ss.failures);
+	num(w, "resets", ss.resets);
+	num(w, "tasks", ss.tasks);
+	num(w, "task_failures", ss.task_failures);
+	num(w, "input_bytes", ss.bytes_in);
+	num(w, "output_bytes", ss.bytes_out);
+	dbl(w, "cpu_time", ss.run_s);
+	dbl(w, "task_time", ss.task_s);
+	dbl(w, "wait_time", ss.wait_s);
+	close_obj(w);
+}
+
 static void
 program_stats(struct jw *w, struct vprogram *vp, struct vinstance *vi)
 {
@@ -167,6 +189,7 @@ program_stats(struct jw *w, struct vprogram *vp, struct vinstance *vi)
 	open_obj(w, "totals");
 	counters(w, &total);
 	close_obj(w);
+	storage_stats(w, vi);
 	close_obj(w);
 }
 

@@ -104,6 +104,8 @@ struct tkvm_vm {
 	uint64_t req_area, req_area_len;	/* request data in the guest */
 	bool ephemeral;
 	struct request_ctx *req;	/* the request being served */
+	bool is_storage;		/* a storage VM (guest/storage.c) */
+	struct storage_call *scall;	/* storage VM: the call it runs */
 	uint8_t *stable;		/* gmem_stable() copies, this request */
 	size_t stable_used;
 	enum vm_halt halt;

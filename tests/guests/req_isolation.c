@@ -21,8 +21,14 @@ stack_probe(char *out)
 	volatile char buf[256];
 	int dirty = 0;
 
-	for (int i = 0; i < 256; i++)
-		dirty |= buf[i] == 'S';
+	/* Eight 'S' in a row: a single one may be random garbage (a stack
+	 * canary copy left by initialization). */
+	for (int i = 0; i + 8 <= 256; i++) {
+		int run = 0;
+		for (int k = 0; k < 8; k++)
+			run += buf[i + k] == 'S';
+		dirty |= run == 8;
+	}
 	strcpy(out, dirty ? "SECRET" : "clean");
 	for (int i = 0; i < 256; i++)
 		buf[i] = 'S';

@@ -58,10 +58,10 @@ handle=1 same=1 match=1 nomatch=-1 empty=1 subst=13:X-Value: 666 all=9:1a 2b 3c 
 	fails /badsubst "sys_regex_subst: bad regex handle -1"
 	fails /badcopy "sys_regex_copyto: bad regex handle 42"
 	fails /where9 "sys_http_find: header set 9 is not available here"
-	fails /storage "guest call storage_callv (0x10708) is not supported by this host"
+	fails /storage 'storage_callv: the program has no storage VM ("storage": true in its settings)'
 	fails /multiprocess "guest call multiprocess (0x10710) is not supported by this host"
 	fails /stream "guest call begin_streaming_response (0x10012) is not supported by this host"
-	fails /noreturn "guest call storage_noreturn (0x10013) is not supported by this host"
+	fails /noreturn "storage_noreturn called outside a storage call"
 done
 
 # Both builds answer every request byte for byte alike.

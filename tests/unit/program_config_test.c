@@ -549,7 +549,8 @@ test_key_table(void)
 	CHECK(program_key_find("warmup")->used);
 	CHECK(!program_key_find("server")->used);
 	CHECK(!program_key_find("executable_heap")->used);
-	CHECK(!program_key_find("storage")->used);
+	CHECK(program_key_find("storage")->used);
+	CHECK(program_key_find("max_storage_time")->used);
 	CHECK(program_member_used("warmup", "url"));
 	CHECK(!program_member_used("warmup", "headers"));
 	CHECK(!program_member_used("warmup", "exact"));
@@ -619,9 +620,7 @@ test_unused_keys(void)
 	    "program 'a': 'warmup.headers' is accepted but not supported yet; ignored\n"
 	    "program 'a': 'warmup.exact' is accepted but not supported yet; ignored\n"
 	    "program 'b': 'download' is accepted but not supported yet; ignored\n"
-	    "program 'b': 'max_storage_time' is accepted but not supported yet; ignored\n"
-	    "program 'b': 'websocket_server' is accepted but not supported yet; ignored\n"
-	    "program 'b': 'storage' is accepted but not supported yet; ignored\n");
+	    "program 'b': 'websocket_server' is accepted but not supported yet; ignored\n");
 	/* Taken once; later changes warn only about what is new. */
 	buf[0] = '\0';
 	library_take_warnings(lib, collect, buf);
@@ -643,7 +642,7 @@ test_unused_keys(void)
 	P_ERROR("\"executable_heap\": \"yes\"", "program 'p': 'executable_heap' "
 	    "must be true or false, not a string");
 	P_ERROR("\"max_storage_time\": -1", "program 'p': 'max_storage_time' "
-	    "must be a number from 0, not -1");
+	    "must be a number of seconds above 0 (at most 86400)");
 	P_ERROR("\"download\": [3]", "program 'p': 'download[0]' must be an "
 	    "object {uri, filepath, sha256, md5}, not a number");
 	P_ERROR("\"download\": [{ \"url\": \"/x\" }]", "program 'p': "

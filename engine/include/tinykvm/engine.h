@@ -123,6 +123,8 @@ struct tkvm_program_config {
 	unsigned warmup_requests;	/* mock requests to the main VM before forking */
 	const char *warmup_url;		/* "/" if NULL */
 	const char *warmup_method;	/* "GET" if NULL */
+	bool storage;			/* a persistent storage VM (below) */
+	double max_storage_time;	/* seconds per storage call; 0 = 10 */
 	tkvm_log_f *log;		/* sys_log during initialization */
 	void *log_opaque;
 	/* Testing only: every Nth ioctl on a request VM's reset path fails
@@ -250,6 +252,30 @@ int tkvm_request_run(struct tkvm_reqvm *rv, const struct tkvm_request *req,
  * service and its next request fails until a replacement succeeds. */
 int tkvm_request_end(struct tkvm_reqvm *rv, char *why, size_t whylen);
 void tkvm_reqvm_stats(const struct tkvm_reqvm *rv, struct tkvm_reqvm_stats *out);
+
+/*
+ * The storage VM (docs/GUEST_API.md, docs/DESIGN.md): with cfg.storage,
+ * a second VM is booted from the same program with KVM_TYPE=storage and
+ * kept for the program's life.  Request VMs call functions in it with
+ * storage_callv(), one call at a time; tasks run there on an engine
+ * thread.  A storage function that crashes or runs out of time fails its
+ * caller and the storage VM is reset to its state after initialization.
+ */
+struct tkvm_storage_stats {
+	uint64_t calls;		/* storage_callv calls that ran */
+	uint64_t failures;	/* of those, the ones that failed the caller */
+	uint64_t resets;	/* storage VM reset to its initialized state */
+	uint64_t tasks;		/* task runs */
+	uint64_t task_failures;
+	uint64_t bytes_in, bytes_out;
+	double run_s;		/* time storage calls took, waits excluded */
+	double task_s;		/* time task runs took */
+	double wait_s;		/* time callers waited for it */
+	uint64_t kvm_run_calls;
+};
+/* 0 and the counters, or -1 when the program has no storage VM. */
+int tkvm_program_storage_stats(struct tkvm_program *p,
+    struct tkvm_storage_stats *out);
 
 /*
  * What the engine finds on this host (a bare VM is created, probed and

@@ -1,7 +1,8 @@
 /*
  * Guest API calls (docs/GUEST_API.md): `out %eax, $0` with the call number
  * in eax; results go in rax.  The header calls are in api_http.c, the
- * regex calls in regex.c.  A known call this host does not serve ends the
+ * regex calls in regex.c, the storage calls in storage_call.c and
+ * storage_task.c.  A known call this host does not serve ends the
  * request (or the initialization) with a reason naming it; an unknown
  * number returns -ENOSYS.
  */
@@ -22,8 +23,8 @@ api_register_func(struct tkvm_vm *vm, struct kvm_regs *r)
 {
 	struct tkvm_program *p = vm->program;
 
-	if (p == NULL)
-		return 0;
+	if (p == NULL || vm->is_storage)
+		return 0;	/* callbacks are the main VM's */
 	if (p->frozen) {
 		vm_fail(vm, TKVM_STOP_ERROR,
 		    "register_func called after initialization");
@@ -59,7 +60,7 @@ api_wait_for_requests_paused(struct tkvm_vm *vm, struct kvm_regs *r)
 		    "wait_for_requests_paused called without a response");
 		return -EINVAL;
 	}
-	if (p != NULL && !p->frozen) {
+	if (p != NULL && !p->frozen && !vm->is_storage) {
 		if (gmem_at(vm, r->rdi, sizeof(struct kvm_request_abi)) == NULL) {
 			vm_fail(vm, TKVM_STOP_ERROR,
 			    "wait_for_requests_paused given a bad request pointer");
@@ -200,13 +201,6 @@ api_make_ephemeral(struct tkvm_vm *vm, struct kvm_regs *r)
 	if (vm->program == NULL || !vm->program->cfg.control_ephemeral)
 		return -EPERM;
 	vm->ephemeral = r->rdi != 0;
-	return 0;
-}
-
-static int64_t
-api_is_storage(struct tkvm_vm *vm, struct kvm_regs *r)
-{
-	(void)vm; (void)r;
 	return 0;
 }
 
@@ -388,14 +382,6 @@ api_is_debug(struct tkvm_vm *vm, struct kvm_regs *r)
 	return 0;
 }
 
-/* No storage VM here: as published outside storage initialization, -1. */
-static int64_t
-api_storage_allow(struct tkvm_vm *vm, struct kvm_regs *r)
-{
-	(void)vm; (void)r;
-	return -1;
-}
-
 /* No extra vCPUs ever run, so there is nothing to wait for. */
 static int64_t
 api_multiprocess_wait(struct tkvm_vm *vm, struct kvm_regs *r)
@@ -426,9 +412,9 @@ static const struct api_entry api_table[] = {
 	{ 0x10002, "wait_for_requests_paused", api_wait_for_requests_paused },
 	{ 0x10005, "sys_set_cacheable", api_set_cacheable },
 	{ 0x10010, "sys_backend_response", api_backend_response },
-	{ 0x10011, "storage_return", NULL },
+	{ 0x10011, "storage_return", api_storage_return },
 	{ 0x10012, "begin_streaming_response", NULL },
-	{ 0x10013, "storage_noreturn", NULL },
+	{ 0x10013, "storage_noreturn", api_storage_noreturn },
 	{ 0x10020, "sys_http_append", api_http_append },
 	{ 0x10021, "sys_http_set", api_http_set },
 	{ 0x10022, "sys_http_find", api_http_find },
@@ -443,9 +429,9 @@ static const struct api_entry api_table[] = {
 	{ 0x10703, "sys_make_ephemeral", api_make_ephemeral },
 	{ 0x10706, "sys_is_storage", api_is_storage },
 	{ 0x10707, "sys_storage_allow", api_storage_allow },
-	{ 0x10708, "storage_callv", NULL },
-	{ 0x10709, "sys_storage_task", NULL },
-	{ 0x1070A, "stop_storage_task", NULL },
+	{ 0x10708, "storage_callv", api_storage_callv },
+	{ 0x10709, "sys_storage_task", api_storage_task },
+	{ 0x1070A, "stop_storage_task", api_stop_storage_task },
 	{ 0x10710, "multiprocess", NULL },
 	{ 0x10711, "multiprocess_array", NULL },
 	{ 0x10712, "multiprocess_clone", NULL },

@@ -15,6 +15,7 @@
 
 #define DEFAULT_BOOT_TIME	10.0
 #define DEFAULT_REQUEST_TIME	8.0
+#define DEFAULT_STORAGE_TIME	10.0	/* as published */
 #define MAX_CONCURRENCY		256
 
 static void
@@ -26,6 +27,8 @@ apply_defaults(struct tkvm_program_config *c)
 		c->max_request_time = DEFAULT_REQUEST_TIME;
 	if (c->concurrency == 0)
 		c->concurrency = 1;
+	if (c->max_storage_time <= 0)
+		c->max_storage_time = DEFAULT_STORAGE_TIME;
 }
 
 /* Why initialization did not reach wait_for_requests(). */
@@ -83,10 +86,11 @@ boot(struct tkvm_program *p, char *err, size_t errlen)
 	return freeze(p, err, errlen);
 }
 
-static struct tkvm_vm *
-fork_vm(struct tkvm_program *p, unsigned index, char *err, size_t errlen)
+struct tkvm_vm *
+program_fork_vm(struct tkvm_program *p, struct tkvm_vm *main, uint64_t entry,
+    unsigned index, char *err, size_t errlen)
 {
-	struct tkvm_vm *main = p->main, *vm = calloc(1, sizeof *vm);
+	struct tkvm_vm *vm = calloc(1, sizeof *vm);
 	uint32_t info[2] = { 0, index };
 
 	if (vm == NULL)
@@ -100,7 +104,7 @@ fork_vm(struct tkvm_program *p, unsigned index, char *err, size_t errlen)
 	vm->index = index;
 	vm->ephemeral = !p->cfg.persistent;
 	vm->syscall_ring = main->syscall_ring;
-	vm->entry = p->frozen_regs.rip;
+	vm->entry = entry;
 	vm->fs_base = main->fs_base;
 	vm->mem_size = main->mem_size;
 	vm->shm_size = main->shm_size;
@@ -136,7 +140,8 @@ program_replace_vm(struct tkvm_vm *vm, char *why, size_t whylen)
 	struct tkvm_vm *fresh, old;
 	char err[160] = "";
 
-	fresh = fork_vm(vm->program, vm->index, err, sizeof err);
+	fresh = program_fork_vm(vm->program, vm->program->main,
+	    vm->program->frozen_regs.rip, vm->index, err, sizeof err);
 	if (fresh == NULL) {
 		snprintf(why, whylen, "%s; the request VM could not be "
 		    "recreated: %s", vm->broken, err);
@@ -165,7 +170,8 @@ make_reqvms(struct tkvm_program *p, char *err, size_t errlen)
 		return snprintf(err, errlen, "out of memory"), -1;
 	for (unsigned i = 0; i < p->cfg.concurrency; i++) {
 		err[0] = '\0';
-		p->reqvms[i] = fork_vm(p, i, err, errlen);
+		p->reqvms[i] = program_fork_vm(p, p->main, p->frozen_regs.rip, i,
+		    err, errlen);
 		if (p->reqvms[i] == NULL)
 			return -1;
 		p->nreqvms++;
@@ -219,7 +225,9 @@ tkvm_program_load(const struct tkvm_program_config *cfg, const void *elf,
 	    (p->cfg.max_request_memory_mib << 20) / PAGE_SIZE_4K :
 	    p->main->mem_size / PAGE_SIZE_4K;
 	p->keep_pages = (p->cfg.limit_workmem_after_req_mib << 20) / PAGE_SIZE_4K;
-	if (boot(p, err, errlen) || warmup_run(p, err, errlen) ||
+	/* Storage first: main() and warmup requests may call it. */
+	if ((p->cfg.storage && storage_create(p, elf, elf_len, err, errlen)) ||
+	    boot(p, err, errlen) || warmup_run(p, err, errlen) ||
 	    make_reqvms(p, err, errlen))
 		goto fail;
 	forget_embedder_strings(p);
@@ -235,6 +243,7 @@ tkvm_program_destroy(struct tkvm_program *p)
 	if (p == NULL)
 		return;
 	TKVM_CHECK_OBJ(p, TKVM_PROGRAM_MAGIC);
+	storage_destroy(p);
 	for (unsigned i = 0; i < p->nreqvms; i++)
 		tkvm_vm_destroy(p->reqvms[i]);
 	free(p->reqvms);

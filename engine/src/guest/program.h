@@ -4,6 +4,8 @@
 #ifndef TKVM_PROGRAM_H
 #define TKVM_PROGRAM_H
 
+#include <pthread.h>
+
 #include "abi.h"
 #include "vm.h"
 
@@ -28,6 +30,33 @@ struct tkvm_program {
 	uint64_t request_stack_top;	/* callback mode: fresh stacks here */
 	uint64_t max_request_pages;
 	uint64_t keep_pages;		/* limit_workmem_after_req */
+	struct storage *storage;	/* storage.c; NULL without storage */
+};
+
+/* The storage VM of a program (storage.c). */
+#define STORAGE_MAX_ALLOW	256
+struct storage {
+	struct tkvm_vm *base;		/* booted, frozen: the reset source */
+	struct tkvm_vm *vm;		/* forked from base; runs the calls */
+	bool ready;			/* base initialized: allow-list closed */
+	struct kvm_regs frozen_regs;	/* base at wait_for_requests */
+	uint64_t stack_top;		/* storage functions' fresh stacks */
+	uint64_t allow[STORAGE_MAX_ALLOW];
+	unsigned nallow;
+	pthread_mutex_t lock;		/* one call or task at a time */
+	pthread_mutex_t stats_lock;
+	struct tkvm_storage_stats stats;
+	struct storage_tasks *tasks;	/* storage_task.c; NULL if none yet */
+	bool serving;			/* created: tasks may run */
+	char out_of_service[160];	/* why vm is gone, or "" */
+};
+
+/* The call running in the storage VM (storage.c, api.c). */
+struct storage_call {
+	struct tkvm_vm *caller;		/* NULL for a task */
+	uint64_t dst, dstlen;
+	int64_t result;			/* what storage_callv returns */
+	bool returned;			/* storage_return was called */
 };
 
 /* A request in flight on one VM. */
@@ -55,11 +84,40 @@ void *regex_get(struct tkvm_vm *vm, uint64_t handle, const char *call);
 
 /* program.c */
 void program_capture_regs(struct tkvm_program *p);
+/* A VM forked copy-on-write from master (the frozen main VM, or the
+ * storage base), entering at entry. */
+struct tkvm_vm *program_fork_vm(struct tkvm_program *p, struct tkvm_vm *master,
+    uint64_t entry, unsigned index, char *err, size_t errlen);
+
+/* storage.c */
+int storage_create(struct tkvm_program *p, const void *elf, size_t elf_len,
+    char *err, size_t errlen);
+void storage_destroy(struct tkvm_program *p);
+api_fn api_storage_callv, api_storage_return, api_storage_noreturn;
+api_fn api_storage_allow, api_is_storage;
+/* Bytes below the storage stack top that data for a call may take: the
+ * stack less 64 KiB for the function itself.  s->vm is not NULL. */
+uint64_t storage_stack_room(const struct storage *s);
+/* fn is on the allow-list, or there is none (as published). */
+bool storage_allowed(const struct storage *s, uint64_t fn);
+/* Runs fn(args) in the storage VM; the lock is held.  0, or -1 with why
+ * (the storage VM was then reset). */
+int storage_run(struct tkvm_program *p, uint64_t fn, const uint64_t args[3],
+    uint64_t rsp, struct storage_call *call, double budget,
+    enum tkvm_stop *stop, char *why, size_t whylen);
+/* storage_task.c */
+api_fn api_storage_task, api_stop_storage_task;
+void storage_tasks_begin(struct storage *s);
+void storage_tasks_stop(struct storage *s);
 /* Replaces a broken request VM by a fresh fork, in place (same handle,
  * statistics kept, replacements counted); -1 and why if it cannot. */
 int program_replace_vm(struct tkvm_vm *vm, char *why, size_t whylen);
 
 /* request.c */
+/* Enters fn(args) through the entry stub on the stack at rsp (16-byte
+ * aligned); fn returns into the return stub (HALT_RETURNED). */
+int enter_function(struct tkvm_vm *vm, uint64_t rsp, uint64_t fn,
+    const uint64_t args[5]);
 int warmup_run(struct tkvm_program *p, char *err, size_t errlen);
 
 /* reset.c */

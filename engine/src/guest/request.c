@@ -127,18 +127,16 @@ enter_at(struct tkvm_vm *vm, const struct kvm_regs *base, uint64_t target)
 	vm->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
 }
 
-/* Enters a callback on a fresh stack that returns into the return stub. */
-static int
-enter_callback(struct tkvm_vm *vm, uint64_t fn, const uint64_t args[5])
+int
+enter_function(struct tkvm_vm *vm, uint64_t rsp, uint64_t fn,
+    const uint64_t args[5])
 {
-	const struct tkvm_program *p = vm->program;
-	uint64_t rsp = p->request_stack_top - 8;
-	uint64_t *ret = gmem_wr(vm, rsp, 8);
+	const uint64_t ret = STUB_ADDR + STUB_RETURN;
 	struct kvm_regs r;
 
-	if (ret == NULL)
+	rsp -= 8;
+	if (gmem_put(vm, rsp, &ret, sizeof ret) != 0)
 		return -EFAULT;
-	*ret = STUB_ADDR + STUB_RETURN;
 	memset(&r, 0, sizeof r);
 	r.rsp = rsp;
 	r.rdi = args[0];
@@ -148,6 +146,13 @@ enter_callback(struct tkvm_vm *vm, uint64_t fn, const uint64_t args[5])
 	r.r8 = args[4];
 	enter_at(vm, &r, fn);
 	return 0;
+}
+
+/* Enters a callback on a fresh stack that returns into the return stub. */
+static int
+enter_callback(struct tkvm_vm *vm, uint64_t fn, const uint64_t args[5])
+{
+	return enter_function(vm, vm->program->request_stack_top, fn, args);
 }
 
 static bool
