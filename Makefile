@@ -100,7 +100,7 @@ $(BUILD)/unit/%: tests/unit/%.c $(ENGINE_LIB) $(CONFIG_LIB)
 # Every tests/*/*.sh and unit test is found and run; none may be skipped.
 # tests/fuzz/ runs each fuzzer briefly.
 check: all fuzz-build
-	BUILD=$(BUILD) SANITIZE=$(SANITIZE) ./tests/run-all.sh
+	BUILD=$(BUILD) ./tests/run-all.sh
 
 # libFuzzer harnesses (fuzz/), built with clang and ASan/UBSan, run for
 # FUZZ_SECONDS each on a copy of their corpus (fuzz/corpus/NAME).
