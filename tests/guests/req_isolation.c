@@ -15,15 +15,19 @@ static char *heap;
 static __thread char tls[32] = "clean";
 static const char *allowed_file, *other_dir;
 
+/* The stack a request starts with holds what init left there, and a
+ * random byte of that may be an 'S' (1 run in 70 saw one): only many
+ * of them (an earlier request writes 256, of which 70 to 110 survive
+ * in a persistent VM) show what an earlier request left behind. */
 static void __attribute__((noinline))
 stack_probe(char *out)
 {
 	volatile char buf[256];
-	int dirty = 0;
+	int n = 0;
 
 	for (int i = 0; i < 256; i++)
-		dirty |= buf[i] == 'S';
-	strcpy(out, dirty ? "SECRET" : "clean");
+		n += buf[i] == 'S';
+	strcpy(out, n >= 32 ? "SECRET" : "clean");
 	for (int i = 0; i < 256; i++)
 		buf[i] = 'S';
 }
