@@ -23,7 +23,10 @@ run_one() {
 	local name=$1; shift
 	local log=$BUILD/test-logs/${name//\//_}.log
 	mkdir -p "$BUILD/test-logs"
-	if "$@" >"$log" 2>&1 && san_check "$log" >>"$log" 2>&1; then
+	local rc=0
+	"$@" >"$log" 2>&1 || rc=$?
+	san_check "$log" >>"$log" 2>&1 || rc=1
+	if [ "$rc" -eq 0 ]; then
 		pass=$((pass + 1)); echo "PASS $name"
 	else
 		fail=$((fail + 1)); failed+=("$name"); echo "FAIL $name (log: $log)"
