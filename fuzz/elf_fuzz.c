@@ -7,7 +7,8 @@
  * An accepted image must lie inside user memory, below the stack guard,
  * with its entry point and program headers inside what was loaded; the
  * system area below USER_BASE must stay untouched.  A refused one must
- * say why.
+ * say why.  An accepted one then gets its heap (mm_init) and initial
+ * stack (stack_build), as when a VM is created.
  */
 #include <elf.h>
 #include <stdio.h>
@@ -66,6 +67,29 @@ check_image(const struct elf_image *img, const Elf64_Ehdr *eh)
 		fatal("the entry point is not guest memory");
 }
 
+/* The heap above the image and the stack at the top, as at VM creation. */
+static void
+check_process(const struct elf_image *img)
+{
+	static const char *argv[] = { "prog", "arg", NULL }, *envp[] = { "K=V", NULL };
+	const uint64_t *sp;
+	char err[160] = "";
+
+	vm->cfg.argv = argv;
+	vm->cfg.envp = envp;
+	if (mm_init(vm, img->end, err, sizeof err) != 0)
+		fatal(err);
+	if (mm_brk(vm, 0) != img->end || vm->mm.mmap_top != vm_stack_guard(vm))
+		fatal("the heap does not start at the image's end");
+	if (stack_build(vm, img, err, sizeof err) != 0)
+		fatal(err);
+	if (vm->initial_rsp % 16 != 0 ||
+	    vm->initial_rsp < vm->mem_size - vm_stack_size(vm) ||
+	    (sp = gmem_at(vm, vm->initial_rsp, 8)) == NULL || *sp != 2)
+		fatal("a bad initial stack");
+	mm_fini(vm);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -81,9 +105,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if ((copy = malloc(size ? size : 1)) == NULL)
 		fatal("out of memory");
 	memcpy(copy, data, size);
-	if (elf_load(vm, copy, size, &img, err, sizeof err) == 0)
+	if (elf_load(vm, copy, size, &img, err, sizeof err) == 0) {
 		check_image(&img, (const Elf64_Ehdr *)(const void *)copy);
-	else if (strncmp(err, "invalid ELF: ", 13) != 0 || err[13] == '\0')
+		check_process(&img);
+	} else if (strncmp(err, "invalid ELF: ", 13) != 0 || err[13] == '\0')
 		fatal("a refusal without its reason");
 	if (!system_area_clean())
 		fatal("the system area was written");
