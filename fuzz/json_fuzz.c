@@ -2,8 +2,9 @@
  * libFuzzer harness for the JSON reader and writer (config/json.c).
  * Whatever parses is written back, minified and indented, and read
  * again: the document must come back equal, and writing it a second
- * time must give the same text.  A clone must be equal too.  Any
- * difference aborts.
+ * time must give the same text.  A clone must be equal too.  The same
+ * bytes also drive the writer as a list of calls, in any order: what
+ * it completes must parse.  Any difference aborts.
  */
 #include <math.h>
 #include <stdio.h>
@@ -131,12 +132,65 @@ round_trip(const struct json_value *v, int indent)
 	return text;
 }
 
+/* One writer call per byte (operands from the bytes after it). */
+static void
+writer_calls(const uint8_t *data, size_t size)
+{
+	struct json_writer w;
+	struct json_value *v;
+	char err[128], key[32], str[8], *text;
+	unsigned nkeys = 0;
+	size_t len;
+	double d;
+
+	json_writer_init(&w, size > 0 ? (int)(data[0] % 6) - 1 : -1);
+	for (size_t i = 1; i < size; i++) {
+		size_t left = size - i - 1, n;
+		switch (data[i] % 12) {
+		case 0: json_begin_object(&w); break;
+		case 1: json_end_object(&w); break;
+		case 2: json_begin_array(&w); break;
+		case 3: json_end_array(&w); break;
+		case 4:		/* keys unique: the reader refuses duplicates */
+			snprintf(key, sizeof key, "k%u", nkeys++);
+			json_key(&w, key);
+			break;
+		case 5:		/* any bytes but NUL, which the reader refuses */
+			n = left < data[i] / 12 % 8 ? left : data[i] / 12 % 8;
+			for (size_t j = 0; j < n; j++)
+				str[j] = data[i + 1 + j] ? (char)data[i + 1 + j] : ' ';
+			json_write_string_len(&w, str, n);
+			i += n;
+			break;
+		case 6: json_write_int(&w, (int64_t)(data[i] * 0x8102030405060708ULL)); break;
+		case 7: json_write_uint(&w, UINT64_MAX - data[i]); break;
+		case 8:
+			if (left < sizeof d)
+				break;
+			memcpy(&d, data + i + 1, sizeof d);
+			json_write_double(&w, d);
+			i += sizeof d;
+			break;
+		case 9: json_write_bool(&w, data[i] & 0x80); break;
+		case 10: json_write_null(&w); break;
+		case 11: json_key(&w, NULL); break;
+		}
+	}
+	if ((text = json_writer_finish(&w, &len)) == NULL)
+		return;
+	if ((v = json_parse(text, len, err, sizeof err)) == NULL)
+		fatal(err, text);
+	json_free(v);
+	free(text);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct json_value *v, *copy, *again;
 	char err[128], *min, *ind, *min2;
 
+	writer_calls(data, size);
 	v = json_parse((const char *)data, size, err, sizeof err);
 	if (v == NULL) {
 		if (strncmp(err, "line ", 5) != 0)
