@@ -133,7 +133,8 @@ $(FUZZ_DIR)/libconfig.a: $(FUZZ_CONFIG_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(FUZZ_DIR)/%_fuzz: fuzz/%_fuzz.c $(FUZZ_DIR)/libconfig.a $(FUZZ_DIR)/libengine.a
+$(FUZZ_DIR)/%_fuzz: fuzz/%_fuzz.c $(FUZZ_DIR)/libconfig.a $(FUZZ_DIR)/libengine.a \
+	    $(ENGINE_HDR) $(wildcard config/*.h)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Iengine/src -Iconfig -o $@ $< \
 		$(FUZZ_DIR)/libconfig.a $(FUZZ_DIR)/libengine.a -lrt -lpthread -lm
 
