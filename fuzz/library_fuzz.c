@@ -3,7 +3,7 @@
  * The input is NUL-separated parts: a library text, then pairs NAME,
  * SETTINGS applied as configure(NAME, SETTINGS) (library_apply_json);
  * an empty NAME merges SETTINGS as a library text instead.  After every
- * step: a refused change left the library exactly as it was, every
+ * step: a refused change left the same program definitions, every
  * program resolves within its documented ranges and converts to an
  * engine config, and every definition handed out so far is still
  * readable (they stay valid until library_free()).
