@@ -1,5 +1,7 @@
 # TinyKVM for Varnish: the sandbox engine, its terminal runner, tests and
-# benchmarks.  `make`, `make check`, `make install`, `make bench`.
+# benchmarks.  `make`, `make check`, `make install`, `make bench`,
+# `make fuzz` (FUZZ_SECONDS per fuzzer), and sanitizer builds with
+# `make SANITIZE=address,undefined check` (in build-san/).
 
 CC      ?= cc
 PREFIX  ?= /usr/local
@@ -10,6 +12,15 @@ WARN     = -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes \
 ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -Iengine/include
 
 BUILD   = build
+# SANITIZE=address,undefined: everything built with those sanitizers in
+# its own directory; any report fails the test that caused it.
+SANITIZE ?=
+ifneq ($(SANITIZE),)
+BUILD   = build-san
+SAN_FLAGS = -fsanitize=$(SANITIZE) -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+ALL_CFLAGS += $(SAN_FLAGS)
+endif
 ENGINE_SRC = $(wildcard engine/src/*.c engine/src/*/*.c)
 ENGINE_HDR = $(wildcard engine/src/*.h engine/src/*/*.h)
 ENGINE_OBJ = $(ENGINE_SRC:engine/src/%.c=$(BUILD)/engine/%.o)
@@ -23,7 +34,7 @@ CONFIG_LIB = $(BUILD)/libtinykvm-config.a
 UNIT_SRC   = $(wildcard tests/unit/*.c)
 UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
 
-.PHONY: all check bench bench-load soak install clean
+.PHONY: all check bench bench-load soak install clean fuzz fuzz-build
 
 # The Varnish module.
 VARNISH_CFLAGS := $(shell pkg-config --cflags varnishapi 2>/dev/null)
@@ -36,7 +47,7 @@ VMOD_SO    = $(BUILD)/vmod/libvmod_tinykvm.so
 VMOD_MAN   = $(BUILD)/vmod/vmod_tinykvm.3
 VMOD_CFLAGS = -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
 	-Wno-unused-parameter $(CFLAGS) -fPIC -D_GNU_SOURCE $(VARNISH_CFLAGS) \
-	-Iengine/include -Iconfig -I$(BUILD)/vmod -Ivmod
+	-Iengine/include -Iconfig -I$(BUILD)/vmod -Ivmod $(SAN_FLAGS)
 
 all: $(ENGINE_LIB) $(RUNNER) $(BENCH_BIN) $(UNIT_BIN) $(VMOD_SO) $(VMOD_MAN)
 
@@ -54,7 +65,7 @@ $(BUILD)/vmod/%.o: vmod/%.c $(wildcard vmod/*.h) $(BUILD)/vmod/vcc_if.h engine/i
 	$(CC) $(VMOD_CFLAGS) -Wmissing-prototypes -c -o $@ $<
 
 $(VMOD_SO): $(VMOD_OBJ) $(ENGINE_LIB) $(CONFIG_LIB)
-	$(CC) -shared -o $@ $(VMOD_OBJ) $(CONFIG_LIB) $(ENGINE_LIB) -lrt -lpthread -lm
+	$(CC) -shared $(SAN_FLAGS) -o $@ $(VMOD_OBJ) $(CONFIG_LIB) $(ENGINE_LIB) -lrt -lpthread -lm
 
 $(VMOD_MAN): $(BUILD)/vmod/vmod_tinykvm.man.rst
 	rst2man $< $@
@@ -87,8 +98,62 @@ $(BUILD)/unit/%: tests/unit/%.c $(ENGINE_LIB) $(CONFIG_LIB)
 	$(CC) $(ALL_CFLAGS) -Iengine/src -Iconfig -o $@ $< $(CONFIG_LIB) $(ENGINE_LIB) -lrt -lpthread -lm
 
 # Every tests/*/*.sh and unit test is found and run; none may be skipped.
-check: all
-	./tests/run-all.sh
+# tests/fuzz/ runs each fuzzer briefly.
+check: all fuzz-build
+	BUILD=$(BUILD) ./tests/run-all.sh
+
+# libFuzzer harnesses (fuzz/), built with clang and ASan/UBSan, run for
+# FUZZ_SECONDS each on a copy of their corpus (fuzz/corpus/NAME).
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_DIR     = $(BUILD)/fuzz
+FUZZ_NAMES   = json library elf calls
+FUZZ_BIN     = $(FUZZ_NAMES:%=$(FUZZ_DIR)/%_fuzz) $(FUZZ_DIR)/guests/call_runner
+# clang warns about two GNU C idioms gcc accepts in the engine.
+FUZZ_CFLAGS  = -std=gnu11 $(WARN) -Wno-gnu-variable-sized-type-not-at-end \
+	-Wno-format-nonliteral -O1 -g -fno-omit-frame-pointer \
+	-fsanitize=address,undefined -fno-sanitize-recover=all \
+	-D_GNU_SOURCE -Iengine/include
+FUZZ_ENGINE_OBJ = $(ENGINE_SRC:engine/src/%.c=$(FUZZ_DIR)/engine/%.o)
+FUZZ_CONFIG_OBJ = $(CONFIG_SRC:config/%.c=$(FUZZ_DIR)/config/%.o)
+
+$(FUZZ_DIR)/engine/%.o: engine/src/%.c $(ENGINE_HDR) engine/include/tinykvm/engine.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -Iengine/src -c -o $@ $<
+
+$(FUZZ_DIR)/config/%.o: config/%.c $(wildcard config/*.h) engine/include/tinykvm/engine.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_DIR)/libengine.a: $(FUZZ_ENGINE_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(FUZZ_DIR)/libconfig.a: $(FUZZ_CONFIG_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(FUZZ_DIR)/%_fuzz: fuzz/%_fuzz.c $(FUZZ_DIR)/libconfig.a $(FUZZ_DIR)/libengine.a \
+	    $(ENGINE_HDR) $(wildcard config/*.h)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Iengine/src -Iconfig -o $@ $< \
+		$(FUZZ_DIR)/libconfig.a $(FUZZ_DIR)/libengine.a -lrt -lpthread -lm
+
+# The calls fuzzer runs a guest program and uses the runner's header sets
+# and regular expressions.
+$(FUZZ_DIR)/calls_fuzz: fuzz/calls_fuzz.c runner/headers.c runner/regex.c \
+	    $(wildcard runner/*.h) $(FUZZ_DIR)/libengine.a $(ENGINE_HDR)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Iengine/src -Irunner -o $@ \
+		fuzz/calls_fuzz.c runner/headers.c runner/regex.c \
+		$(FUZZ_DIR)/libengine.a -lpcre2-8 -lrt -lpthread -lm
+
+$(FUZZ_DIR)/guests/call_runner: fuzz/guests/call_runner.c engine/include/tinykvm/kvm_api.h
+	@mkdir -p $(@D)
+	gcc -static -O2 -Wall -Iengine/include -o $@ $<
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: fuzz-build
+	BUILD=$(BUILD) ./fuzz/run.sh -max_total_time=$(FUZZ_SECONDS)
 
 bench: all
 	./bench/run.sh

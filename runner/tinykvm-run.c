@@ -239,7 +239,7 @@ static void
 print_response(const struct worker *w, const struct tkvm_response *r)
 {
 	printf("HTTP %d\nContent-Type: %.*s\n", r->status,
-	    (int)r->content_type_len, r->content_type);
+	    (int)r->content_type_len, r->content_type ? r->content_type : "");
 	for (unsigned i = 0; i < r->num_headers; i++)
 		printf("%.*s\n", (int)r->headers[i].len, r->headers[i].field);
 	for (unsigned i = 0; i < w->sets.resp.count; i++)
@@ -248,7 +248,8 @@ print_response(const struct worker *w, const struct tkvm_response *r)
 		printf("X-TinyKVM-Cache: %s ttl=%g grace=%g keep=%g\n",
 		    r->cached ? "cached" : "uncached", r->ttl, r->grace, r->keep);
 	printf("\n");
-	fwrite(r->body, 1, r->body_len, stdout);
+	if (r->body_len > 0)	/* an empty body may be NULL */
+		fwrite(r->body, 1, r->body_len, stdout);
 	printf("\n");
 	fflush(stdout);
 }
@@ -280,12 +281,13 @@ record(struct worker *w, unsigned long round, unsigned k, int rc,
 		f->status = r->status;
 		f->len = r->body_len;
 		f->body = malloc(r->body_len + 1);
-		if (f->body != NULL)
+		/* An empty body may be NULL, which memcpy() must not get. */
+		if (f->body != NULL && r->body_len > 0)
 			memcpy(f->body, r->body, r->body_len);
 		if (w->prints)
 			print_response(w, r);
 	} else if (r->status != f->status || r->body_len != f->len ||
-	    (f->body && memcmp(r->body, f->body, f->len) != 0)) {
+	    (f->len > 0 && f->body && memcmp(r->body, f->body, f->len) != 0)) {
 		w->differ++;
 	}
 }

@@ -2,9 +2,16 @@
 # Runs every test: tests/unit/* binaries (built by make) and every
 # tests/*/*.sh script.  A test passes only by exiting 0; anything else,
 # a "skip" included, is a failure.  Usage: tests/run-all.sh [PATTERN]
+# BUILD (default build) is the build directory tested; a sanitizer build
+# (make SANITIZE=... check) also fails a test that left a report.
 set -u
 cd "$(dirname "$0")/.."
 pattern=${1:-}
+export BUILD=${BUILD:-build}
+san_check() { return 0; }	# tests/lib/sanitizer.sh redefines it
+if readelf -d "$BUILD/tinykvm-run" 2>/dev/null | grep -q 'NEEDED.*lib[a-z]*san\.'; then
+	. tests/lib/sanitizer.sh
+fi
 pass=0; fail=0; failed=()
 
 if ! [ -r /dev/kvm ] || ! [ -w /dev/kvm ]; then
@@ -14,7 +21,7 @@ fi
 
 # Every log says what it ran on: machines differ by CPU and KVM kind.
 echo "== host (tinykvm-run --host-info)"
-if ! build/tinykvm-run --host-info; then
+if ! "$BUILD/tinykvm-run" --host-info; then
 	echo "FATAL: the engine cannot describe this host" >&2
 	exit 1
 fi
@@ -22,9 +29,12 @@ echo
 
 run_one() {
 	local name=$1; shift
-	local log=build/test-logs/${name//\//_}.log
-	mkdir -p build/test-logs
-	if "$@" >"$log" 2>&1; then
+	local log=$BUILD/test-logs/${name//\//_}.log
+	mkdir -p "$BUILD/test-logs"
+	local rc=0
+	"$@" >"$log" 2>&1 || rc=$?
+	san_check "$log" >>"$log" 2>&1 || rc=1
+	if [ "$rc" -eq 0 ]; then
 		pass=$((pass + 1)); echo "PASS $name"
 		# What a test could not check on this host, it says in a NOTE.
 		grep '^NOTE:' "$log" | sed 's/^/    /' || true
@@ -34,7 +44,7 @@ run_one() {
 	fi
 }
 
-for t in build/unit/*; do
+for t in "$BUILD"/unit/*; do
 	[ -x "$t" ] || continue
 	case "$t" in *"$pattern"*) ;; *) continue ;; esac
 	run_one "unit/$(basename "$t")" "$t"
@@ -49,8 +59,8 @@ done
 # varnishtest: a skipped test is a failure, so the log is checked too.
 run_vtc() {
 	local out
-	out=$(varnishtest -t 180 -p vmod_path="$PWD/build/vmod:$(pkg-config --variable=vmoddir varnishapi)" \
-		-Dtkvm_include="$PWD/engine/include" -Dtkvm_run="$PWD/build/tinykvm-run" \
+	out=$(varnishtest -t 180 -p vmod_path="$PWD/$BUILD/vmod:$(pkg-config --variable=vmoddir varnishapi)" \
+		-Dtkvm_include="$PWD/engine/include" -Dtkvm_run="$PWD/$BUILD/tinykvm-run" \
 		-Dtkvm_tests="$PWD/tests" \
 		"$1" 2>&1)
 	local rc=$?

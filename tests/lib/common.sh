@@ -3,7 +3,7 @@
 # checks exact outcomes; any failed check ends the test with status 1.
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-RUN="$ROOT/build/tinykvm-run"
+RUN="$ROOT/${BUILD:-build}/tinykvm-run"
 WORK=$(mktemp -d /tmp/tinykvm-test.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 GUESTS="$ROOT/tests/guests"

@@ -21,7 +21,7 @@ cpu_model(char *out, size_t outlen)
 	size_t start = 0, end;
 
 	memset(brand, 0, sizeof brand);
-	if (__get_cpuid_max(0x80000000, NULL) >= 0x80000004) {
+	if ((unsigned)__get_cpuid_max(0x80000000, NULL) >= 0x80000004u) {
 		for (unsigned i = 0; i < 3; i++)
 			__cpuid(0x80000002 + i, regs[4 * i], regs[4 * i + 1],
 			    regs[4 * i + 2], regs[4 * i + 3]);
