@@ -78,13 +78,19 @@ vcl 1 > "$work/soak1.vcl"
 adm() { varnishadm -n "$work/v" "$@"; }
 
 varnishd -j none -a 127.0.0.1:0 -n "$work/v" -f "$work/soak1.vcl" \
-	-p vmod_path="$PWD/build/vmod:$(pkg-config --variable=vmoddir varnishapi)" \
+	-p vmod_path="$PWD/${BUILD:-build}/vmod:$(pkg-config --variable=vmoddir varnishapi)" \
 	-p vcl_cooldown=1 -p debug=+vtc_mode -s malloc,64m -P "$work/mgr.pid"
 mgr=$(cat "$work/mgr.pid")
 port=$(adm debug.listen_address | awk 'NF >= 3 { print $3; exit }')
 [ -n "$port" ] || fail "no listen address"
 url=http://127.0.0.1:$port
-child=$(pgrep -P "$mgr" | head -1)
+# The worker process (not the tee of the sanitizer suite's wrapper).
+worker() {
+	for p in $(pgrep -P "$mgr"); do
+		[ "$(cat "/proc/$p/comm")" = tee ] || { echo "$p"; return; }
+	done
+}
+child=$(worker)
 [ -n "$child" ] || fail "no varnishd child"
 [ "$(curl -s -H 'X-Marker: mk0x1' "$url/hello/mk0x1")" = "hello mk0x1 mk0x1" ] ||
 	fail "hello does not answer"
@@ -152,7 +158,7 @@ val() { awk -v k="$1" '$1 == "SOAK" && $2 == k { print $3 }' "$work/wrk.out"; }
 busy=$(grep -o '"busy_vms":[0-9]*' <<<"$stats" | awk -F: '{ s += $2 } END { print s + 0 }')
 nprog=$(grep -c . <<<"$(grep -o '"busy_vms"' <<<"$stats")")
 panic=$(adm panic.show 2>&1 || true)
-child1=$(pgrep -P "$mgr" | head -1)
+child1=$(worker)
 starts=$(varnishstat -n "$work/v" -1 -f MGT.child_start | awk '{ print $2 }')
 
 printf '\n== soak: %s s, %s connections, %s VCL reloads, %s invalidations, %s live updates\n' \
@@ -186,8 +192,12 @@ grep -q 'Child has not panicked' <<<"$panic" || fail "panic: $panic"
 [ "$child1" = "$child" ] && [ "$starts" = 1 ] || fail "varnishd's child restarted"
 [ "$nprog" -eq 5 ] || fail "stats show $nprog programs, not 5: $stats"
 [ "$busy" -eq 0 ] || fail "$busy request VMs still reserved"
-[ "$rss1" -le $((rss0 + rss0 / 4 + rss_tol_kb)) ] ||
+if [ -n "${ASAN_OPTIONS:-}" ]; then
+	# ASan keeps freed memory in quarantine: RSS says nothing there.
+	echo "NOTE: soak: RSS growth not checked under AddressSanitizer"
+elif [ "$rss1" -gt $((rss0 + rss0 / 4 + rss_tol_kb)) ]; then
 	fail "RSS grew from $rss0 kB to $rss1 kB"
+fi
 [ "$fd1" -le $((fd0 + fd_tol)) ] || fail "open fds grew from $fd0 to $fd1"
 [ "$vm1" -le "$vm0" ] || fail "KVM VM fds grew from $vm0 to $vm1"
 echo "SOAK PASSED"
