@@ -344,8 +344,10 @@ work(void *arg)
 			reset_headers(w, &req);
 			char *streamed = NULL;
 			int rc = tkvm_request_run(w->vm, &req, &resp);
-			if (rc == 0 && resp.streaming)
-				rc = drain_stream(w->vm, &resp, &streamed);
+			/* on_error's response may stream too (rc -1) */
+			if (resp.streaming &&
+			    drain_stream(w->vm, &resp, &streamed) != 0)
+				rc = -1;
 			if (rc != 0 && resp.status == 0)
 				resp.status = resp.stop == TKVM_STOP_TIMEOUT ? 504 : 500;
 			record(w, n, k, rc, &resp);

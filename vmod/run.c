@@ -315,7 +315,7 @@ run_request(VRT_CTX, struct vprogram *vp, struct tkvm_request *req,
 	req->backend = ctx->bo != NULL;	/* where 4 and 5: bereq, beresp */
 	run->t0 = VTIM_mono();
 	run->rc = tkvm_request_run(run->vm, req, &run->resp);
-	if (run->rc == 0 && run->resp.streaming && !stream)
+	if (run->resp.streaming && !stream)	/* on_error's may stream */
 		drain_stream(run, (size_t)(def && def->max_memory ?
 		    def->max_memory : 64) << 20);
 	if (run->rc != 0)

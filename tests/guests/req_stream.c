@@ -1,7 +1,8 @@
 /* begin_streaming_response: /len/N streams N bytes with a content length,
  * /chunked/N without one (the callback ends with len 0); byte o of the
  * body is 'a' + o % 26, in chunks of at most 64 KiB.  /crash and /loop
- * fail after 1 MiB.  The callback's state is in the request callback's
+ * fail after 1 MiB; /fail crashes before responding and on_error streams
+ * 4 bytes.  The callback's state is in the request callback's
  * stack frame, which the host keeps. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 
 #define CHUNK	65536
 static char pattern[CHUNK + 26];
+static int *volatile nowhere;
 
 struct state {
 	size_t size;		/* bytes to give */
@@ -55,6 +57,8 @@ on_get(const char *url, const char *arg)
 	else if (!strncmp(url, "/chunked/", 9)) {
 		st.size = strtoul(url + 9, NULL, 10);
 		chunked = 1;
+	} else if (!strcmp(url, "/fail")) {
+		*nowhere = 0;
 	} else {
 		st.size = 4 << 20;
 		st.mode = !strcmp(url, "/crash") ? 1 : 2;
@@ -63,11 +67,21 @@ on_get(const char *url, const char *arg)
 	    chunked ? 0 : st.size, on_chunk, &st);
 }
 
+static void
+on_error(const char *url, const char *arg, const char *exception)
+{
+	struct state st = { 4, 0, 0x5eed };
+
+	(void)url; (void)arg; (void)exception;
+	begin_streaming_response(500, "text/plain", 10, 0, on_chunk, &st);
+}
+
 int
 main(void)
 {
 	for (size_t i = 0; i < sizeof pattern; i++)
 		pattern[i] = (char)('a' + i % 26);
 	set_backend_get(on_get);
+	set_on_error(on_error);
 	wait_for_requests();
 }

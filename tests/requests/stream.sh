@@ -18,6 +18,18 @@ for u in /len/$BIG /chunked/$BIG; do
 	cmp "$WORK/big" "$WORK/expected" || die "GET $u: the body differs"
 done
 
+# on_error's response streams too.
+run_guest --request GET /fail --request GET /len/3 "$WORK/stream"
+expect_rc 125
+expect_out "HTTP 500
+Content-Type: text/plain
+
+abcd
+HTTP 200
+Content-Type: text/plain
+
+abc"
+
 run_guest --timeout 1 --request GET /crash --request GET /len/30 \
 	--request GET /loop --request GET /chunked/3 "$WORK/stream"
 expect_rc 125
