@@ -98,28 +98,28 @@ fetch_pull(struct vfp_ctx *vc, struct vfp_entry *vfe, void *p, ssize_t *lp)
 	return f->done == f->len ? VFP_END : VFP_OK;
 }
 
-/* A streamed response: as much as fits, chunk by chunk from the program;
- * a failing program fails the object. */
+/* A streamed response: one chunk from the program per pull, so that what
+ * it gives reaches the object (and a streaming client) at once; a failing
+ * program fails the object. */
 static enum vfp_status v_matchproto_(vfp_pull_f)
 stream_pull(struct vfp_ctx *vc, struct vfp_entry *vfe, void *p, ssize_t *lp)
 {
 	struct fetch *f;
 	const void *chunk;
-	size_t room = (size_t)*lp, got = 0, n;
+	size_t n = 0;
 	char why[200];
-	int rc = 1;
+	int rc;
 
 	CAST_OBJ_NOTNULL(f, vfe->priv1, FETCH_MAGIC);
-	while (got < room && (rc = tkvm_stream_pull(f->run.vm, room - got,
-	    &chunk, &n, why, sizeof why)) == 1) {
-		memcpy((uint8_t *)p + got, chunk, n);
-		got += n;
-	}
-	*lp = (ssize_t)got;
+	rc = tkvm_stream_pull(f->run.vm, (size_t)*lp, &chunk, &n, why,
+	    sizeof why);
 	if (rc < 0)
 		return VFP_Error(vc, VMOD_LOG_PREFIX "program '%s': %s",
 		    f->run.name, why);
-	f->done += got;
+	if (n > 0)
+		memcpy(p, chunk, n);
+	*lp = (ssize_t)n;
+	f->done += n;
 	return rc == 0 ? VFP_END : VFP_OK;
 }
 
