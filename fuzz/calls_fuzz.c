@@ -88,6 +88,18 @@ request(const char *method, const void *body, size_t len,
 		die("request", "failed without a reason");
 	if (rc == 0 && (resp->status < 200 || resp->status > 599))
 		die("request", "responded with a status out of range");
+	/* A streamed body: a few pulls, each at most what was asked. */
+	for (int i = 0; i < 4 && resp->streaming; i++) {
+		const void *chunk;
+		size_t n;
+		int pr = tkvm_stream_pull(vm, 4096, &chunk, &n, why, sizeof why);
+		if (pr < 0 && why[0] == '\0')
+			die("stream", "failed without a reason");
+		if (pr != 1)
+			break;
+		if (n == 0 || n > 4096 || chunk == NULL)
+			die("stream", "a chunk out of bounds");
+	}
 	if (tkvm_request_end(vm, why, sizeof why) != 0)
 		die("reset", why);
 	headers_clear(&sets.req);

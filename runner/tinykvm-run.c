@@ -292,6 +292,42 @@ record(struct worker *w, unsigned long round, unsigned k, int rc,
 	}
 }
 
+/* A streamed response is pulled whole into *buf, which becomes its body
+ * (the caller frees it); -1 with resp->reason when the stream fails. */
+static int
+drain_stream(struct tkvm_reqvm *vm, struct tkvm_response *r, char **buf)
+{
+	size_t len = 0, cap = 0, n;
+	const void *chunk;
+	char *nb;
+	int rc;
+
+	*buf = NULL;
+	while ((rc = tkvm_stream_pull(vm, 65536, &chunk, &n, r->reason,
+	    sizeof r->reason)) == 1) {
+		if (len + n > cap) {
+			cap = (len + n) * 2;
+			if ((nb = realloc(*buf, cap)) == NULL) {
+				snprintf(r->reason, sizeof r->reason, "out of memory");
+				rc = -1;
+				break;
+			}
+			*buf = nb;
+		}
+		memcpy(*buf + len, chunk, n);
+		len += n;
+	}
+	if (rc != 0) {
+		r->stop = TKVM_STOP_ERROR;
+		r->status = 500;
+		r->body_len = 0;
+		return -1;
+	}
+	r->body = *buf;
+	r->body_len = len;
+	return 0;
+}
+
 static void *
 work(void *arg)
 {
@@ -306,10 +342,16 @@ work(void *arg)
 			req.http_ctx = &w->sets;
 			req.backend = true;	/* as under program() */
 			reset_headers(w, &req);
+			char *streamed = NULL;
 			int rc = tkvm_request_run(w->vm, &req, &resp);
+			/* on_error's response may stream too (rc -1) */
+			if (resp.streaming &&
+			    drain_stream(w->vm, &resp, &streamed) != 0)
+				rc = -1;
 			if (rc != 0 && resp.status == 0)
 				resp.status = resp.stop == TKVM_STOP_TIMEOUT ? 504 : 500;
 			record(w, n, k, rc, &resp);
+			free(streamed);
 			if (tkvm_request_end(w->vm, why, sizeof why) != 0) {
 				w->replaced++;
 				fprintf(stderr, "tinykvm-run: after request %u "

@@ -34,6 +34,7 @@ struct fetch {
 	size_t len, done;
 	void *owned;			/* malloc'd body from a chain */
 	double keep;			/* from the program, or -1 */
+	bool stream;			/* the body comes from tkvm_stream_pull */
 };
 
 struct body_buf {
@@ -97,6 +98,31 @@ fetch_pull(struct vfp_ctx *vc, struct vfp_entry *vfe, void *p, ssize_t *lp)
 	return f->done == f->len ? VFP_END : VFP_OK;
 }
 
+/* A streamed response: one chunk from the program per pull, so that what
+ * it gives reaches the object (and a streaming client) at once; a failing
+ * program fails the object. */
+static enum vfp_status v_matchproto_(vfp_pull_f)
+stream_pull(struct vfp_ctx *vc, struct vfp_entry *vfe, void *p, ssize_t *lp)
+{
+	struct fetch *f;
+	const void *chunk;
+	size_t n = 0;
+	char why[200];
+	int rc;
+
+	CAST_OBJ_NOTNULL(f, vfe->priv1, FETCH_MAGIC);
+	rc = tkvm_stream_pull(f->run.vm, (size_t)*lp, &chunk, &n, why,
+	    sizeof why);
+	if (rc < 0)
+		return VFP_Error(vc, VMOD_LOG_PREFIX "program '%s': %s",
+		    f->run.name, why);
+	if (n > 0)
+		memcpy(p, chunk, n);
+	*lp = (ssize_t)n;
+	f->done += n;
+	return rc == 0 ? VFP_END : VFP_OK;
+}
+
 /* Opened after vcl_backend_response: keep has no Cache-Control form, so
  * the program's keep is applied to the object here. */
 static enum vfp_status v_matchproto_(vfp_init_f)
@@ -115,6 +141,12 @@ static const struct vfp fetch_vfp = {
 	.name = "tinykvm",
 	.init = fetch_init,
 	.pull = fetch_pull,
+};
+
+static const struct vfp stream_vfp = {
+	.name = "tinykvm_stream",
+	.init = fetch_init,
+	.pull = stream_pull,
 };
 
 static void
@@ -151,7 +183,8 @@ write_beresp(struct busyobj *bo, int status, const struct tkvm_response *r,
 		set_cacheability(hp, r);
 	}
 	http_Unset(hp, H_Content_Length);
-	http_PrintfHeader(hp, "Content-Length: %zu", body_len);
+	if (r == NULL || !r->streaming || body_len > 0)
+		http_PrintfHeader(hp, "Content-Length: %zu", body_len);
 }
 
 static int
@@ -164,12 +197,14 @@ start_body(struct busyobj *bo, struct fetch *f)
 		return -1;
 	INIT_OBJ(bo->htc, HTTP_CONN_MAGIC);
 	bo->htc->doclose = SC_REM_CLOSE;
-	bo->htc->content_length = (ssize_t)f->len;
-	bo->htc->body_status = f->len ? BS_LENGTH : BS_NONE;
+	bo->htc->content_length = f->stream && f->len == 0 ? -1 :
+	    (ssize_t)f->len;
+	bo->htc->body_status = f->stream ? (f->len ? BS_LENGTH : BS_CHUNKED) :
+	    f->len ? BS_LENGTH : BS_NONE;
 	bo->htc->priv = f;
-	if (f->len == 0)
+	if (f->len == 0 && !f->stream)
 		return 0;
-	vfe = VFP_Push(bo->vfc, &fetch_vfp);
+	vfe = VFP_Push(bo->vfc, f->stream ? &stream_vfp : &fetch_vfp);
 	if (vfe == NULL)
 		return -1;
 	vfe->priv1 = f;
@@ -285,7 +320,7 @@ backend_gethdrs(VRT_CTX, VCL_BACKEND dir)
 	}
 	hb.req = bo->bereq;
 	hb.resp = bo->beresp;
-	if (run_request(ctx, vp, &req, &hb, &f->run) != 0) {
+	if (run_request(ctx, vp, &req, &hb, &f->run, true) != 0) {
 		free(body.data);
 		return error_response(bo, f, 503);
 	}
@@ -299,7 +334,9 @@ backend_gethdrs(VRT_CTX, VCL_BACKEND dir)
 	if (f->run.resp.cache_set && f->run.resp.cached && f->run.resp.keep > 0)
 		f->keep = f->run.resp.keep;
 	write_beresp(bo, f->run.resp.status, &f->run.resp, f->len);
-	if (f->len == 0) {
+	if (f->run.resp.streaming) {
+		f->stream = true;	/* the VM stays reserved until finish */
+	} else if (f->len == 0) {
 		/* WS_Copy() asserts on a length of 0: nothing to copy. */
 		f->body = (const void *)"";
 		run_finish(&f->run);

@@ -154,7 +154,7 @@ chain_run(VRT_CTX, struct chain *c, const char *method, void **body,
 			}
 			continue;
 		}
-		if (run_request(ctx, it->vp, &req, NULL, &run) != 0) {
+		if (run_request(ctx, it->vp, &req, NULL, &run, false) != 0) {
 			free(data);
 			return -1;
 		}

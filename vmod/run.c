@@ -4,6 +4,7 @@
  * edit Varnish's header sets (sys_http_*).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tinykvm_vmod.h"
@@ -231,9 +232,55 @@ count(struct vstats *s, const struct vrun *run, const struct tkvm_request *req,
  * run->resp (possibly a failed one: run->rc != 0) and the VM still
  * reserved until run_finish(); -1 when no VM could be had (logged).
  */
+/* A streamed response pulled whole into run->streamed, at most max bytes;
+ * the run fails when it cannot be. */
+static void
+drain_stream(struct vrun *run, size_t max)
+{
+	struct tkvm_response *r = &run->resp;
+	size_t len = 0, cap = 0, n;
+	const void *chunk;
+	char why[sizeof r->reason];
+	uint8_t *buf = NULL, *nb;
+	int rc;
+
+	while ((rc = tkvm_stream_pull(run->vm, 65536, &chunk, &n, why,
+	    sizeof why)) == 1) {
+		if (n > max - len) {
+			snprintf(why, sizeof why, "streamed body larger than "
+			    "%zu bytes", max);
+			rc = -1;
+			break;
+		}
+		if (len + n > cap) {
+			cap = (len + n) * 2;
+			if ((nb = realloc(buf, cap)) == NULL) {
+				snprintf(why, sizeof why, "out of memory");
+				rc = -1;
+				break;
+			}
+			buf = nb;
+		}
+		memcpy(buf + len, chunk, n);
+		len += n;
+	}
+	if (rc != 0) {
+		free(buf);
+		memset(r, 0, sizeof *r);
+		r->stop = TKVM_STOP_ERROR;
+		memcpy(r->reason, why, sizeof r->reason);
+		run->rc = -1;
+		return;
+	}
+	run->streamed = buf;
+	r->body = buf != NULL ? (const void *)buf : "";
+	r->body_len = len;
+	r->streaming = false;
+}
+
 int
 run_request(VRT_CTX, struct vprogram *vp, struct tkvm_request *req,
-    struct vhttp *hb, struct vrun *run)
+    struct vhttp *hb, struct vrun *run, bool stream)
 {
 	const struct program_def *def = program_def(vp);
 	struct vhttp bare = { .ctx = ctx };
@@ -268,6 +315,9 @@ run_request(VRT_CTX, struct vprogram *vp, struct tkvm_request *req,
 	req->backend = ctx->bo != NULL;	/* where 4 and 5: bereq, beresp */
 	run->t0 = VTIM_mono();
 	run->rc = tkvm_request_run(run->vm, req, &run->resp);
+	if (run->resp.streaming && !stream)	/* on_error's may stream */
+		drain_stream(run, (size_t)(def && def->max_memory ?
+		    def->max_memory : 64) << 20);
 	if (run->rc != 0)
 		vlog(ctx, SLT_Error, VMOD_LOG_PREFIX "program '%s': %s%s",
 		    vp->name, run->resp.reason, run->resp.from_on_error ?
@@ -292,6 +342,8 @@ run_finish(struct vrun *run)
 	instance_free_vm(run->vi, run->slot);
 	instance_release(run->vi);
 	run->vi = NULL;
+	free(run->streamed);
+	run->streamed = NULL;
 }
 
 /* Whether len bytes fit in the workspace, without marking it overflowed

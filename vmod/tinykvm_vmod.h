@@ -114,6 +114,7 @@ struct vrun {
 	double t0;
 	struct vsl_log *vsl;		/* of the task that runs it */
 	const char *name;		/* the program's */
+	void *streamed;			/* a drained streamed body, malloc'd */
 };
 struct vhttp {
 	VRT_CTX;
@@ -125,8 +126,10 @@ struct vhttp {
 	struct ws *copy_ws;
 	uintptr_t copy_below, copy_top;
 };
+/* stream: the caller pulls a streamed response (tkvm_stream_pull);
+ * otherwise run_request() drains it into run->resp.body. */
 int run_request(VRT_CTX, struct vprogram *vp, struct tkvm_request *req,
-    struct vhttp *hb, struct vrun *run);
+    struct vhttp *hb, struct vrun *run, bool stream);
 void run_finish(struct vrun *run);
 extern const struct tkvm_http_ops vmod_http_ops;
 

@@ -48,7 +48,7 @@ run_final(VRT_CTX, struct vmod_priv *priv, const char *program,
 		req.content_type = ctype;
 	}
 	bridge_for(ctx, &hb);
-	return run_request(ctx, vp, &req, &hb, run);
+	return run_request(ctx, vp, &req, &hb, run, false);
 }
 
 VCL_STRING

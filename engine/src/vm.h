@@ -104,6 +104,11 @@ struct tkvm_vm {
 	uint64_t req_area, req_area_len;	/* request data in the guest */
 	bool ephemeral;
 	struct request_ctx *req;	/* the request being served */
+	struct {			/* begin_streaming_response (stream.c) */
+		bool on, failed;
+		uint64_t fn, arg, rsp;	/* callback, its argument, its stack */
+		uint64_t total, written; /* total 0: length unknown */
+	} stream;
 	bool is_storage;		/* a storage VM (guest/storage.c) */
 	struct storage_call *scall;	/* storage VM: the call it runs */
 	uint8_t *stable;		/* gmem_stable() copies, this request */

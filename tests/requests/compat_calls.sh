@@ -60,7 +60,7 @@ handle=1 same=1 match=1 nomatch=-1 empty=1 subst=13:X-Value: 666 all=9:1a 2b 3c 
 	fails /where9 "sys_http_find: header set 9 is not available here"
 	fails /storage 'storage_callv: the program has no storage VM ("storage": true in its settings)'
 	fails /multiprocess "guest call multiprocess (0x10710) is not supported by this host"
-	fails /stream "guest call begin_streaming_response (0x10012) is not supported by this host"
+	fails /stream "begin_streaming_response given a bad content type or no callback"
 	fails /noreturn "storage_noreturn called outside a storage call"
 done
 

@@ -224,6 +224,9 @@ struct tkvm_response {
 	enum tkvm_stop stop;
 	char reason[160];
 	bool from_on_error;		/* produced by the on_error callback */
+	/* begin_streaming_response: no body; tkvm_stream_pull() gives it
+	 * chunk by chunk; body_len is the content length (0 = unknown). */
+	bool streaming;
 };
 
 /* Per request VM counters. */
@@ -252,6 +255,15 @@ int tkvm_request_run(struct tkvm_reqvm *rv, const struct tkvm_request *req,
  * service and its next request fails until a replacement succeeds. */
 int tkvm_request_end(struct tkvm_reqvm *rv, char *why, size_t whylen);
 void tkvm_reqvm_stats(const struct tkvm_reqvm *rv, struct tkvm_reqvm_stats *out);
+/*
+ * The next chunk of a streamed response (resp->streaming), between
+ * tkvm_request_run() and tkvm_request_end(): runs the program's stream
+ * callback with the request time limit and gives at most max bytes in
+ * *data, valid until the next pull or the end.  1 with a chunk, 0 at the
+ * end of the body, -1 with why when the callback failed (and afterwards).
+ */
+int tkvm_stream_pull(struct tkvm_reqvm *rv, size_t max, const void **data,
+    size_t *len, char *why, size_t whylen);
 
 /*
  * The storage VM (docs/GUEST_API.md, docs/DESIGN.md): with cfg.storage,

@@ -192,8 +192,9 @@ backend_response_extra(int16_t status, const void *ctype, size_t ctype_len,
 	sys_backend_response(status, ctype, ctype_len, body, body_len, extra);
 }
 
-/* A streamed response: the callback hands out the body piece by piece.
- * Not served by this host yet: the request fails, naming the call. */
+/* A streamed response: the host calls back for the body piece by piece,
+ * cb(arg, max, written, total) each time, until total bytes (total 0:
+ * until a chunk of len 0); docs/GUEST_API.md, "Streamed responses". */
 struct streaming_content {
 	const void *data;
 	size_t len;

@@ -183,6 +183,44 @@ api_backend_response(struct tkvm_vm *vm, struct kvm_regs *r)
 	return 0;
 }
 
+/* status, ctype, ctype_len, content length (0 = unknown), callback, arg:
+ * the response begins; its body comes from the callback (stream.c). */
+static int64_t
+api_begin_streaming(struct tkvm_vm *vm, struct kvm_regs *r)
+{
+	const int16_t status = (int16_t)r->rdi;
+	struct tkvm_response *out;
+	const char *ctype;
+
+	if (vm->req == NULL) {
+		vm_fail(vm, TKVM_STOP_ERROR,
+		    "begin_streaming_response outside a request");
+		return -EINVAL;
+	}
+	out = vm->req->out;
+	ctype = r->rdx <= MAX_CTYPE_LEN ? gmem_stable(vm, r->rsi, r->rdx) : NULL;
+	if (status < 200 || status > 599) {
+		vm_fail(vm, TKVM_STOP_ERROR, "invalid response status %d", status);
+		return -EINVAL;
+	}
+	if ((ctype == NULL && r->rdx != 0) || r->rdx > MAX_CTYPE_LEN ||
+	    (ctype != NULL && !clean_text(ctype, r->rdx)) || r->r8 == 0) {
+		vm_fail(vm, TKVM_STOP_ERROR, "begin_streaming_response given "
+		    "a bad content type or no callback");
+		return -EFAULT;
+	}
+	out->status = status;
+	out->content_type = ctype ? ctype : "";
+	out->content_type_len = r->rdx;
+	out->body = "";
+	out->body_len = r->rcx;
+	out->streaming = true;
+	stream_begin(vm, r);
+	vm->req->responded = true;
+	vm->halt = HALT_RESPONDED;
+	return 0;
+}
+
 /* rax = start, rdx = end; both 0 when none is configured. */
 static int64_t
 api_shared_memory_area(struct tkvm_vm *vm, struct kvm_regs *r)
@@ -413,7 +451,7 @@ static const struct api_entry api_table[] = {
 	{ 0x10005, "sys_set_cacheable", api_set_cacheable },
 	{ 0x10010, "sys_backend_response", api_backend_response },
 	{ 0x10011, "storage_return", api_storage_return },
-	{ 0x10012, "begin_streaming_response", NULL },
+	{ 0x10012, "begin_streaming_response", api_begin_streaming },
 	{ 0x10013, "storage_noreturn", api_storage_noreturn },
 	{ 0x10020, "sys_http_append", api_http_append },
 	{ 0x10021, "sys_http_set", api_http_set },

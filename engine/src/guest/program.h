@@ -120,6 +120,10 @@ int enter_function(struct tkvm_vm *vm, uint64_t rsp, uint64_t fn,
     const uint64_t args[5]);
 int warmup_run(struct tkvm_program *p, char *err, size_t errlen);
 
+/* stream.c: records a streamed response's callback (registers of the
+ * begin_streaming_response call). */
+void stream_begin(struct tkvm_vm *vm, const struct kvm_regs *r);
+
 /* reset.c */
 int reset_init(struct tkvm_vm *vm, char *err, size_t errlen);
 /* Fetches KVM's dirty log: pages dirtied since the last reset.  On

@@ -368,6 +368,7 @@ tkvm_request_end(struct tkvm_reqvm *rv, char *why, size_t whylen)
 	TKVM_CHECK_OBJ(vm, TKVM_VM_MAGIC);
 	TKVM_AN(vm->program);
 	TKVM_ASSERT(vm->req == NULL);
+	memset(&vm->stream, 0, sizeof vm->stream);
 	if (vm->needs_reset) {
 		vm->needs_reset = false;
 		vm->resumable = false;
