@@ -5,7 +5,7 @@ set -eu
 # clang and libclang-rt-14-dev (libFuzzer, clang's sanitizer runtimes,
 # a recommendation that --no-install-recommends skips) build fuzz/.
 packages=(build-essential musl-tools g++ python3 pkg-config make
-	varnish libvarnishapi-dev python3-docutils wrk nginx-light zlib1g-dev libpcre2-dev bc curl
+	varnish libvarnishapi-dev python3-docutils wrk nginx-light zlib1g-dev libpcre2-dev bc curl libcurl4-openssl-dev
 	clang libclang-rt-14-dev)
 missing=()
 for p in "${packages[@]}"; do

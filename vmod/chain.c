@@ -86,33 +86,58 @@ vmod_chain(VRT_CTX, struct vmod_priv *priv, VCL_STRING program,
 	return 1;
 }
 
+/* Counts a self-request in; false when max_concurrent_requests are in
+ * flight already. */
+bool
+self_enter(struct vmod_state *st)
+{
+	bool ok;
+
+	AZ(pthread_mutex_lock(&st->mtx));
+	ok = st->self_max <= 0 || st->self_active < (unsigned)st->self_max;
+	if (ok)
+		st->self_active++;
+	AZ(pthread_mutex_unlock(&st->mtx));
+	return ok;
+}
+
+void
+self_leave(struct vmod_state *st)
+{
+	AZ(pthread_mutex_lock(&st->mtx));
+	st->self_active--;
+	AZ(pthread_mutex_unlock(&st->mtx));
+}
+
 /* The built-in fetch step, bounded by max_concurrent_requests. */
 static int
 fetch_step(VRT_CTX, const struct chain_item *it, void **data, size_t *len,
     char *ctype, size_t ctlen)
 {
 	struct vmod_state *st = it->st;
-	char err[256];
-	int status;
+	struct tkvm_fetch f;
+	int rc;
 
-	AZ(pthread_mutex_lock(&st->mtx));
-	if (st->self_max > 0 && st->self_active >= (unsigned)st->self_max) {
-		AZ(pthread_mutex_unlock(&st->mtx));
+	if (!self_enter(st)) {
 		vlog(ctx, SLT_Error, VMOD_LOG_PREFIX "fetch of '%s' refused: "
 		    "%ld self-requests already in flight", it->url, st->self_max);
 		return -1;
 	}
-	st->self_active++;
-	AZ(pthread_mutex_unlock(&st->mtx));
-	status = fetch_url(st, it->url, NULL, 0, NULL, 0, 0, data, len, ctype,
-	    ctlen, err, sizeof err);
-	AZ(pthread_mutex_lock(&st->mtx));
-	st->self_active--;
-	AZ(pthread_mutex_unlock(&st->mtx));
-	if (status < 0)
+	memset(&f, 0, sizeof f);
+	f.url = it->url;
+	f.follow_location = true;
+	rc = fetch_url(st, &f);
+	self_leave(st);
+	if (rc < 0) {
 		vlog(ctx, SLT_Error, VMOD_LOG_PREFIX "fetch of '%s' failed: %s",
-		    it->url, err);
-	return status;
+		    it->url, f.error);
+		return -1;
+	}
+	*data = f.body;
+	*len = f.body_len;
+	snprintf(ctype, ctlen, "%s", f.ctype);
+	free(f.headers);
+	return f.status;
 }
 
 /*

@@ -182,15 +182,21 @@ bridge_fetch(void *ctx, struct tkvm_fetch *f)
 		    "program failed: %s", f->url, f->error);
 		return -1;
 	}
-	status = fetch_url(hb->st, f->url, f->post, f->post_len, f->fields,
-	    f->nfields, f->timeout, &f->body, &f->body_len, f->ctype, sizeof f->ctype,
-	    f->error, sizeof f->error);
+	if (f->self && !self_enter(hb->st)) {
+		f->errcode = EBUSY;
+		snprintf(f->error, sizeof f->error, "%ld self-requests already "
+		    "in flight", hb->st->self_max);
+		status = -1;
+	} else {
+		status = fetch_url(hb->st, f);
+		if (f->self)
+			self_leave(hb->st);
+	}
 	if (status < 0) {
 		vlog(hb->ctx, SLT_Error, VMOD_LOG_PREFIX "fetch of '%s' for a "
 		    "program failed: %s", f->url, f->error);
 		return -1;
 	}
-	f->status = status;
 	return 0;
 }
 

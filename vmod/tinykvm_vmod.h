@@ -154,16 +154,15 @@ struct chain {
 struct chain *chain_get(VRT_CTX, bool create);
 /* Runs the queued chain; the last body (malloc'd) goes to *body.
  * Returns the last status, or -1 (logged). */
+bool self_enter(struct vmod_state *st);
+void self_leave(struct vmod_state *st);
 int chain_run(VRT_CTX, struct chain *c, const char *method, void **body,
     size_t *len, char *ctype, size_t ctlen);
 
-/* fetch.c: GET of url (relative = self-request), all of it within limit
- * seconds (<= 0: 10); returns the status and a malloc'd body, or -1 with
- * err. */
-int fetch_url(struct vmod_state *st, const char *url, const void *post,
-    size_t post_len, const char *const *fields, unsigned nfields,
-    double limit, void **body, size_t *len, char *ctype, size_t ctlen,
-    char *err, size_t errlen);
+/* fetch.c: does f with libcurl (a relative URL is a self-request), all
+ * of it within f->timeout seconds (<= 0: 10); 0 with f->status, a
+ * malloc'd body (and headers), or -1 with f->errcode and f->error. */
+int fetch_url(struct vmod_state *st, struct tkvm_fetch *f);
 
 /* stats.c */
 VCL_STRING stats_json(VRT_CTX, struct vmod_state *st, const char *pattern,

@@ -149,11 +149,18 @@ struct tkvm_fetch {
 	double timeout;			/* seconds left of the request's time
 					 * limit: the fetch must end by then;
 					 * 0 = no limit, < 0 = already past */
+	char post_ctype[128];		/* Content-Type of a POST, or "" */
+	bool follow_location;		/* follow redirects */
+	bool no_verify_host;		/* https: skip the host name check */
+	bool want_headers;		/* collect the response header fields */
 	/* Filled by the embedder: */
 	int status;
 	void *body;			/* malloc'd; the engine frees it */
 	size_t body_len;
+	char *headers;			/* malloc'd header block, or NULL */
+	size_t headers_len;
 	char ctype[128];
+	int errcode;			/* errno value for the guest, on -1 */
 	char error[160];		/* why, when it returns -1 */
 };
 

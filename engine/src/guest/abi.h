@@ -59,6 +59,12 @@ struct curl_fields_abi {
 	uint16_t len[12];
 };
 
+struct curl_options_abi {
+	uint64_t interface, unused;
+	int8_t follow_location, dummy_fetch, tcp_fast_open, dont_verify_host;
+	uint32_t unused_opt5;
+};
+
 struct meminfo_abi {
 	uint64_t max_memory, max_reqmem, reqmem_upper, reqmem_current;
 };
@@ -77,5 +83,6 @@ _Static_assert(sizeof(struct backend_response_extra_abi) == 56, "extra size");
 _Static_assert(sizeof(struct curl_op_abi) == 176, "curl_op size");
 _Static_assert(offsetof(struct curl_op_abi, content) == 32, "curl_op content");
 _Static_assert(sizeof(struct curl_fields_abi) == 120, "curl_fields size");
+_Static_assert(sizeof(struct curl_options_abi) == 24, "curl_options size");
 
 #endif

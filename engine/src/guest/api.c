@@ -305,6 +305,23 @@ fetch_arguments(struct tkvm_vm *vm, struct kvm_regs *r, struct tkvm_fetch *f,
 		if (f->post == NULL)
 			return -EFAULT;
 		f->post_len = op.post_buflen;
+		/* A POST sends the curl_op's content type, as published. */
+		if (op.ctlen > 0 && op.ctlen < sizeof op.ctype) {
+			size_t n = strnlen(op.ctype, op.ctlen);
+			memcpy(f->post_ctype, op.ctype, n);
+			if (!clean_text(f->post_ctype, n))
+				return -EINVAL;
+		}
+	}
+	/* Header fields are collected into a buffer of 64 bytes or more. */
+	f->want_headers = op.headers_length >= 64;
+	f->follow_location = true;	/* the default without options */
+	if (r->r8 != 0) {
+		struct curl_options_abi o;
+		if (gmem_copy(vm, &o, r->r8, sizeof o) != 0)
+			return -EFAULT;
+		f->follow_location = o.follow_location != 0;
+		f->no_verify_host = o.dont_verify_host != 0;
 	}
 	if (r->rcx == 0)
 		return 0;
@@ -349,8 +366,25 @@ fetch_result(struct tkvm_vm *vm, uint64_t op_addr, const struct tkvm_fetch *f)
 	op.status = (uint32_t)f->status;
 	op.content = (uint64_t)addr;
 	op.content_length = (uint32_t)f->body_len;
-	op.headers = 0;
-	op.headers_length = 0;
+	if (f->headers_len > 0 && f->headers_len < UINT32_MAX) {
+		/* Into the guest's buffer (cut to fit with its NUL) or a new
+		 * mapping; headers_length counts the bytes before the NUL. */
+		size_t n = f->headers_len;
+		if (op.headers != 0 && n >= op.headers_length)
+			n = op.headers_length - 1;
+		if (op.headers == 0) {
+			int64_t h = mm_map(vm, 0, n + 1, false);
+			if (h < 0)
+				return h;
+			op.headers = (uint64_t)h;
+		}
+		if (gmem_put(vm, op.headers, f->headers, n) != 0 ||
+		    gmem_put(vm, op.headers + n, "", 1) != 0)
+			return -EFAULT;
+		op.headers_length = (uint32_t)n;
+	} else {
+		op.headers_length = 0;
+	}
 	memcpy(op.ctype, f->ctype, ctlen);
 	op.ctype[ctlen] = '\0';
 	op.ctlen = (uint32_t)ctlen;
@@ -394,10 +428,12 @@ fetch_common(struct tkvm_vm *vm, struct kvm_regs *r, bool self)
 	if (ops->fetch(vm->req->in->http_ctx, &f) != 0) {
 		vm_verbose(vm, "fetch of %s failed: %s", url, f.error);
 		free(f.body);
-		return -EIO;
+		free(f.headers);
+		return f.errcode > 0 ? -f.errcode : -EIO;
 	}
 	rc = fetch_result(vm, r->rdx, &f);
 	free(f.body);
+	free(f.headers);
 	return rc;
 }
 
