@@ -49,6 +49,16 @@ case "$OUT$ERR" in
 esac
 second_is_clean /stub/syscall
 
+# The same before the program's first system call ever (no libc): the
+# ring was decided by the host's probe, not by what the guest did first.
+build_guest first stub_first.c gcc -static -nostdlib
+run_guest "$WORK/first"
+case "$RC:$OUT$ERR" in
+0:"stub=0x1 cs=0x"*[37b]" real=0x1 cs=0x"*[37b]) echo "first: ordinary results at CPL 3" ;;
+125:*"guest page fault: execute at 0x1c000"*) echo "first: supervisor-only stub faulted" ;;
+*) die "stub before the first syscall: rc $RC [$OUT] [$ERR]" ;;
+esac
+
 fails_then_clean() {
 	run_guest --request GET "$1" --request GET /state "$WORK/cpu" $STUBS
 	expect_rc 125
