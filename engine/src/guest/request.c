@@ -369,22 +369,22 @@ tkvm_request_end(struct tkvm_reqvm *rv, char *why, size_t whylen)
 	TKVM_AN(vm->program);
 	TKVM_ASSERT(vm->req == NULL);
 	memset(&vm->stream, 0, sizeof vm->stream);
-	if (vm->needs_reset) {
+	if (vm->needs_reset && vm->broken[0] == '\0') {
 		vm->needs_reset = false;
 		vm->resumable = false;
-		if (vm->broken[0] != '\0' || !vm->ephemeral) {
-			/* broken: replaced below; persistent: state kept */
-		} else if (reset_restore(vm) == 0) {
-			return 0;
-		}
-		if (vm->broken[0] == '\0') {
+		if (!vm->ephemeral) {
+			/* Persistent: the state stays, the request data goes. */
 			mm_unmap(vm, vm->req_area, vm->req_area_len);
 			vm->resumable = vm->program->paused_mode;
 			return 0;
 		}
+		if (reset_restore(vm) == 0)
+			return 0;
 	}
+	vm->needs_reset = false;
 	if (vm->broken[0] == '\0')
 		return 0;
+	/* A reset that failed, now or before: never serve from this VM. */
 	program_replace_vm(vm, why, whylen);
 	return -1;
 }
