@@ -1,7 +1,8 @@
 /* A program that keeps a counter in its storage VM and hands it to its
  * replacement through on_live_update/on_live_restore (tests/vmod/
  * live_update_state.vtc, tests/requests/live_load.sh, bench/live_update.sh).
- * Built with -DVERSION=N; -DBAD_RESTORE makes on_live_restore crash and
+ * Built with -DVERSION=N; -DBAD_RESTORE makes on_live_restore crash,
+ * -DBAD_SERIALIZE on_live_update, and
  * -DNO_STORAGE_STATE keeps a generation number in the main VM instead
  * (for a program without a storage VM).
  *   GET /      increments the counter: "v=VERSION n=COUNT"
@@ -30,6 +31,9 @@ static struct state incoming;
 static void
 on_live_update(void)
 {
+#ifdef BAD_SERIALIZE
+	*(volatile int *)16 = 1;	/* a serializer that crashes */
+#endif
 	storage_return(&st, sizeof st);
 }
 
