@@ -37,6 +37,11 @@ struct tkvm_config {
 	void *opaque;			/* passed to output */
 	int verbose;			/* log unhandled syscalls to stderr */
 	const struct tkvm_regex_ops *regex; /* sys_regex_*; NULL: they fail */
+	/* The host file the guest path "state" opens (KVM_STATE=state), the
+	 * program's own; NULL = none.  Written only by the VM that boots
+	 * (main() of the main and storage VMs) and the storage VM; request
+	 * VMs may read it. */
+	const char *state_file;
 };
 
 /*
