@@ -7,9 +7,12 @@
  * (for a program without a storage VM).
  *   GET /      increments the counter: "v=VERSION n=COUNT"
  *   GET /peek  the counter, unchanged
- *   GET /save  writes the counter to the file "state"; /load reads it */
+ *   GET /save  writes the counter to the file "state"
+ *   GET /slow  increments, waits until the file $GATE exists, increments
+ *              again: a request in flight across a live update */
 #include <fcntl.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -127,6 +130,16 @@ on_get(const char *url, const char *arg)
 		int fd = open("state", O_WRONLY);
 		len = snprintf(out, sizeof out, "reqwrite %s",
 		    fd < 0 ? "refused" : "allowed");
+	} else if (strcmp(url, "/slow") == 0) {
+		const char *gate = getenv("GATE");
+		const struct timespec tick = { 0, 10 * 1000 * 1000 };
+		int fd = -1;
+		storage_call(incr, NULL, 0, out, sizeof out);
+		while (gate != NULL && (fd = open(gate, O_RDONLY)) < 0)
+			nanosleep(&tick, NULL);
+		if (fd >= 0)
+			close(fd);
+		len = storage_call(incr, NULL, 0, out, sizeof out);
 	} else
 		len = storage_call(incr, NULL, 0, out, sizeof out);
 #endif
