@@ -138,9 +138,9 @@ live_give(struct tkvm_vm *vm, struct storage_call *c, uint64_t data,
 	c->returned = true;
 	if (c->kind == SCALL_SERIALIZE) {
 		if (data != 0 && len != 0 && gmem_at(vm, data, len) == NULL) {
-			vm_fail(vm, TKVM_STOP_ERROR, "on_live_update: "
-			    "storage_return(0x%llx, %llu) is outside the "
-			    "program's memory", (unsigned long long)data,
+			vm_fail(vm, TKVM_STOP_ERROR, "storage_return(0x%llx, "
+			    "%llu) is outside the program's memory",
+			    (unsigned long long)data,
 			    (unsigned long long)len);
 			return -EFAULT;
 		}
@@ -155,9 +155,9 @@ live_give(struct tkvm_vm *vm, struct storage_call *c, uint64_t data,
 	src = gmem_at(c->from, c->data, n);
 	dst = gmem_wr(vm, data, n);
 	if (src == NULL || dst == NULL) {
-		vm_fail(vm, TKVM_STOP_ERROR, "on_live_restore: "
-		    "storage_return(0x%llx, %llu) is outside the program's "
-		    "memory", (unsigned long long)data, (unsigned long long)len);
+		vm_fail(vm, TKVM_STOP_ERROR, "storage_return(0x%llx, %llu) is "
+		    "outside the program's memory", (unsigned long long)data,
+		    (unsigned long long)len);
 		return -EFAULT;
 	}
 	memcpy(dst, src, n);
