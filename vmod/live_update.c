@@ -18,8 +18,13 @@
 #include "vcc_if.h"
 #include "vtim.h"
 
-/* Refs on old while it drains: vp->current's and the updater's. */
-#define OWN_REFS 2
+/* References on old that are no request: the updater's, and
+ * vp->current's unless an invalidation dropped it meanwhile. */
+static unsigned
+own_refs(const struct vprogram *vp, const struct vinstance *old)
+{
+	return vp->current == old ? 2 : 1;
+}
 
 static int
 drain(struct vprogram *vp, struct vinstance *old, double limit,
@@ -34,10 +39,10 @@ drain(struct vprogram *vp, struct vinstance *old, double limit,
 	ts.tv_nsec = (long)((until - (double)ts.tv_sec) * 1e9);
 	AZ(pthread_mutex_lock(&vp->mtx));
 	vp->switching = true;
-	while (old->refcnt > OWN_REFS &&
+	while (old->refcnt > own_refs(vp, old) &&
 	    pthread_cond_timedwait(&vp->cond, &vp->mtx, &ts) == 0)
 		;
-	left = old->refcnt > OWN_REFS ? old->refcnt - OWN_REFS : 0;
+	left = old->refcnt - own_refs(vp, old);
 	AZ(pthread_mutex_unlock(&vp->mtx));
 	up->drain_s = VTIM_mono() - t0;
 	if (left == 0)

@@ -402,7 +402,8 @@ program_invalidate(struct vprogram *vp)
 {
 	struct vinstance *vi;
 
-	AZ(pthread_mutex_lock(&vp->update_mtx));
+	/* Not under update_mtx: a loader that set VP_LOADING is waiting for
+	 * it.  An update running meanwhile installs its program anyway. */
 	AZ(pthread_mutex_lock(&vp->mtx));
 	while (vp->ls == VP_LOADING)
 		AZ(pthread_cond_wait(&vp->cond, &vp->mtx));
@@ -412,6 +413,5 @@ program_invalidate(struct vprogram *vp)
 	if (vi != NULL)
 		instance_unref_locked(vi);
 	AZ(pthread_mutex_unlock(&vp->mtx));
-	AZ(pthread_mutex_unlock(&vp->update_mtx));
 	return vi != NULL;
 }
