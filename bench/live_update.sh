@@ -11,9 +11,10 @@
 # that does not match the responses, a push that did not change the
 # serving version, a refused push that changed anything, and (unless
 # LIVE_CHECK_RSS=0) child RSS growing by 10% or more after the first 10 s.
-# Prints the switch times: push sent -> first request served by the new
-# version (client side), and the VMOD's binary in hand -> new program
-# current (live_update() answers it).  usage: LIVE_SECONDS=N bench/live_update.sh
+# Prints the switch times: the VMOD's binary in hand -> first request
+# served by the new program (stats()), binary in hand -> new program
+# current (live_update() answers it, with how long loading took and how
+# long requests waited), and push sent -> new version seen (client side).  usage: LIVE_SECONDS=N bench/live_update.sh
 set -eu
 cd "$(dirname "$0")/.."
 secs=${LIVE_SECONDS:-60}
@@ -24,7 +25,7 @@ mgr=""
 cleanup() {
 	[ -n "$mgr" ] && kill "$mgr" 2>/dev/null
 	sleep 0.5
-	rm -rf "$work"
+	[ -n "${LIVE_KEEP:-}" ] && echo "kept $work" || rm -rf "$work"
 }
 trap cleanup EXIT
 fail() { echo "LIVE UPDATE FAILED: $*" >&2; exit 1; }
@@ -86,7 +87,7 @@ wrk_pid=$!
 start=$(date +%s)
 ver=1; pushes=0; refused=0; rss10=""
 junk_at=$((secs / 8 > 0 ? secs / 8 : 1))	# pushes before the junk one
-switch_ms=(); vmod_ms=(); load_ms=(); pause_ms=()
+switch_ms=(); vmod_ms=(); load_ms=(); pause_ms=(); first_ms=()
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 push() {	# push version $1 by POST or by file; check it serves
 	local v=$1 how=$2 t0 t1 body
@@ -109,6 +110,9 @@ push() {	# push version $1 by POST or by file; check it serves
 	t1=$(now_ms)
 	[[ $(peek) == "v=$v "* ]] || fail "push $pushes: still serving $(peek), not v$v"
 	switch_ms+=($((t1 - t0)))
+	# The VMOD's: binary in hand -> first request of the new one served.
+	first_ms+=("$(curl -s "$url/admin/stats" | awk -F'"live_update_first_request":' \
+	    'NF > 1 { split($2, a, ","); printf "%.3f", a[1] * 1000 }')")
 	pushes=$((pushes + 1))
 }
 next_at=$(( $(now_ms) + 2000 ))
@@ -158,7 +162,8 @@ printf '%-44s %s\n' "requests answered 200 (wrk)" "$(val ok)" \
 	"socket errors" "$(val socket_errors)" \
 	"final counter / highest value seen" "$n_final / $max" \
 	"updates the state went through (u)" "$u_final" \
-	"push sent -> new version serving (ms)" "$(stat "${switch_ms[@]}")" \
+	"binary in hand -> first request served by it (ms)" "$(stat "${first_ms[@]}")" \
+	"push sent -> new version serving, client (ms)" "$(stat "${switch_ms[@]}")" \
 	"live_update(): binary in hand -> switched (ms)" "$(stat "${vmod_ms[@]}")" \
 	"  of which loading the new binary (ms)" "$(stat "${load_ms[@]}")" \
 	"  of which requests waited: drain+move (ms)" "$(stat "${pause_ms[@]}")" \

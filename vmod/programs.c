@@ -270,6 +270,7 @@ program_load_now(VRT_CTX, struct vprogram *vp, const void *image, size_t len,
 		vp->current = vi;
 		vp->ls = VP_READY;
 		if (old != NULL) {
+			vi->received_at = t0;
 			vp->live_updates++;
 			vp->last_live = up->live;
 			up->replaced = true;
@@ -392,6 +393,8 @@ instance_free_vm(struct vinstance *vi, int slot)
 
 	AZ(pthread_mutex_lock(&vp->mtx));
 	vi->busy[slot] = false;
+	if (vi->received_at > 0 && vi->first_served == 0)
+		vi->first_served = VTIM_mono() - vi->received_at;
 	AZ(pthread_cond_broadcast(&vp->cond));
 	AZ(pthread_mutex_unlock(&vp->mtx));
 }

@@ -53,6 +53,10 @@ struct vinstance {
 	struct vstats *vm_stats;	/* one per request VM */
 	double loaded_at;
 	double load_time;
+	/* A live update: when its binary was in hand (VTIM_mono), and from
+	 * then to the end of the first request it served (0: none yet). */
+	double received_at;
+	double first_served;
 };
 
 struct vprogram {
