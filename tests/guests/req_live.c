@@ -2,8 +2,8 @@
  * replacement through on_live_update/on_live_restore (tests/vmod/
  * live_update_state.vtc, tests/requests/live_load.sh, bench/live_update.sh).
  * Built with -DVERSION=N; -DBAD_RESTORE makes on_live_restore crash,
- * -DBAD_SERIALIZE on_live_update, -DBAD_POINTER hands over memory it
- * does not have, and
+ * -DBAD_SERIALIZE on_live_update, -DBAD_LOOP makes it loop, -DBAD_POINTER
+ * hands over memory it does not have, and
  * -DNO_STORAGE_STATE keeps a generation number in the main VM instead
  * (for a program without a storage VM).
  *   GET /      increments the counter: "v=VERSION n=COUNT"
@@ -37,6 +37,10 @@ on_live_update(void)
 {
 #ifdef BAD_SERIALIZE
 	*(volatile int *)16 = 1;	/* a serializer that crashes */
+#endif
+#ifdef BAD_LOOP
+	for (;;)			/* a serializer that never ends */
+		__asm__ volatile("");
 #endif
 #ifdef BAD_POINTER
 	storage_return((const void *)0x7fff00000000ULL, 16);	/* not its memory */
