@@ -43,6 +43,7 @@ struct options {
 	unsigned long repeat, concurrency;
 	unsigned long test_fail_reset;	/* --test-fail-reset-ioctl N */
 	bool storage;			/* --storage */
+	const char *self_request;	/* --self-request URL-PREFIX */
 };
 
 static void
@@ -53,7 +54,8 @@ usage(FILE *f)
 	    "                   [--env KEY=VALUE]... [--verbose] PROGRAM [ARG...]\n"
 	    "       tinykvm-run [options] --request METHOD URL [--arg ARG] [--body FILE]\n"
 	    "                   [--content-type T] [--header 'K: V']... [--repeat N]\n"
-	    "                   [--concurrency N] [--storage] PROGRAM [ARG...]\n"
+	    "                   [--concurrency N] [--storage] [--self-request URL-PREFIX]\n"
+	    "                   PROGRAM [ARG...]\n"
 	    "       tinykvm-run [options] --config FILE --program NAME [PROGRAM [ARG...]]\n"
 	    "                   takes the program's settings from a JSON library\n"
 	    "       tinykvm-run --host-info\n"
@@ -61,7 +63,8 @@ usage(FILE *f)
 	    "                   syscalls, XCR0 and XSAVE size, cost of a VM exit\n"
 	    "Runs a static x86-64 Linux PROGRAM inside a KVM sandbox.  With --request,\n"
 	    "initializes PROGRAM to wait_for_requests() and sends it requests, printing\n"
-	    "the response (status, headers, body) of the first.\n"
+	    "the response (status, headers, body) of the first.  sys_fetch and\n"
+	    "sys_request use libcurl; a self-request (a path) goes to URL-PREFIX.\n"
 	    "Exit status: the program's (0 for requests); 124 on timeout; 125 on a\n"
 	    "sandbox failure or a failed request.\n");
 }
@@ -160,6 +163,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "repeat", required_argument, NULL, 'N' },
 		{ "concurrency", required_argument, NULL, 'P' },
 		{ "storage", no_argument, NULL, 'S' },
+		{ "self-request", required_argument, NULL, 'Q' },
 		{ "config", required_argument, NULL, 'F' },
 		{ "program", required_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
@@ -200,6 +204,7 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'N': o->repeat = parse_count(optarg, "--repeat"); break;
 		case 'P': o->concurrency = parse_count(optarg, "--concurrency"); break;
 		case 'S': o->storage = true; break;
+		case 'Q': o->self_request = optarg; break;
 		case 'F': o->config = optarg; break;
 		case 'G': o->program = optarg; break;
 		case 'h': usage(stdout); exit(0);
@@ -449,6 +454,8 @@ request_mode(const struct options *o, const struct tkvm_program_config *base,
 		workers[i].nprotos = o->nrequests;
 		workers[i].rounds = repeat / n + (i < repeat % n);
 		workers[i].prints = i == 0;
+		workers[i].sets.fetch = runner_fetch;
+		workers[i].sets.self_prefix = o->self_request;
 		if (pthread_create(&threads[i], NULL, work, &workers[i]) != 0)
 			fail("cannot start thread %lu", i);
 	}
