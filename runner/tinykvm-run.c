@@ -42,6 +42,7 @@ struct options {
 	unsigned nheaders;
 	unsigned long repeat, concurrency;
 	unsigned long test_fail_reset;	/* --test-fail-reset-ioctl N */
+	bool test_flip_shared;		/* --test-flip-shared */
 	bool storage;			/* --storage */
 	const char *self_request;	/* --self-request URL-PREFIX */
 };
@@ -170,6 +171,8 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "host-info", no_argument, NULL, 'I' },
 		/* Testing only: every Nth ioctl of a reset fails (engine.h). */
 		{ "test-fail-reset-ioctl", required_argument, NULL, 'X' },
+		/* Testing only: shared bytes change once copied (engine.h). */
+		{ "test-flip-shared", no_argument, NULL, 'Y' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -211,6 +214,7 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'I': exit(host_info());
 		case 'X': o->test_fail_reset = parse_count(optarg,
 		    "--test-fail-reset-ioctl"); break;
+		case 'Y': o->test_flip_shared = true; break;
 		default: usage(stderr); exit(EXIT_SANDBOX);
 		}
 	}
@@ -438,6 +442,7 @@ request_mode(const struct options *o, const struct tkvm_program_config *base,
 		cfg.max_request_time = o->timeout;
 	cfg.concurrency = (unsigned)n;
 	cfg.test_fail_reset_ioctl = (unsigned)o->test_fail_reset;
+	cfg.vm.test_flip_shared = o->test_flip_shared;
 	cfg.storage |= o->storage;
 	build_requests(o, protos, hdrs, &body);
 	prog = tkvm_program_load(&cfg, image, len, err, sizeof err);
