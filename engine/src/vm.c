@@ -319,6 +319,7 @@ tkvm_vm_destroy(struct tkvm_vm *vm)
 	if (vm->shm_fd >= 0)
 		close(vm->shm_fd);
 	free(vm->stable);
+	free(vm->cpuid);
 	free(vm->dirty_kvm);
 	free(vm->dirty_host);
 	free(vm->dirty_ever);
