@@ -140,4 +140,5 @@ sets_log(void *ctx, const char *text, size_t len)
 
 const struct tkvm_http_ops header_sets_ops = {
 	sets_has, sets_append, sets_set, sets_find, sets_field, sets_log, NULL,
+	NULL,	/* output: the terminal, as outside requests */
 };
