@@ -82,6 +82,8 @@ state_free(struct vmod_state *st)
 		free(vp->name);
 		FREE_OBJ(vp);
 	}
+	/* After the loads above: a load counts itself in the counters. */
+	counters_destroy(st);
 	if (st->library != NULL)
 		library_free(st->library);
 	free(st->self_socket);

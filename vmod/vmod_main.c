@@ -63,7 +63,6 @@ vmod_event(VRT_CTX, struct vmod_priv *priv, enum vcl_event_e e)
 				if (vp->live_director != NULL)
 					VRT_DelDirector(&vp->live_director);
 			}
-			counters_destroy(st);
 			state_free(st);
 			priv->priv = NULL;
 		}
