@@ -10,6 +10,7 @@
 
 #include "tinykvm_vmod.h"
 #include "vcc_if.h"
+#include "http_client.h"
 
 static const int chain_key;
 
@@ -107,6 +108,14 @@ self_leave(struct vmod_state *st)
 	AZ(pthread_mutex_lock(&st->mtx));
 	st->self_active--;
 	AZ(pthread_mutex_unlock(&st->mtx));
+}
+
+int
+fetch_url(struct vmod_state *st, struct tkvm_fetch *f)
+{
+	const struct http_client hc = { st->self_socket, st->self_prefix };
+
+	return http_fetch(&hc, f);
 }
 
 /* The built-in fetch step, bounded by max_concurrent_requests. */

@@ -203,9 +203,8 @@ void self_leave(struct vmod_state *st);
 int chain_run(VRT_CTX, struct chain *c, const char *method, void **body,
     size_t *len, char *ctype, size_t ctlen);
 
-/* fetch.c: does f with libcurl (a relative URL is a self-request), all
- * of it within f->timeout seconds (<= 0: 10); 0 with f->status, a
- * malloc'd body (and headers), or -1 with f->errcode and f->error. */
+/* Does f with the shared HTTP client (http/http_client.h); a relative URL is a
+ * self-request through init_self_requests()'s socket or prefix. */
 int fetch_url(struct vmod_state *st, struct tkvm_fetch *f);
 
 /* stats.c */

@@ -37,6 +37,10 @@ struct tkvm_config {
 	void *opaque;			/* passed to output */
 	int verbose;			/* log unhandled syscalls to stderr */
 	const struct tkvm_regex_ops *regex; /* sys_regex_*; NULL: they fail */
+	/* Testing only: once the host has copied bytes from shared memory to
+	 * check and use them, it overwrites them there with '\n', as another
+	 * VM could at that moment; what the host uses must not change. */
+	bool test_flip_shared;
 };
 
 /*
