@@ -475,7 +475,7 @@ tkvm_request_run(struct tkvm_reqvm *rv, const struct tkvm_request *req,
 		    "more than max_request_memory (%llu KiB)",
 		    (unsigned long long)vm->pages_dirtied * 4,
 		    (unsigned long long)p->max_request_pages * 4);
-		fail_response(resp, TKVM_STOP_ERROR, why);
+		fail_response(resp, TKVM_STOP_MEMORY, why);
 		ok = -1;
 	}
 	if (ok != 0) {
