@@ -127,6 +127,7 @@ vmod_live_update_file(VRT_CTX, struct vmod_priv *priv, VCL_STRING program,
 		vlog(ctx, SLT_Error, VMOD_LOG_PREFIX "live update of '%s' "
 		    "from %s failed, the old program keeps serving: %s", program,
 		    filename, err);
+		live_update_counted(vp->state, false);
 		free(image);
 		return 0;
 	}
@@ -134,5 +135,6 @@ vmod_live_update_file(VRT_CTX, struct vmod_priv *priv, VCL_STRING program,
 	vupdate_describe(&up, what, sizeof what);
 	vlog(ctx, SLT_VCL_Log, VMOD_LOG_PREFIX "'%s' updated from %s: %s",
 	    program, filename, what);
+	live_update_counted(vp->state, true);
 	return 1;
 }

@@ -97,7 +97,7 @@ live_run(const struct live_vm *lv, uint64_t fn, uint64_t arg,
     struct storage_call *c, double budget, const char *what, char *err,
     size_t errlen)
 {
-	const uint64_t args[5] = { arg, 0, 0, 0, 0 };
+	const uint64_t args[CALL_ARGS] = { arg };
 	struct tkvm_vm *vm = lv->vm;
 	struct tkvm_result res;
 	enum vm_halt h;
