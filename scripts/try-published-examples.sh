@@ -105,6 +105,7 @@ for _ in $(seq 50); do
 	$PY -c "import socket; socket.create_connection(('127.0.0.1', $PORT))" 2>/dev/null && break
 	sleep 0.1
 done
+kill -0 $SERVER 2>/dev/null || { echo "cannot serve on 127.0.0.1:$PORT (in use?): $(tail -1 "$W/log/server")" >&2; exit 2; }
 ORIGIN=http://127.0.0.1:$PORT
 
 # --- build and run ----------------------------------------------------------
@@ -429,11 +430,12 @@ VCL
 	get c/streaming /streaming
 	get c/zlib /zlib/get
 	get c/zlib /zlib/post -H 'Content-Type: text/plain' --data-binary @"$W/www/text"
+	get c/zlib /zlib/post -H 'Accept-Encoding: gzip' -H 'Content-Type: text/plain' --data-binary @"$W/www/text"
 	get c/zlib /zlib/chain
 	get c/zstd /zstdc
 	get cpp/src/to_string /to_string
 	get cpp/src/fetch /fetch
-	get cpp/src/deflate /deflate
+	get cpp/src/deflate /deflate -H 'Accept-Encoding: gzip'
 	get cpp/zstd /zstd
 	get cpp/zstd /string
 	get cpp/webp /webp
