@@ -300,6 +300,10 @@ try_varnishd() {
 	[ -f "$ROOT/build/vmod/libvmod_tinykvm.so" ] || { echo "varnishd: VMOD not built, skipped"; return; }
 	mkdir -p "$d"
 	b() { echo "$W/bin/$1.ours"; }
+	# The published host takes a separate storage program from FILENAME_storage.
+	for two in minimal collector; do
+		[ -f "$W/bin/$two-storage.ours" ] && cp "$W/bin/$two-storage.ours" "$(b $two)_storage"
+	done
 	cat > "$d/library.json" <<JSON
 {
 	"compute": { "concurrency": 2, "max_boot_time": 8.0, "max_request_time": 6.0,
