@@ -3,9 +3,12 @@
 # repository unmodified, twice: against the kvm_api.h found in that checkout
 # and against ours (engine/include/tinykvm/kvm_api.h put in place of every
 # copy of theirs, in a scratch copy of the sources), then runs each binary
-# under build/tinykvm-run the way the example expects to be called, and
-# prints one line per example.  Nothing of the examples is copied into this
-# repository: give the path of a checkout.
+# under build/tinykvm-run the way the example expects to be called, then
+# the ones built with our header under varnishd (our VMOD from build/vmod)
+# with a program library and VCL as a user of the published VMOD writes
+# them.  Prints, per example, how each build went and each run's status and
+# first body bytes or exact failure.  Nothing of the examples is copied
+# into this repository: give the path of a checkout.
 #
 #   scripts/try-published-examples.sh EXAMPLES-CHECKOUT [KEEP-DIR]
 #
