@@ -46,7 +46,9 @@ VMODDIR    ?= $(shell pkg-config --variable=vmoddir varnishapi 2>/dev/null)
 VMODTOOL   ?= $(shell pkg-config --variable=vmodtool varnishapi 2>/dev/null)
 MANDIR     ?= $(PREFIX)/share/man
 VMOD_SRC   = $(wildcard vmod/*.c)
-VMOD_OBJ   = $(VMOD_SRC:vmod/%.c=$(BUILD)/vmod/%.o) $(BUILD)/vmod/vcc_if.o
+VSCTOOL    ?= $(shell pkg-config --variable=vsctool varnishapi 2>/dev/null)
+VMOD_OBJ   = $(VMOD_SRC:vmod/%.c=$(BUILD)/vmod/%.o) $(BUILD)/vmod/vcc_if.o \
+	$(BUILD)/vmod/VSC_tinykvm.o
 VMOD_SO    = $(BUILD)/vmod/libvmod_tinykvm.so
 VMOD_MAN   = $(BUILD)/vmod/vmod_tinykvm.3
 VMOD_CFLAGS = -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
@@ -64,7 +66,17 @@ $(BUILD)/vmod/vcc_if.c $(BUILD)/vmod/vcc_if.h $(BUILD)/vmod/vmod_tinykvm.man.rst
 $(BUILD)/vmod/vcc_if.o: $(BUILD)/vmod/vcc_if.c
 	$(CC) $(VMOD_CFLAGS) -c -o $@ $<
 
-$(BUILD)/vmod/%.o: vmod/%.c $(wildcard vmod/*.h) $(BUILD)/vmod/vcc_if.h engine/include/tinykvm/engine.h $(wildcard config/*.h)
+# varnishstat counters: Varnish's vsctool turns vmod/tinykvm.vsc into
+# VSC_tinykvm.c and .h (struct VSC_tinykvm, VSC_tinykvm_New/_Destroy).
+$(BUILD)/vmod/VSC_tinykvm.c $(BUILD)/vmod/VSC_tinykvm.h &: vmod/tinykvm.vsc
+	@mkdir -p $(BUILD)/vmod
+	cd $(BUILD)/vmod && python3 $(VSCTOOL) -ch $(CURDIR)/vmod/tinykvm.vsc
+	@: > $(BUILD)/vmod/config.h	# VSC_tinykvm.c includes config.h too
+
+$(BUILD)/vmod/VSC_tinykvm.o: $(BUILD)/vmod/VSC_tinykvm.c
+	$(CC) $(VMOD_CFLAGS) -c -o $@ $<
+
+$(BUILD)/vmod/%.o: vmod/%.c $(wildcard vmod/*.h) $(BUILD)/vmod/vcc_if.h $(BUILD)/vmod/VSC_tinykvm.h engine/include/tinykvm/engine.h $(wildcard config/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(VMOD_CFLAGS) -Wmissing-prototypes -c -o $@ $<
 

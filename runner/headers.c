@@ -154,4 +154,5 @@ sets_fetch(void *ctx, struct tkvm_fetch *f)
 const struct tkvm_http_ops header_sets_ops = {
 	sets_has, sets_append, sets_set, sets_find, sets_field, sets_log,
 	sets_fetch,
+	NULL,	/* output: the terminal, as outside requests */
 };

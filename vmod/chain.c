@@ -130,6 +130,8 @@ fetch_step(VRT_CTX, const struct chain_item *it, void **data, size_t *len,
 	if (!self_enter(st)) {
 		vlog(ctx, SLT_Error, VMOD_LOG_PREFIX "fetch of '%s' refused: "
 		    "%ld self-requests already in flight", it->url, st->self_max);
+		if (st->vsc != NULL)
+			COUNT_ADD(st->vsc->fetch_errors, 1);
 		return -1;
 	}
 	memset(&f, 0, sizeof f);
@@ -140,6 +142,8 @@ fetch_step(VRT_CTX, const struct chain_item *it, void **data, size_t *len,
 	if (rc < 0) {
 		vlog(ctx, SLT_Error, VMOD_LOG_PREFIX "fetch of '%s' failed: %s",
 		    it->url, f.error);
+		if (st->vsc != NULL)
+			COUNT_ADD(st->vsc->fetch_errors, 1);
 		return -1;
 	}
 	*data = f.body;
