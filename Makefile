@@ -6,10 +6,21 @@
 CC      ?= cc
 PREFIX  ?= /usr/local
 DESTDIR ?=
+# CFLAGS, CPPFLAGS and LDFLAGS from the environment or the command line
+# (dpkg-buildflags, distribution builds) are honoured everywhere.
 CFLAGS  ?= -O2 -g
-WARN     = -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes \
+CPPFLAGS ?=
+LDFLAGS ?=
+# Warnings are errors only with WERROR=1 (CI and scripts/test.sh set it),
+# so that a newer compiler's new warning does not break a user's build.
+WERROR  ?= 0
+WARN     = -Wall -Wextra -Wshadow -Wmissing-prototypes \
            -Wstrict-prototypes -Wpointer-arith -Wformat=2 -Wvla
-ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -Iengine/include
+ifeq ($(WERROR),1)
+WARN    += -Werror
+VMOD_WERROR = -Werror
+endif
+ALL_CFLAGS = -std=gnu11 $(WARN) $(CPPFLAGS) $(CFLAGS) -D_GNU_SOURCE -Iengine/include
 
 BUILD   = build
 # SANITIZE=address,undefined: everything built with those sanitizers in
@@ -45,8 +56,8 @@ VMOD_SRC   = $(wildcard vmod/*.c)
 VMOD_OBJ   = $(VMOD_SRC:vmod/%.c=$(BUILD)/vmod/%.o) $(BUILD)/vmod/vcc_if.o
 VMOD_SO    = $(BUILD)/vmod/libvmod_tinykvm.so
 VMOD_MAN   = $(BUILD)/vmod/vmod_tinykvm.3
-VMOD_CFLAGS = -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
-	-Wno-unused-parameter $(CFLAGS) -fPIC -D_GNU_SOURCE $(VARNISH_CFLAGS) \
+VMOD_CFLAGS = -std=gnu11 -Wall -Wextra $(VMOD_WERROR) -Wshadow -Wpointer-arith \
+	-Wno-unused-parameter $(CPPFLAGS) $(CFLAGS) -fPIC -D_GNU_SOURCE $(VARNISH_CFLAGS) \
 	-Iengine/include -Iconfig -I$(BUILD)/vmod -Ivmod $(SAN_FLAGS)
 
 all: $(ENGINE_LIB) $(RUNNER) $(BENCH_BIN) $(UNIT_BIN) $(VMOD_SO) $(VMOD_MAN)
@@ -64,8 +75,9 @@ $(BUILD)/vmod/%.o: vmod/%.c $(wildcard vmod/*.h) $(BUILD)/vmod/vcc_if.h engine/i
 	@mkdir -p $(@D)
 	$(CC) $(VMOD_CFLAGS) -Wmissing-prototypes -c -o $@ $<
 
-$(VMOD_SO): $(VMOD_OBJ) $(ENGINE_LIB) $(CONFIG_LIB)
-	$(CC) -shared $(SAN_FLAGS) -o $@ $(VMOD_OBJ) $(CONFIG_LIB) $(ENGINE_LIB) -lcurl -lrt -lpthread -lm
+$(VMOD_SO): $(VMOD_OBJ) $(ENGINE_LIB) $(CONFIG_LIB) vmod/exports.map
+	$(CC) -shared $(SAN_FLAGS) $(CFLAGS) $(LDFLAGS) -Wl,--version-script=vmod/exports.map \
+		-o $@ $(VMOD_OBJ) $(CONFIG_LIB) $(ENGINE_LIB) -lcurl -lrt -lpthread -lm
 
 $(VMOD_MAN): $(BUILD)/vmod/vmod_tinykvm.man.rst
 	rst2man $< $@
@@ -87,15 +99,15 @@ $(CONFIG_LIB): $(CONFIG_OBJ)
 	$(AR) rcs $@ $^
 
 $(RUNNER): $(wildcard runner/*.c runner/*.h) $(ENGINE_LIB) $(CONFIG_LIB)
-	$(CC) $(ALL_CFLAGS) -Iconfig -o $@ $(wildcard runner/*.c) $(CONFIG_LIB) $(ENGINE_LIB) -lpcre2-8 -lrt -lpthread -lm
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Iconfig -o $@ $(wildcard runner/*.c) $(CONFIG_LIB) $(ENGINE_LIB) -lpcre2-8 -lrt -lpthread -lm
 
 $(BUILD)/bench/%: bench/%.c $(wildcard bench/*.h bench/guests/*.h) $(ENGINE_LIB) $(CONFIG_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Ibench -Iconfig -o $@ $< $(CONFIG_LIB) $(ENGINE_LIB) -lrt -lpthread -lm
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Ibench -Iconfig -o $@ $< $(CONFIG_LIB) $(ENGINE_LIB) -lrt -lpthread -lm
 
 $(BUILD)/unit/%: tests/unit/%.c $(ENGINE_LIB) $(CONFIG_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Iengine/src -Iconfig -o $@ $< $(CONFIG_LIB) $(ENGINE_LIB) -lrt -lpthread -lm
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Iengine/src -Iconfig -o $@ $< $(CONFIG_LIB) $(ENGINE_LIB) -lrt -lpthread -lm
 
 # Every tests/*/*.sh and unit test is found and run; none may be skipped.
 # tests/fuzz/ runs each fuzzer briefly.

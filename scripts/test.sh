@@ -4,5 +4,5 @@ set -eu
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 ./scripts/check-kvm.sh
-make -j"$(nproc)"
-make check
+make -j"$(nproc)" WERROR="${WERROR:-1}"
+make WERROR="${WERROR:-1}" check
