@@ -45,7 +45,7 @@ CONFIG_LIB = $(BUILD)/libtinykvm-config.a
 UNIT_SRC   = $(wildcard tests/unit/*.c)
 UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
 
-.PHONY: all check bench bench-load soak install clean fuzz fuzz-build
+.PHONY: all check bench bench-load soak install uninstall deb clean fuzz fuzz-build
 
 # The Varnish module.
 VARNISH_CFLAGS := $(shell pkg-config --cflags varnishapi 2>/dev/null)
@@ -56,11 +56,12 @@ VMOD_SRC   = $(wildcard vmod/*.c)
 VMOD_OBJ   = $(VMOD_SRC:vmod/%.c=$(BUILD)/vmod/%.o) $(BUILD)/vmod/vcc_if.o
 VMOD_SO    = $(BUILD)/vmod/libvmod_tinykvm.so
 VMOD_MAN   = $(BUILD)/vmod/vmod_tinykvm.3
+RUNNER_MAN = $(BUILD)/tinykvm-run.1
 VMOD_CFLAGS = -std=gnu11 -Wall -Wextra $(VMOD_WERROR) -Wshadow -Wpointer-arith \
 	-Wno-unused-parameter $(CPPFLAGS) $(CFLAGS) -fPIC -D_GNU_SOURCE $(VARNISH_CFLAGS) \
 	-Iengine/include -Iconfig -I$(BUILD)/vmod -Ivmod $(SAN_FLAGS)
 
-all: $(ENGINE_LIB) $(RUNNER) $(BENCH_BIN) $(UNIT_BIN) $(VMOD_SO) $(VMOD_MAN)
+all: $(ENGINE_LIB) $(RUNNER) $(BENCH_BIN) $(UNIT_BIN) $(VMOD_SO) $(VMOD_MAN) $(RUNNER_MAN)
 
 # One vmodtool run makes all three (&: so that make -j runs it once).
 $(BUILD)/vmod/vcc_if.c $(BUILD)/vmod/vcc_if.h $(BUILD)/vmod/vmod_tinykvm.man.rst &: vmod/vmod_tinykvm.vcc
@@ -179,14 +180,54 @@ bench-load: all
 soak: all
 	./bench/soak.sh
 
+# Where make install puts what varnish.service and udev read; the
+# package (make deb) uses the distribution's directories instead.
+SYSTEMDUNITDIR ?= /etc/systemd/system
+UDEVRULESDIR   ?= /etc/udev/rules.d
+PKGDATADIR     ?= $(PREFIX)/share/vmod-tinykvm
+DROPIN_DIR      = $(SYSTEMDUNITDIR)/varnish.service.d
+# KVM_SETUP=0 skips deploy/kvm-access.sh (the kvm group, vcache in it,
+# /dev/kvm's group and mode), which runs when installing as root into
+# the live system (no DESTDIR).
+KVM_SETUP      ?= 1
+
+$(RUNNER_MAN): docs/tinykvm-run.rst
+	@mkdir -p $(@D)
+	rst2man $< $@
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/tinykvm
 	install -m 755 $(RUNNER) $(DESTDIR)$(PREFIX)/bin/tinykvm-run
 	install -m 644 engine/include/tinykvm/engine.h engine/include/tinykvm/kvm_api.h \
 		$(DESTDIR)$(PREFIX)/include/tinykvm/
-	install -d $(DESTDIR)$(VMODDIR) $(DESTDIR)$(MANDIR)/man3
-	install -m 755 $(VMOD_SO) $(DESTDIR)$(VMODDIR)/
+	install -d $(DESTDIR)$(VMODDIR) $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man1
+	install -m 644 $(VMOD_SO) $(DESTDIR)$(VMODDIR)/
 	install -m 644 $(VMOD_MAN) $(DESTDIR)$(MANDIR)/man3/
+	install -m 644 $(RUNNER_MAN) $(DESTDIR)$(MANDIR)/man1/
+	install -d $(DESTDIR)$(DROPIN_DIR) $(DESTDIR)$(UDEVRULESDIR) $(DESTDIR)$(PKGDATADIR)
+	install -m 644 deploy/varnish-tinykvm.conf $(DESTDIR)$(DROPIN_DIR)/tinykvm.conf
+	install -m 644 deploy/65-vmod-tinykvm.rules $(DESTDIR)$(UDEVRULESDIR)/
+	install -m 755 deploy/kvm-access.sh $(DESTDIR)$(PKGDATADIR)/kvm-access
+	@if [ -z "$(DESTDIR)" ] && [ "$(KVM_SETUP)" = 1 ]; then \
+		if [ "$$(id -u)" -eq 0 ]; then ./deploy/kvm-access.sh; \
+		else echo "not root: run deploy/kvm-access.sh as root so that varnishd's worker can open /dev/kvm"; fi; \
+	fi
+
+# Removes what install installed; the kvm group, vcache's membership and
+# /dev/kvm's group and mode stay (other KVM users may rely on them).
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/tinykvm-run \
+		$(DESTDIR)$(PREFIX)/include/tinykvm/engine.h \
+		$(DESTDIR)$(PREFIX)/include/tinykvm/kvm_api.h \
+		$(DESTDIR)$(VMODDIR)/libvmod_tinykvm.so \
+		$(DESTDIR)$(MANDIR)/man3/vmod_tinykvm.3 \
+		$(DESTDIR)$(MANDIR)/man1/tinykvm-run.1 \
+		$(DESTDIR)$(DROPIN_DIR)/tinykvm.conf \
+		$(DESTDIR)$(UDEVRULESDIR)/65-vmod-tinykvm.rules \
+		$(DESTDIR)$(PKGDATADIR)/kvm-access
+	-rmdir $(DESTDIR)$(PREFIX)/include/tinykvm $(DESTDIR)$(DROPIN_DIR) \
+		$(DESTDIR)$(PKGDATADIR) 2>/dev/null
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
 
 clean:
 	rm -rf $(BUILD)
