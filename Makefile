@@ -229,5 +229,17 @@ uninstall:
 		$(DESTDIR)$(PKGDATADIR) 2>/dev/null
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
 
+# The Debian package: vmod-tinykvm_$(VERSION)_amd64.deb in $(BUILD)/,
+# installed into a staging tree with the distribution's directories
+# (deploy/build-deb.sh writes the control data, postinst and postrm).
+VERSION   ?= 0.1.0
+DEB_STAGE  = $(BUILD)/deb/root
+deb: all
+	rm -rf $(DEB_STAGE)
+	$(MAKE) --no-print-directory install DESTDIR=$(CURDIR)/$(DEB_STAGE) PREFIX=/usr \
+		MANDIR=/usr/share/man SYSTEMDUNITDIR=/lib/systemd/system \
+		UDEVRULESDIR=/lib/udev/rules.d
+	./deploy/build-deb.sh $(VERSION) $(DEB_STAGE) $(BUILD)
+
 clean:
 	rm -rf $(BUILD)
