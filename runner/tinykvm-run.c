@@ -127,7 +127,7 @@ static int
 host_info(void)
 {
 	struct tkvm_host_info h;
-	char err[256];
+	char err[1024];
 
 	if (tkvm_host_info(&h, err, sizeof err) != 0) {
 		fprintf(stderr, "tinykvm-run: %s\n", err);
@@ -368,7 +368,7 @@ static void
 build_requests(const struct options *o, struct tkvm_request *reqs,
     struct tkvm_header *hdrs, void **body)
 {
-	char err[256];
+	char err[1024];
 	size_t len = 0;
 
 	if (o->body_file != NULL) {
@@ -426,7 +426,7 @@ request_mode(const struct options *o, const struct tkvm_program_config *base,
 	unsigned long repeat = o->repeat ? o->repeat : 1;
 	unsigned long failed = 0, timeouts = 0, differ = 0, replaced = 0;
 	void *body = NULL;
-	char err[256];
+	char err[1024];
 
 	cfg.vm.timeout_s = 0;
 	if (o->timeout > 0)
@@ -541,7 +541,7 @@ main(int argc, char **argv)
 	struct tkvm_config *cfg = &pcfg.vm;
 	struct tkvm_result res;
 	struct tkvm_vm *vm;
-	char err[256];
+	char err[1024];
 	void *image;
 	size_t len;
 	int first = parse_options(argc, argv, &o);

@@ -173,4 +173,20 @@ echo 'c 10:232 rw' >"$cg/devices.deny"
 vtc device_cgroup "cannot open /dev/kvm: Operation not permitted: the device cgroup of this process refuses /dev/kvm: systemd's DevicePolicy=closed (PrivateDevices=true implies it) without DeviceAllow=/dev/kvm rw. Install the drop-in "
 in_namespace device_cgroup "echo \$\$ >'$cg/cgroup.procs'; node 666 root"
 
+# 10. tinykvm-run says the same, for the user running it.
+build_guest hello hello.c
+chmod 755 "$WORK" "$WORK/hello"
+if ! unshare -m bash -euc "
+	$(declare -f node)
+	WORK='$WORK'
+	node 600 root
+	setpriv --reuid=vcache --regid=nogroup --init-groups '$RUN' '$WORK/hello'
+" >"$WORK/runner.out" 2>&1; then
+	expect="tinykvm-run: cannot open /dev/kvm: Permission denied: /dev/kvm is owned by root, group root, mode 0600, and this process runs as user vcache: only root may open it. Run: groupadd -f -r kvm && chgrp kvm /dev/kvm && chmod g+rw /dev/kvm$join, then start it again from a new login session. The udev rule that make install and the vmod-tinykvm package install keeps that group and mode across reboots."
+	[ "$(cat "$WORK/runner.out")" = "$expect" ] ||
+		die "tinykvm-run said [$(cat "$WORK/runner.out")], expected [$expect]"
+	echo "ok runner"
+else
+	die "tinykvm-run ran without access to /dev/kvm"
+fi
 echo ok
