@@ -33,7 +33,7 @@ pc_error(const struct ctx *c, const char *fmt, ...)
 	va_end(ap);
 	if (c->errlen > 0)
 		snprintf(c->err, c->errlen, "%s '%s': %s", c->kind,
-		    json_printable(c->name, name, sizeof name), msg);
+		    printable(c->name, name, sizeof name), msg);
 	return -1;
 }
 
@@ -47,7 +47,7 @@ pc_bad(const struct ctx *c, const char *key, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	return pc_error(c, "'%s' %s", json_printable(key, k, sizeof k), msg);
+	return pc_error(c, "'%s' %s", printable(key, k, sizeof k), msg);
 }
 
 int
@@ -73,7 +73,7 @@ unknown_member(const struct ctx *c, const char *k, const char *member,
 {
 	char key[160], m[80], hint[80], list[200] = "";
 
-	snprintf(key, sizeof key, "%s.%s", k, json_printable(member, m, sizeof m));
+	snprintf(key, sizeof key, "%s.%s", k, printable(member, m, sizeof m));
 	for (size_t i = 0; names[i] != NULL; i++)
 		snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
 		    i ? ", " : "", names[i]);
@@ -261,7 +261,7 @@ get_path(const struct ctx *c, const char *k, const struct json_value *v,
 		return -1;
 	if ((*out)[0] != '/')
 		return pc_bad(c, k, "must be an absolute path, not '%s'",
-		    json_printable(*out, buf, sizeof buf));
+		    printable(*out, buf, sizeof buf));
 	return 0;
 }
 
@@ -340,7 +340,7 @@ get_strings(const struct ctx *c, const char *k, const struct json_value *v,
 		if (need_equals && (e->string[0] == '=' ||
 		    strchr(e->string, '=') == NULL))
 			return pc_bad(c, k, "entry \"%s\" is not KEY=VALUE",
-			    json_printable(e->string, buf, sizeof buf));
+			    printable(e->string, buf, sizeof buf));
 	}
 	if ((l = list_copy(v)) == NULL)
 		return pc_oom(c);
@@ -576,7 +576,7 @@ warmup_member(const struct ctx *c, const char *ek, const struct json_value *ev,
 {
 	char key[80], buf[80];
 
-	snprintf(key, sizeof key, "warmup.%s", json_printable(ek, buf, sizeof buf));
+	snprintf(key, sizeof key, "warmup.%s", printable(ek, buf, sizeof buf));
 	if (warmup_read(c, key, ek, ev, d) != 0)
 		return -1;
 	return program_member_used("warmup", ek) ? 0 : note_unused(c, d, key);
