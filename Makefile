@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # TinyKVM for Varnish: the sandbox engine, its terminal runner, tests and
 # benchmarks.  `make`, `make check`, `make install`, `make bench`,
 # `make fuzz` (FUZZ_SECONDS per fuzzer), and sanitizer builds with

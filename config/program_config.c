@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Program definitions: the library's entries keep their settings as JSON
  * objects; after every change all of them are checked and every program

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libFuzzer harness for the JSON reader and writer (config/json.c).
  * Whatever parses is written back, minified and indented, and read

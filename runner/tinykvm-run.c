@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * tinykvm-run: runs a static Linux program in the TinyKVM sandbox from the
  * terminal, forwarding its output and exit status.

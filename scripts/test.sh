@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # The whole test suite: installs missing packages, builds, runs every test.
 set -eu
 cd "$(dirname "$0")/.."

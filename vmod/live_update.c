@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * live_update() and live_update_file(): replace a program with a new
  * binary.  The old program keeps serving when the new one fails to load.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * stats(): JSON statistics of loaded programs, written with the JSON
  * writer of config/json_write.c.

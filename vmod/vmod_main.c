@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * VCL entry points for definitions and program lifecycle: the event
  * function, library(), configure(), main_arguments(), start(),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * VM lifecycle: creation (KVM objects, guest memory, loading), the run
  * loop that turns VM exits into system calls, API calls, exceptions and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The JSON reader and writer: accepted documents (comments, escapes,
  * numbers, key order), every kind of error with its exact message and

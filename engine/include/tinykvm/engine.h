@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The TinyKVM sandbox engine: runs a static x86-64 Linux program inside a
  * KVM virtual machine, at CPL 3, emulating the Linux system calls it makes.
