@@ -2,7 +2,8 @@
 /*
  * Internal to config/: one entry's settings read into a struct program_def
  * (program_settings.c, with the readers of program_values.c), for the
- * library (program_config.c) and the engine settings (program_engine.c).  Errors are written as
+ * library (program_config.c) and the engine settings (program_engine.c).
+ * Errors are written as
  *   KIND 'NAME': MESSAGE
  * into the ctx's buffer, and the function returns -1.
  */
