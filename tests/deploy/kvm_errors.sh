@@ -60,7 +60,7 @@ node() {
 }
 
 # private_dev: /dev as systemd's PrivateDevices=true makes it: a tmpfs
-# with the pseudo devices, pts and shm, and no /dev/kvm.
+# with the pseudo devices, the fd symlinks, pts and shm, and no /dev/kvm.
 private_dev() {
 	local d
 	d=$(mktemp -d "$WORK/dev.XXXXXX")
@@ -68,6 +68,8 @@ private_dev() {
 	mknod -m 666 "$d/null" c 1 3; mknod -m 666 "$d/zero" c 1 5
 	mknod -m 666 "$d/full" c 1 7; mknod -m 666 "$d/random" c 1 8
 	mknod -m 666 "$d/urandom" c 1 9; mknod -m 666 "$d/tty" c 5 0
+	ln -s /proc/self/fd "$d/fd"; ln -s /proc/self/fd/0 "$d/stdin"
+	ln -s /proc/self/fd/1 "$d/stdout"; ln -s /proc/self/fd/2 "$d/stderr"
 	mkdir "$d/pts" "$d/shm"
 	mount --bind /dev/pts "$d/pts"
 	mount --bind /dev/shm "$d/shm"
