@@ -112,7 +112,9 @@ missing(struct out *o)
 	char unit[128];
 	const char *flag;
 
-	if (path_exists(KVM_SYSFS) || path_exists("/sys/module/kvm")) {
+	/* The misc device is registered once a vendor module (kvm_intel,
+	 * kvm_amd, kvm_pvm) is loaded; the kvm core module alone has none. */
+	if (path_exists(KVM_SYSFS)) {
 		service_name(unit, sizeof unit);
 		say(o, "/dev/kvm does not exist in this process's view although "
 		    "the kernel has KVM (" KVM_SYSFS " exists): the service's "
