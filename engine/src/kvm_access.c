@@ -156,7 +156,7 @@ process_has_group(gid_t gid)
 	return false;
 }
 
-/* The name of uid (or its number), and of gid, into n-byte buffers. */
+/* The name of uid, or its number, into name (n bytes). */
 static void
 user_name(uid_t uid, char *name, size_t n)
 {
