@@ -230,6 +230,7 @@ request_mode(const struct options *o, const struct tkvm_program_config *base,
 		cfg.max_request_time = o->timeout;
 	cfg.concurrency = (unsigned)n;
 	cfg.test_fail_reset_ioctl = (unsigned)o->test_fail_reset;
+	cfg.vm.test_flip_shared = o->test_flip_shared;
 	cfg.storage |= o->storage;
 	build_requests(o, protos, hdrs, &body);
 	prog = tkvm_program_load(&cfg, image, len, err, sizeof err);
@@ -246,6 +247,8 @@ request_mode(const struct options *o, const struct tkvm_program_config *base,
 		workers[i].nprotos = o->nrequests;
 		workers[i].rounds = repeat / n + (i < repeat % n);
 		workers[i].prints = i == 0;
+		workers[i].sets.fetch = runner_fetch;
+		workers[i].sets.self_prefix = o->self_request;
 		if (pthread_create(&threads[i], NULL, work, &workers[i]) != 0)
 			fail("cannot start thread %lu", i);
 	}
@@ -282,4 +285,3 @@ request_mode(const struct options *o, const struct tkvm_program_config *base,
 		return timeouts == failed ? EXIT_TIMEOUT : EXIT_SANDBOX;
 	return 0;
 }
-

@@ -33,7 +33,9 @@ struct options {
 	unsigned nheaders;
 	unsigned long repeat, concurrency;
 	unsigned long test_fail_reset;	/* --test-fail-reset-ioctl N */
+	bool test_flip_shared;		/* --test-flip-shared */
 	bool storage;			/* --storage */
+	const char *self_request;	/* --self-request URL-PREFIX */
 };
 
 /* Prints "tinykvm-run: MESSAGE" and exits with EXIT_SANDBOX. */

@@ -32,7 +32,8 @@ usage(FILE *f)
 	    "                   [--env KEY=VALUE]... [--verbose] PROGRAM [ARG...]\n"
 	    "       tinykvm-run [options] --request METHOD URL [--arg ARG] [--body FILE]\n"
 	    "                   [--content-type T] [--header 'K: V']... [--repeat N]\n"
-	    "                   [--concurrency N] [--storage] PROGRAM [ARG...]\n"
+	    "                   [--concurrency N] [--storage] [--self-request URL-PREFIX]\n"
+	    "                   PROGRAM [ARG...]\n"
 	    "       tinykvm-run [options] --config FILE --program NAME [PROGRAM [ARG...]]\n"
 	    "                   takes the program's settings from a JSON library\n"
 	    "       tinykvm-run --host-info\n"
@@ -40,7 +41,8 @@ usage(FILE *f)
 	    "                   syscalls, XCR0 and XSAVE size, cost of a VM exit\n"
 	    "Runs a static x86-64 Linux PROGRAM inside a KVM sandbox.  With --request,\n"
 	    "initializes PROGRAM to wait_for_requests() and sends it requests, printing\n"
-	    "the response (status, headers, body) of the first.\n"
+	    "the response (status, headers, body) of the first.  sys_fetch and\n"
+	    "sys_request use libcurl; a self-request (a path) goes to URL-PREFIX.\n"
 	    "Exit status: the program's (0 for requests); 124 on timeout; 125 on a\n"
 	    "sandbox failure or a failed request.\n");
 }
@@ -139,12 +141,15 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "repeat", required_argument, NULL, 'N' },
 		{ "concurrency", required_argument, NULL, 'P' },
 		{ "storage", no_argument, NULL, 'S' },
+		{ "self-request", required_argument, NULL, 'Q' },
 		{ "config", required_argument, NULL, 'F' },
 		{ "program", required_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "host-info", no_argument, NULL, 'I' },
 		/* Testing only: every Nth ioctl of a reset fails (engine.h). */
 		{ "test-fail-reset-ioctl", required_argument, NULL, 'X' },
+		/* Testing only: shared bytes change once copied (engine.h). */
+		{ "test-flip-shared", no_argument, NULL, 'Y' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -179,12 +184,14 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'N': o->repeat = parse_count(optarg, "--repeat"); break;
 		case 'P': o->concurrency = parse_count(optarg, "--concurrency"); break;
 		case 'S': o->storage = true; break;
+		case 'Q': o->self_request = optarg; break;
 		case 'F': o->config = optarg; break;
 		case 'G': o->program = optarg; break;
 		case 'h': usage(stdout); exit(0);
 		case 'I': exit(host_info());
 		case 'X': o->test_fail_reset = parse_count(optarg,
 		    "--test-fail-reset-ioctl"); break;
+		case 'Y': o->test_flip_shared = true; break;
 		default: usage(stderr); exit(EXIT_SANDBOX);
 		}
 	}

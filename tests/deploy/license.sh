@@ -18,7 +18,7 @@ missing=()
 while IFS= read -r f; do
 	case "$f" in
 	tests/guests/published/*|fuzz/corpus/*) continue ;;
-	*.c|*.h|*.cc|*.sh|*.vtc|*.vcc|*.lua|*.map|*.rules|*.conf|*.rst) ;;
+	*.c|*.h|*.cc|*.sh|*.vtc|*.vcc|*.vsc|*.lua|*.map|*.rules|*.conf|*.rst) ;;
 	Makefile|.ci/run|deploy/postinst|deploy/postrm) ;;
 	*) continue ;;
 	esac
