@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # TinyKVM for Varnish: the sandbox engine, its terminal runner, tests and
 # benchmarks.  `make`, `make check`, `make install`, `make bench`,
 # `make fuzz` (FUZZ_SECONDS per fuzzer), and sanitizer builds with
@@ -6,10 +7,21 @@
 CC      ?= cc
 PREFIX  ?= /usr/local
 DESTDIR ?=
+# CFLAGS, CPPFLAGS and LDFLAGS from the environment or the command line
+# (dpkg-buildflags, distribution builds) are honoured everywhere.
 CFLAGS  ?= -O2 -g
-WARN     = -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes \
+CPPFLAGS ?=
+LDFLAGS ?=
+# Warnings are errors only with WERROR=1 (CI and scripts/test.sh set it),
+# so that a newer compiler's new warning does not break a user's build.
+WERROR  ?= 0
+WARN     = -Wall -Wextra -Wshadow -Wmissing-prototypes \
            -Wstrict-prototypes -Wpointer-arith -Wformat=2 -Wvla
-ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -Iengine/include
+ifeq ($(WERROR),1)
+WARN    += -Werror
+VMOD_WERROR = -Werror
+endif
+ALL_CFLAGS = -std=gnu11 $(WARN) $(CPPFLAGS) $(CFLAGS) -D_GNU_SOURCE -Iengine/include
 
 BUILD   = build
 # SANITIZE=address,undefined: everything built with those sanitizers in
@@ -38,7 +50,7 @@ HTTP_LIB   = $(BUILD)/libtinykvm-http.a
 UNIT_SRC   = $(wildcard tests/unit/*.c)
 UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
 
-.PHONY: all check bench bench-load bench-live soak install clean fuzz fuzz-build
+.PHONY: all check bench bench-load bench-live soak install uninstall deb clean fuzz fuzz-build
 
 # The Varnish module.
 VARNISH_CFLAGS := $(shell pkg-config --cflags varnishapi 2>/dev/null)
@@ -51,11 +63,12 @@ VMOD_OBJ   = $(VMOD_SRC:vmod/%.c=$(BUILD)/vmod/%.o) $(BUILD)/vmod/vcc_if.o \
 	$(BUILD)/vmod/VSC_tinykvm.o
 VMOD_SO    = $(BUILD)/vmod/libvmod_tinykvm.so
 VMOD_MAN   = $(BUILD)/vmod/vmod_tinykvm.3
-VMOD_CFLAGS = -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
-	-Wno-unused-parameter $(CFLAGS) -fPIC -D_GNU_SOURCE $(VARNISH_CFLAGS) \
+RUNNER_MAN = $(BUILD)/tinykvm-run.1
+VMOD_CFLAGS = -std=gnu11 -Wall -Wextra $(VMOD_WERROR) -Wshadow -Wpointer-arith \
+	-Wno-unused-parameter $(CPPFLAGS) $(CFLAGS) -fPIC -D_GNU_SOURCE $(VARNISH_CFLAGS) \
 	-Iengine/include -Iconfig -Ihttp -I$(BUILD)/vmod -Ivmod $(SAN_FLAGS)
 
-all: $(ENGINE_LIB) $(RUNNER) $(BENCH_BIN) $(UNIT_BIN) $(VMOD_SO) $(VMOD_MAN)
+all: $(ENGINE_LIB) $(RUNNER) $(BENCH_BIN) $(UNIT_BIN) $(VMOD_SO) $(VMOD_MAN) $(RUNNER_MAN)
 
 # One vmodtool run makes all three (&: so that make -j runs it once).
 $(BUILD)/vmod/vcc_if.c $(BUILD)/vmod/vcc_if.h $(BUILD)/vmod/vmod_tinykvm.man.rst &: vmod/vmod_tinykvm.vcc
@@ -80,8 +93,9 @@ $(BUILD)/vmod/%.o: vmod/%.c $(wildcard vmod/*.h) $(BUILD)/vmod/vcc_if.h $(BUILD)
 	@mkdir -p $(@D)
 	$(CC) $(VMOD_CFLAGS) -Wmissing-prototypes -c -o $@ $<
 
-$(VMOD_SO): $(VMOD_OBJ) $(ENGINE_LIB) $(CONFIG_LIB) $(HTTP_LIB)
-	$(CC) -shared $(SAN_FLAGS) -o $@ $(VMOD_OBJ) $(CONFIG_LIB) $(HTTP_LIB) $(ENGINE_LIB) -lcurl -lrt -lpthread -lm
+$(VMOD_SO): $(VMOD_OBJ) $(ENGINE_LIB) $(CONFIG_LIB) $(HTTP_LIB) vmod/exports.map
+	$(CC) -shared $(SAN_FLAGS) $(CFLAGS) $(LDFLAGS) -Wl,--version-script=vmod/exports.map \
+		-o $@ $(VMOD_OBJ) $(CONFIG_LIB) $(HTTP_LIB) $(ENGINE_LIB) -lcurl -lrt -lpthread -lm
 
 $(VMOD_MAN): $(BUILD)/vmod/vmod_tinykvm.man.rst
 	rst2man $< $@
@@ -111,15 +125,15 @@ $(HTTP_LIB): $(HTTP_OBJ)
 	$(AR) rcs $@ $^
 
 $(RUNNER): $(wildcard runner/*.c runner/*.h) $(ENGINE_LIB) $(CONFIG_LIB) $(HTTP_LIB)
-	$(CC) $(ALL_CFLAGS) -Iconfig -Ihttp -o $@ $(wildcard runner/*.c) $(CONFIG_LIB) $(HTTP_LIB) $(ENGINE_LIB) -lcurl -lpcre2-8 -lrt -lpthread -lm
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Iconfig -Ihttp -o $@ $(wildcard runner/*.c) $(CONFIG_LIB) $(HTTP_LIB) $(ENGINE_LIB) -lcurl -lpcre2-8 -lrt -lpthread -lm
 
 $(BUILD)/bench/%: bench/%.c $(wildcard bench/*.h bench/guests/*.h) $(ENGINE_LIB) $(CONFIG_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Ibench -Iconfig -o $@ $< $(CONFIG_LIB) $(ENGINE_LIB) -lrt -lpthread -lm
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Ibench -Iconfig -o $@ $< $(CONFIG_LIB) $(ENGINE_LIB) -lrt -lpthread -lm
 
 $(BUILD)/unit/%: tests/unit/%.c $(ENGINE_LIB) $(CONFIG_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Iengine/src -Iconfig -o $@ $< $(CONFIG_LIB) $(ENGINE_LIB) -lrt -lpthread -lm
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Iengine/src -Iconfig -o $@ $< $(CONFIG_LIB) $(ENGINE_LIB) -lrt -lpthread -lm
 
 # Every tests/*/*.sh and unit test is found and run; none may be skipped.
 # tests/fuzz/ runs each fuzzer briefly.
@@ -196,14 +210,66 @@ bench-live: all
 soak: all
 	./bench/soak.sh
 
+# Where make install puts what varnish.service and udev read; the
+# package (make deb) uses the distribution's directories instead.
+SYSTEMDUNITDIR ?= /etc/systemd/system
+UDEVRULESDIR   ?= /etc/udev/rules.d
+PKGDATADIR     ?= $(PREFIX)/share/vmod-tinykvm
+DROPIN_DIR      = $(SYSTEMDUNITDIR)/varnish.service.d
+# KVM_SETUP=0 skips deploy/kvm-access.sh (the kvm group, vcache in it,
+# /dev/kvm's group and mode), which runs when installing as root into
+# the live system (no DESTDIR).
+KVM_SETUP      ?= 1
+
+$(RUNNER_MAN): docs/tinykvm-run.rst
+	@mkdir -p $(@D)
+	rst2man $< $@
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/tinykvm
 	install -m 755 $(RUNNER) $(DESTDIR)$(PREFIX)/bin/tinykvm-run
 	install -m 644 engine/include/tinykvm/engine.h engine/include/tinykvm/kvm_api.h \
 		$(DESTDIR)$(PREFIX)/include/tinykvm/
-	install -d $(DESTDIR)$(VMODDIR) $(DESTDIR)$(MANDIR)/man3
-	install -m 755 $(VMOD_SO) $(DESTDIR)$(VMODDIR)/
+	install -d $(DESTDIR)$(VMODDIR) $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man1
+	install -m 644 $(VMOD_SO) $(DESTDIR)$(VMODDIR)/
 	install -m 644 $(VMOD_MAN) $(DESTDIR)$(MANDIR)/man3/
+	install -m 644 $(RUNNER_MAN) $(DESTDIR)$(MANDIR)/man1/
+	install -d $(DESTDIR)$(DROPIN_DIR) $(DESTDIR)$(UDEVRULESDIR) $(DESTDIR)$(PKGDATADIR)
+	install -m 644 deploy/varnish-tinykvm.conf $(DESTDIR)$(DROPIN_DIR)/tinykvm.conf
+	install -m 644 deploy/65-vmod-tinykvm.rules $(DESTDIR)$(UDEVRULESDIR)/
+	install -m 755 deploy/kvm-access.sh $(DESTDIR)$(PKGDATADIR)/kvm-access
+	@if [ -z "$(DESTDIR)" ] && [ "$(KVM_SETUP)" = 1 ]; then \
+		if [ "$$(id -u)" -eq 0 ]; then ./deploy/kvm-access.sh; \
+		else echo "not root: run deploy/kvm-access.sh as root so that varnishd's worker can open /dev/kvm"; fi; \
+	fi
+
+# Removes what install installed; the kvm group, vcache's membership and
+# /dev/kvm's group and mode stay (other KVM users may rely on them).
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/tinykvm-run \
+		$(DESTDIR)$(PREFIX)/include/tinykvm/engine.h \
+		$(DESTDIR)$(PREFIX)/include/tinykvm/kvm_api.h \
+		$(DESTDIR)$(VMODDIR)/libvmod_tinykvm.so \
+		$(DESTDIR)$(MANDIR)/man3/vmod_tinykvm.3 \
+		$(DESTDIR)$(MANDIR)/man1/tinykvm-run.1 \
+		$(DESTDIR)$(DROPIN_DIR)/tinykvm.conf \
+		$(DESTDIR)$(UDEVRULESDIR)/65-vmod-tinykvm.rules \
+		$(DESTDIR)$(PKGDATADIR)/kvm-access
+	-rmdir $(DESTDIR)$(PREFIX)/include/tinykvm $(DESTDIR)$(DROPIN_DIR) \
+		$(DESTDIR)$(PKGDATADIR) 2>/dev/null
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
+
+# The Debian package: vmod-tinykvm_$(VERSION)_amd64.deb in $(BUILD)/,
+# installed into a staging tree with the distribution's directories
+# (deploy/build-deb.sh writes the control data, postinst and postrm).
+VERSION   ?= 0.1.0
+DEB_STAGE  = $(BUILD)/deb/root
+deb: all
+	rm -rf $(DEB_STAGE)
+	$(MAKE) --no-print-directory install DESTDIR=$(CURDIR)/$(DEB_STAGE) PREFIX=/usr \
+		MANDIR=/usr/share/man SYSTEMDUNITDIR=/lib/systemd/system \
+		UDEVRULESDIR=/lib/udev/rules.d
+	./deploy/build-deb.sh $(VERSION) $(DEB_STAGE) $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

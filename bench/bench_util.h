@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Helpers shared by the benchmark programs. */
 #ifndef BENCH_UTIL_H
 #define BENCH_UTIL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Engine benchmark.  Every figure is a ratio of two measurements taken in
  * this run, interleaved, medians over several rounds (timing here is noisy):

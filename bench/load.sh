@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Load benchmark: one varnishd serving (a) tinykvm.program("hello") with
 # return(pass), (b) a synthetic response from vcl_synth, (c) a pass to
 # nginx on loopback serving the same bytes.  wrk runs them interleaved,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Request benchmark: per-request figures of a hello GET over many requests
  * on one request VM, against a bare VM exit round trip measured in the

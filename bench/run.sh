@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Runs every benchmark in build/bench/ (`make bench` builds them first;
 # this script builds none of them).  The static guests they run are
 # compiled here from bench/guests/*.c into build/bench/guests/, whose path

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- wrk script of bench/soak.sh.  One connection per thread, so each
 -- response answers the request sent last.  Every request carries a unique
 -- marker (URL and X-Marker header); a response naming any other marker is

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Soak: one varnishd (-j none, 127.0.0.1, a private -n directory) serving
 # five programs built from bench/guests/soak.c, under wrk load for
 # SOAK_SECONDS (default 600) with bench/soak.lua: unique markers per

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Storage benchmark: the cycle of a GET that makes one storage call
  * against the same GET without it, on one request VM of a program with a

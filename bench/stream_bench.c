@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Streamed response benchmark: one request VM streams a large body in
  * 64 KiB pulls (the size of a Varnish fetch buffer it is given here);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Program definitions: the library's entries keep their settings as JSON
  * objects; after every change all of them are checked and every program
@@ -117,7 +118,7 @@ program_group(const struct program_library *lib, const struct entry *e,
 	*g = find_entry(lib, gv->string);
 	if (*g == NULL || (*g)->is_program)
 		return pc_error(&c, "group '%s' %s",
-		    json_printable(gv->string, buf, sizeof buf), *g == NULL ?
+		    printable(gv->string, buf, sizeof buf), *g == NULL ?
 		    "is not defined" : "is a program, not a group of settings");
 	return 0;
 }
@@ -224,7 +225,7 @@ queue_warnings(struct program_library *lib)
 			}
 			if (!list_push(&lib->warned, &lib->nwarned, id) ||
 			    asprintf(&msg, "program '%s': '%s' is accepted but not "
-			    "supported yet; ignored", json_printable(d->name, name,
+			    "supported yet; ignored", printable(d->name, name,
 			    sizeof name), *k) < 0)
 				return;
 			(void)list_push(&lib->pending, &lib->npending, msg);

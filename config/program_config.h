@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Program definitions.  A library is a JSON object mapping names to
  * objects of settings.  An object with a "uri", "filename" or "group"

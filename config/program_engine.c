@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The engine's program settings made from a definition
  * (program_def_to_engine in program_config.h).

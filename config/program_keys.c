@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The table of known keys (see program_keys.h and the PROGRAM SETTINGS
  * section of vmod/vmod_tinykvm.vcc) and the "did you mean" suggestion.

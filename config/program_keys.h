@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The keys a program library may hold: every key of the published TinyKVM
  * VMOD's program libraries, and ours.  A key is either acted on, or only

@@ -1,7 +1,9 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Internal to config/: one entry's settings read into a struct program_def
- * (program_settings.c), for the library (program_config.c) and the engine
- * settings (program_engine.c).  Errors are written as
+ * (program_settings.c, with the readers of program_values.c), for the
+ * library (program_config.c) and the engine settings (program_engine.c).
+ * Errors are written as
  *   KIND 'NAME': MESSAGE
  * into the ctx's buffer, and the function returns -1.
  */
@@ -34,5 +36,40 @@ void pc_def_free(struct program_def *d);
  * not acted on are listed in d->unused.  0, or -1 with the error. */
 int pc_apply_object(const struct ctx *c, struct program_def *d,
     const struct json_value *obj);
+
+/*
+ * The typed readers (program_values.c): each checks v for setting k and
+ * stores it in *out, replacing what was there; 0, or -1 with the error.
+ */
+int pc_get_string(const struct ctx *c, const char *k,
+    const struct json_value *v, char **out);		/* non-empty */
+int pc_get_expanded(const struct ctx *c, const char *k,
+    const struct json_value *v, char **out);		/* $HOME, $PWD */
+int pc_get_path(const struct ctx *c, const char *k,
+    const struct json_value *v, bool expand, char **out);	/* absolute */
+int pc_get_bool(const struct ctx *c, const char *k,
+    const struct json_value *v, bool *out);
+int pc_get_unsigned(const struct ctx *c, const char *k,
+    const struct json_value *v, unsigned min, unsigned max, unsigned *out);
+int pc_get_mib(const struct ctx *c, const char *k,
+    const struct json_value *v, uint64_t *out);
+int pc_get_seconds(const struct ctx *c, const char *k,
+    const struct json_value *v, double *out);
+/* An array of strings; with need_equals each must be "KEY=VALUE". */
+int pc_get_strings(const struct ctx *c, const char *k,
+    const struct json_value *v, bool need_equals, char ***out);
+/* The raw JSON (an array, or with object_too an object), kept as is. */
+int pc_get_raw(const struct ctx *c, const char *k,
+    const struct json_value *v, bool object_too, struct json_value **out);
+/* $HOME and $PWD expanded in every string of l. */
+int pc_expand_list(const struct ctx *c, char **l);
+void pc_allowed_free(struct allowed_path_def *a, size_t n);
+/* An unknown member of nested setting k, with the known names listed. */
+int pc_unknown_member(const struct ctx *c, const char *k, const char *member,
+    const char *const *names);
+/* " (did you mean 'X'?)" when closest is not NULL, else "". */
+const char *pc_suggest(const char *closest, char *buf, size_t n);
+/* What v is, for "..., not X": a number's value or the type's name. */
+const char *pc_what_is(const struct json_value *v, char *buf, size_t n);
 
 #endif

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Builds the example programs into DIR (default build/examples) and writes
 # the library and VCL that serve them.
 set -eu

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Fuzzes the guest-call layer and the emulated system calls.  The input is
  * a script for the guest fuzz/guests/call_runner.c: each 64-byte record is

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Writes the ELF fuzzer's seeds into DIR (fuzz/corpus/elf holds them):
 # tiny static and static-PIE programs without libc, with and without a
 # data segment and .bss.  Usage: fuzz/elf-seeds.sh DIR

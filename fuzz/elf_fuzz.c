@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libFuzzer harness for the ELF loader (engine/src/loader/elf.c).  A VM
  * is built by hand, with memory but no KVM: elf_load() only checks the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The ELF fuzzer's seed program (fuzz/elf-seeds.sh): exit(0), and with
  * WITH_DATA a data segment and .bss. */
 #ifdef WITH_DATA

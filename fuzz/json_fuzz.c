@@ -1,5 +1,6 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * libFuzzer harness for the JSON reader and writer (config/json.c).
+ * libFuzzer harness for the JSON reader and writer (config/json*.c).
  * Whatever parses is written back, minified and indented, and read
  * again: the document must come back equal, and writing it a second
  * time must give the same text.  A clone must be equal too.  The same

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libFuzzer harness for program libraries (config/program_config.c).
  * The input is NUL-separated parts: a library text, then pairs NAME,

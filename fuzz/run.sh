@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Runs every fuzzer ($BUILD/fuzz/NAME_fuzz, built by `make fuzz-build`)
 # on a temporary copy of its corpus fuzz/corpus/NAME, so that new inputs
 # never land in the repository.  The arguments go to libFuzzer, e.g.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * HTTP requests for programs (sys_fetch, sys_request) and for the chain's
  * "fetch" step, with libcurl: http and https (the system CA store), GET

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The HTTP client of sys_fetch, sys_request and the chain's fetch step
  * (libcurl), shared by the VMOD and tinykvm-run.

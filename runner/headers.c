@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * A small header store for the runner: the request and response header
  * sets that programs read and edit with sys_http_*.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #ifndef RUNNER_HEADERS_H
 #define RUNNER_HEADERS_H
 

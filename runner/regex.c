@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Regular expressions for tinykvm-run: PCRE2 directly, with the rules of
  * Varnish's VRE so that a program sees the same results as under the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #ifndef RUNNER_REGEX_H
 #define RUNNER_REGEX_H
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * sys_fetch and sys_request under tinykvm-run: the VMOD's HTTP client
  * (http/http_client.c).  A self-request (sys_request, or a URL that is a path)

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Fails loudly unless /dev/kvm can be opened read-write by this user.
 if ! [ -e /dev/kvm ]; then
 	echo "FATAL: /dev/kvm does not exist: this machine has no KVM" >&2

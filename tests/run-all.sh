@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Runs every test: tests/unit/* binaries (built by make) and every
 # tests/*/*.sh script.  A test passes only by exiting 0; anything else,
 # a "skip" included, is a failure.  Usage: tests/run-all.sh [PATTERN]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * program(): a director whose backend fetch runs a program.  As in the
  * published VMOD, program(name, arg, config) hands the program url = arg

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * chain(): programs queued for this task run in order before the final
  * program() or to_string(); each response body is POSTed to the next.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * varnishstat counters (vmod/tinykvm.vsc): one VSC segment per VCL that
  * imports the VMOD, TINYKVM.<vcl>.*, made at VCL load and destroyed at

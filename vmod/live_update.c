@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Replacing a running program: live_update() (backend.c),
  * live_update_file() and invalidate_programs() of a program with

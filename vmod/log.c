@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Log lines from any VCL method.  vcl_init and vcl_fini run in the CLI
  * context, which has no VSL buffer (ctx->vsl is NULL): their lines go

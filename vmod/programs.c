@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Programs of one VCL: lazy loading (on first use, or start()), the pool
  * of request VMs, invalidation.  A loaded program is a vinstance that

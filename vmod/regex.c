@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * sys_regex_* for programs: Varnish's own regex engine (VRE, PCRE2 with
  * JIT), so that a program matches and substitutes exactly as VCL does.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * A program's log during one request: sys_log text and, when the
  * program's "stdout" setting is on, what it writes to stdout and stderr
@@ -10,15 +11,17 @@
  * at LOG_LINE_MAX bytes (or less when varnishd's vsl_reclen is smaller,
  * so Varnish never cuts it silently) and ends with a marker saying how
  * much was cut; bytes that are not printable ASCII, and backslashes, are
- * escaped (\xHH, \\); a request logs at most LOG_LINES_MAX lines, and one
- * more line says how many it dropped.  Output arrives in writes of any
- * size: a partial line waits in one buffer of LOG_LINE_MAX bytes (more
- * of it is only counted) until its newline or the end of the request.
+ * escaped (\xHH, \\; config/printable.c); a request logs at most
+ * LOG_LINES_MAX lines, and one more line says how many it dropped.
+ * Output arrives in writes of any size: a partial line waits in one
+ * buffer of LOG_LINE_MAX bytes (more of it is only counted) until its
+ * newline or the end of the request.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "tinykvm_vmod.h"
+#include "printable.h"
 
 static const char *const source_name[3] = { "log", "stdout", "stderr" };
 
@@ -30,33 +33,6 @@ reqlog_init(struct vreqlog *lg, VRT_CTX, const char *name,
 	lg->ctx = ctx;
 	lg->name = name;
 	lg->vsc = vsc;
-}
-
-/* Appends text escaped to out (at most room bytes, escapes never split);
- * returns how many bytes of text fit. */
-static size_t
-escape(char *out, size_t *olen, size_t room, const char *text, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)text[i];
-		char e[5];
-		size_t n;
-		if (c == '\\')
-			n = (size_t)snprintf(e, sizeof e, "\\\\");
-		else if (c < 0x20 || c >= 0x7f)
-			n = (size_t)snprintf(e, sizeof e, "\\x%02x", c);
-		else {
-			e[0] = (char)c;
-			n = 1;
-		}
-		if (*olen + n > room)
-			break;
-		memcpy(out + *olen, e, n);
-		*olen += n;
-	}
-	return i;
 }
 
 /* How many bytes of escaped text one record may carry. */
@@ -92,7 +68,7 @@ emit(struct vreqlog *lg, int source, const char *text, size_t len,
 	lg->lines++;
 	if (lg->vsc != NULL)
 		COUNT_ADD(lg->vsc->log_lines, 1);
-	fit = escape(line, &olen, line_room(lg, source), text, len);
+	fit = printable_escape(line, &olen, line_room(lg, source), text, len);
 	cut += len - fit;
 	if (cut > 0)
 		olen += (size_t)snprintf(line + olen, sizeof line - olen,

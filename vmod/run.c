@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Running one request on a program, for every entry point (backend,
  * chain, to_string, synth), and the bridge that lets the program read and

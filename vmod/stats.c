@@ -1,93 +1,59 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * stats(): JSON statistics of loaded programs, written with a VSB.
+ * stats(): JSON statistics of loaded programs, written with the JSON
+ * writer of config/json_write.c.
  * indentation -1 gives minified JSON, N indents by N spaces per level.
  */
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tinykvm_vmod.h"
 #include "vre.h"
-#include "vsb.h"
+#include "json.h"
 
-struct jw {
-	struct vsb *vsb;
-	long indent;
-	int depth;
-	bool first;
-};
-
+/*
+ * Thin helpers over the project's JSON writer (config/json_write.c):
+ * key and value in one call, as every member here has a name.
+ */
 static void
-newline(struct jw *w)
-{
-	if (w->indent < 0)
-		return;
-	VSB_putc(w->vsb, '\n');
-	for (long i = 0; i < w->depth * w->indent; i++)
-		VSB_putc(w->vsb, ' ');
-}
-
-static void
-key(struct jw *w, const char *k)
-{
-	if (!w->first)
-		VSB_putc(w->vsb, ',');
-	w->first = false;
-	newline(w);
-	VSB_printf(w->vsb, "\"%s\":%s", k, w->indent < 0 ? "" : " ");
-}
-
-static void
-open_obj(struct jw *w, const char *k)
+open_obj(struct json_writer *w, const char *k)
 {
 	if (k != NULL)
-		key(w, k);
-	VSB_putc(w->vsb, '{');
-	w->depth++;
-	w->first = true;
+		json_key(w, k);
+	json_begin_object(w);
 }
 
 static void
-close_obj(struct jw *w)
+close_obj(struct json_writer *w)
 {
-	w->depth--;
-	if (!w->first)
-		newline(w);
-	VSB_putc(w->vsb, '}');
-	w->first = false;
+	json_end_object(w);
 }
 
 static void
-num(struct jw *w, const char *k, uint64_t v)
+num(struct json_writer *w, const char *k, uint64_t v)
 {
-	key(w, k);
-	VSB_printf(w->vsb, "%ju", (uintmax_t)v);
+	json_key(w, k);
+	json_write_uint(w, v);
 }
 
 static void
-dbl(struct jw *w, const char *k, double v)
+dbl(struct json_writer *w, const char *k, double v)
 {
-	key(w, k);
-	VSB_printf(w->vsb, "%.6f", v);
+	json_key(w, k);
+	json_write_fixed(w, v, 6);
 }
 
 static void
-str(struct jw *w, const char *k, const char *v)
+str(struct json_writer *w, const char *k, const char *v)
 {
-	key(w, k);
-	VSB_putc(w->vsb, '"');
-	for (; *v; v++) {
-		if (*v == '"' || *v == '\\')
-			VSB_printf(w->vsb, "\\%c", *v);
-		else if ((unsigned char)*v < 0x20)
-			VSB_printf(w->vsb, "\\u%04x", *v);
-		else
-			VSB_putc(w->vsb, *v);
-	}
-	VSB_putc(w->vsb, '"');
+	json_key(w, k);
+	json_write_string(w, v);
 }
 
 static void
-counters(struct jw *w, const struct vstats *s)
+counters(struct json_writer *w, const struct vstats *s)
 {
 	static const char *const classes[6] = { "other", "1xx", "2xx", "3xx",
 	    "4xx", "5xx" };
@@ -131,7 +97,7 @@ add(struct vstats *t, const struct vstats *s)
 
 /* The storage VM's counters, when the program has one. */
 static void
-storage_stats(struct jw *w, struct vinstance *vi)
+storage_stats(struct json_writer *w, struct vinstance *vi)
 {
 	struct tkvm_storage_stats ss;
 
@@ -152,7 +118,7 @@ storage_stats(struct jw *w, struct vinstance *vi)
 }
 
 static void
-program_stats(struct jw *w, struct vprogram *vp, struct vinstance *vi)
+program_stats(struct json_writer *w, struct vprogram *vp, struct vinstance *vi)
 {
 	struct vstats total;
 	unsigned busy = 0;
@@ -203,20 +169,21 @@ program_stats(struct jw *w, struct vprogram *vp, struct vinstance *vi)
 VCL_STRING
 stats_json(VRT_CTX, struct vmod_state *st, const char *pattern, long indent)
 {
-	struct jw w = { VSB_new_auto(), indent, 0, true };
+	struct json_writer w;
 	vre_t *re = NULL;
 	int error, off;
-	char *out;
+	char *doc, *out;
+	size_t len;
 
-	AN(w.vsb);
 	if (pattern != NULL && *pattern != '\0') {
 		re = VRE_compile(pattern, 0, &error, &off, 1);
 		if (re == NULL) {
 			VRT_fail(ctx, VMOD_LOG_PREFIX "stats(): bad regex '%s'", pattern);
-			VSB_destroy(&w.vsb);
 			return NULL;
 		}
 	}
+	json_writer_init(&w, indent < 0 ? -1 : indent > INT_MAX ? INT_MAX :
+	    (int)indent);
 	open_obj(&w, NULL);
 	AZ(pthread_mutex_lock(&st->mtx));
 	for (struct vprogram *vp = st->programs; vp != NULL; vp = vp->next) {
@@ -231,9 +198,13 @@ stats_json(VRT_CTX, struct vmod_state *st, const char *pattern, long indent)
 	close_obj(&w);
 	if (re != NULL)
 		VRE_free(&re);
-	AZ(VSB_finish(w.vsb));
-	out = WS_Copy(ctx->ws, VSB_data(w.vsb), (int)VSB_len(w.vsb) + 1);
-	VSB_destroy(&w.vsb);
+	doc = json_writer_finish(&w, &len);
+	if (doc == NULL) {
+		VRT_fail(ctx, VMOD_LOG_PREFIX "stats(): out of memory");
+		return NULL;
+	}
+	out = WS_Copy(ctx->ws, doc, (int)len + 1);
+	free(doc);
 	if (out == NULL)
 		VRT_fail(ctx, VMOD_LOG_PREFIX "stats(): out of workspace");
 	return out;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * vmod_tinykvm internals.  The VMOD is glue: programs are defined by the
  * config library (config/), run by the engine (engine/include/tinykvm),

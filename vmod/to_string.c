@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * to_string() and synth(): run a program (after any chain) and use its
  * response as a string or as the synthetic response.  The program is

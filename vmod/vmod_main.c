@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * VCL entry points for definitions and program lifecycle: the event
  * function, library(), configure(), main_arguments(), start(),
@@ -5,7 +6,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,24 +15,23 @@
 #include "vre.h"
 #include "vcc_if.h"
 
-/* varnishd's worker must be able to open /dev/kvm. */
+/*
+ * varnishd's worker must be able to open /dev/kvm; when it cannot, the
+ * VCL load fails with the cause and the command that fixes it.
+ */
 static int
 check_kvm(VRT_CTX)
 {
 	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	int e = errno;
-	struct passwd *pw;
+	char why[1024];
 
 	if (fd >= 0) {
 		close(fd);
 		return 0;
 	}
-	pw = getpwuid(geteuid());
-	VSB_printf(ctx->msg, VMOD_LOG_PREFIX "cannot open /dev/kvm: %s. "
-	    "varnishd's worker runs as user '%s' (uid %d), which needs read/write "
-	    "access to /dev/kvm: add it to the group owning /dev/kvm (and make "
-	    "/dev/kvm group read/writable), or start varnishd with -j none "
-	    "(as root).\n", strerror(e), pw ? pw->pw_name : "?", (int)geteuid());
+	tkvm_kvm_open_error(errno, "varnishd's worker", "restart varnishd "
+	    "(systemctl restart varnish)", why, sizeof why);
+	VSB_printf(ctx->msg, VMOD_LOG_PREFIX "%s\n", why);
 	return -1;
 }
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The CPU-bound kernel timed in the guest and natively: integer hashing
  * and floating point, with a result that depends on every iteration. */
 #ifndef CPU_KERNEL_H

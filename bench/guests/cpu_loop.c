@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Benchmark guest: times cpu_kernel(N) and prints "NS RESULT". */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Benchmark guest: each GET writes one byte in each of 256 pages. */
 #include <tinykvm/kvm_api.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Benchmark guest: times N bare VM exits (an unknown guest API call the
  * host answers with -ENOSYS and no other work) and prints ns per exit. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Benchmark guest: times N getpid() system calls, prints ns per call. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Benchmark guest: the smallest GET handler. */
 #include <tinykvm/kvm_api.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Benchmark guest: prints one line and exits. */
 #include <stdio.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The program bench/soak.sh runs under several names.  The URL is
  * "/KIND/MARKER": hello answers "hello MARKER X-MARKER" (the URL's marker

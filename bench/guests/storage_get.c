@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Storage benchmark guest: GET /plain answers at once, GET /store first
  * increments a counter in the storage VM (bench/storage_bench.c). */
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Benchmark guest: GET streams the number of bytes in its URL ("/N") in
  * chunks of at most 64 KiB, with a content length. */
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The engine's own invariants, checked at its entry points.  A failed
  * check is a bug in the engine or in its embedder's use of the API (a

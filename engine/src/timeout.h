@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Execution time limits.  A POSIX timer aimed at the running thread sends
  * TIMEOUT_SIGNAL, which interrupts KVM_RUN (EINTR).  The signal is blocked

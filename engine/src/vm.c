@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * VM lifecycle: creation (KVM objects, guest memory, loading), the run
  * loop that turns VM exits into system calls, API calls, exceptions and
@@ -56,11 +57,8 @@ open_kvm(struct tkvm_vm *vm, char *err, size_t errlen)
 {
 	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (vm->kvm_fd < 0) {
-		int e = errno;
-		snprintf(err, errlen, "cannot open /dev/kvm: %s%s", strerror(e),
-		    e == EACCES ? " (give this user read/write access to "
-		    "/dev/kvm, e.g. membership of its group)" :
-		    e == ENOENT ? " (KVM is not available on this machine)" : "");
+		tkvm_kvm_open_error(errno, "this process", "start it again "
+		    "from a new login session", err, errlen);
 		return -1;
 	}
 	if (ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0) != KVM_API_VERSION) {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Private to the engine: the VM object and the functions the engine's
  * files share.  Guest virtual addresses equal guest physical addresses

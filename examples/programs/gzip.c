@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* gzip: compresses the POSTed body with zlib (Debian's libz, linked
  * statically) and answers it gzip-encoded. */
 #include <string.h>

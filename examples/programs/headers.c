@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* headers: answers with the request's method, URL and headers, one per
  * line, and looks one up by name with sys_http_find. */
 #include <stdio.h>

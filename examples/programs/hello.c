@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* hello: answers every GET with a greeting.  Also runs from a terminal. */
 #include <stdio.h>
 #include <stdlib.h>

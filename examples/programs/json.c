@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* json: validates the POSTed JSON document and answers it minified
  * (200), or says where it is wrong (400). */
 #include <stdio.h>

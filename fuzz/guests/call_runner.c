@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The guest of the call fuzzer (fuzz/calls_fuzz.c).  A POST body is a
  * script of 64-byte records; each record makes one Linux system call

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # brk() at its edges (tests/guests/brk_edges.c): every out-of-range break
 # is refused (the break stays), near 2^64 included, where rounding up once
 # wrapped to 0 and zeroed the system area (a crash of the host process in

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # A C++ program with iostream, std::string, exceptions and STL containers.
 . "$(dirname "$0")/../lib/common.sh"
 

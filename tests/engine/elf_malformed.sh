@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Malformed and unsupported ELF files are refused with a precise message
 # and exit status 125; the host survives every one.
 . "$(dirname "$0")/../lib/common.sh"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Files: an allowed file (exact and by directory prefix) is read, stat'ed,
 # pread and mmap'ed; a directory is listed; everything else is refused,
 # including escapes through ".." and through a symlink, and FIFOs; writing

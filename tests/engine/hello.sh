@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # A static glibc, static-PIE glibc and musl program runs: output, argv[0]
 # as base name, arguments, environment, printf of doubles, exit status.
 . "$(dirname "$0")/../lib/common.sh"

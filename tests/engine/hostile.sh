@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Hostile programs: bad pointers and huge lengths in system calls get
 # errors and the program goes on; faults, loops and wild jumps end the run
 # with one precise line and status 125 (124 for the time limit).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Memory limits: allocating close to --memory works, beyond it fails inside
 # the guest (malloc NULL, mmap ENOMEM) without touching the host; freed
 # memory is reused; a memory bomb ends cleanly.

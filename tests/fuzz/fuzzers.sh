@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Each libFuzzer harness (fuzz/) runs its corpus, crash regressions
 # included, and 20000 new inputs or 20 s, whichever comes first (the
 # calls fuzzer makes VM exits: a few thousand inputs); any crash, leak

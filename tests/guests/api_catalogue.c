@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The hostile-input catalogue of guest API calls: GET /CALL/argN/CASE
  * makes one call with argument N replaced by a bad pointer (null, page1,
  * system, kernel, wrap, straddle) or a bad length (len0, len1, huge,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* brk() at its edges: below the start, past the mmap area, near 2^64
  * (where rounding up to a page wraps), growing, shrinking and growing
  * again (the page comes back zeroed).  Prints what each call returned,

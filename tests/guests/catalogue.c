@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The hostile-input catalogue of system calls: every emulated call that
  * takes a pointer gets each bad pointer in that position (NULL, the
  * unmapped first page, the host's system area, the kernel half, a range

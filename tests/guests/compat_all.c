@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Uses every name of the published guest header through ours (built with
  * -Wall -Wextra -Werror, C and C++), see docs/GUEST_API.md.  GET /all

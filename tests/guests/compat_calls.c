@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The header and regex calls with the results the published VMOD gives
  * (docs/GUEST_API.md), using only published names: it is built against

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Redeclares, after our header, every function, helper, typedef and
  * constant of the published guest header with the published types: any

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* iostream, std::string, exceptions and STL containers. */
 #include <algorithm>
 #include <iostream>

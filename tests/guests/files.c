@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Opens each path argument and reports what happened, one line each:
  * "PATH: ok SIZE FIRSTLINE" or "PATH: errno NAME". */
 #include <dirent.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Prints its arguments, an environment variable and floating point. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* hostile WHAT: misbehaves in one way.  The syscall cases print the raw
  * results of calls given bad pointers and lengths and keep running. */
 #include <errno.h>

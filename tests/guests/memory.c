@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* memory MODE MIB: "alloc" touches MIB MiB in 1 MiB blocks and reports
  * how many it got; "churn" mallocs and frees 1 MiB blocks MIB*100 times;
  * "bomb" allocates until failure, forever touching. */

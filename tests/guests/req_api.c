@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Request-serving guest exercising the guest API: GET, POST and the
  * request callback (selected by argv[1]), header calls, cacheability,
  * logging, meminfo and the small calls. */

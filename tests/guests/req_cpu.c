@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* CPU state a request can change, and what the next request sees.
  *
  *   /info            XCR0 and the components it enables

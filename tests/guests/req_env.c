@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Requests: /env answers with what the sandbox tells the program of where
  * it runs (KVM_* variables); /crash crashes, and on_error then writes a
  * secret into a global; /global answers with that global. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* sys_fetch and sys_request from a request: /fetch fetches arg, /request
  * self-requests arg; the answer is "r=R status=S ct=T body=B" (at most
  * 200 bytes of the body). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Misbehaves according to the URL; /ok answers normally. */
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Fails initialization in the way argv[1] says. */
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Each request reports what an earlier request could have left behind,
  * then leaves a secret everywhere: globals, heap, stack, a new mmap, brk,
  * an open file, a signal handler, TLS (FS base), vector registers, cwd. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Counts requests in a global and in shared memory; /crash crashes,
  * /dirty writes 8 MiB, /keep asks to stop being ephemeral. */
 #include <stdio.h>

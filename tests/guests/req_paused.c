@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Paused-style guest: loops on wait_for_requests_paused() and answers
  * with what it got; /crash and /loop misbehave. */
 #include <stdio.h>

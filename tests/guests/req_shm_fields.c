@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Response metadata and header fields that live in shared memory, which
  * other request VMs may write at any time: the host copies them before it
  * checks them.  /respond answers with its content type and an extra

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A program with a storage VM (tests/requests/storage.sh): request VMs
  * call the storage functions below, which keep their state between
  * requests; some misbehave on purpose. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* begin_streaming_response: /len/N streams N bytes with a content length,
  * /chunked/N without one (the callback ends with len 0); byte o of the
  * body is 'a' + o % 26, in chunks of at most 64 KiB.  /crash and /loop

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The streaming POST callback (slot 4).  /sum hashes the pieces in
  * order (FNV-1a), checks each offset and that on_post gets no data and
  * the total; it answers "pieces=N bytes=M fnv=H max=P first=F" where F

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Before its first system call (no libc: _start is the first code to
  * run), the program jumps into the host's syscall stub as if SYSCALL had
  * been executed, then makes ordinary system calls, reading CS each time.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Shared helpers for the shell tests.  Source it: . tests/lib/common.sh
 # Each test compiles its guest programs into $WORK (a fresh temp dir) and
 # checks exact outcomes; any failed check ends the test with status 1.

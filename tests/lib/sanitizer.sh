@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Sourced by tests/run-all.sh when $BUILD holds a sanitizer build (make
 # SANITIZE=..., seen from the sanitizer runtimes tinykvm-run needs).
 # Every sanitizer error stops the process.  ASan writes its reports to

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # kvm_api.h matches docs/GUEST_API.md: struct sizes and offsets, and each call
 # stub puts the documented number in eax before `out %eax, $0`.
 . "$(dirname "$0")/../lib/common.sh"

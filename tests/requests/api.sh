@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # The guest API in callback style: GET, POST and request callbacks, the
 # sys_http_* calls against the runner's header sets, cacheability (call
 # and BackendResponseExtra), sys_log, get_meminfo, the small calls, and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # The hostile-input catalogue of guest API calls (tests/guests/
 # api_catalogue.c): every pointer argument of every served call gets each
 # bad pointer (NULL, first page, system area, kernel half, wrapping,

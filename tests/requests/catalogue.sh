@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # The hostile-input catalogue of system calls (tests/guests/catalogue.c):
 # each emulated call that takes a pointer, with every bad pointer in every
 # pointer position, and with lengths 0, 1, huge and negative.  Every

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # The header and regex calls return what the published VMOD returns
 # (docs/GUEST_API.md), and a program built against a second header written
 # to the published prototypes (tests/guests/published/kvm_api.h) behaves

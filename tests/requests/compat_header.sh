@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # kvm_api.h as a drop-in for the published header: a program using every
 # published macro, constant, helper and prototype (tests/guests/compat_all.c,
 # two files, one with KVM_API_ALREADY_DEFINED) builds with -Wall -Wextra

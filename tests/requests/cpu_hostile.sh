@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # A request that changes what it can of the vCPU from CPL 3 (segment
 # selectors, FS/GS base by WRFSBASE/WRGSBASE, RFLAGS.AC) leaves nothing
 # behind: the next request on the same VM has its TLS, vcpuid() (GS) and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Every XSAVE component the guest runs with is back in its initial state
 # for the next request: a request fills one component (x87 stack, FCW,
 # MXCSR, XMM, YMM, ZMM and opmask, AMX tiles, PKRU), the next request XSAVEs

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # sys_fetch and sys_request under tinykvm-run (tests/guests/req_fetch.c),
 # through the VMOD's HTTP client, against a local Python HTTP server: a
 # fetch gets status, content type and body; a self-request goes to

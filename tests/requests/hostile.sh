@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Hostile request handlers: crashes, loops, returning without a response,
 # invalid status codes, bad pointers, huge and wrapped lengths, too many or
 # malformed extra headers.  Each request fails with one precise reason and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # A program that does not reach wait_for_requests() fails to load with a
 # precise reason: it exits, crashes, registers no callback, or hands
 # wait_for_requests_paused() a bad pointer, or loops past max_boot_time.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Nothing of one request survives into the next on the same VM: globals,
 # heap, stack, a new mmap, brk, an open file, a signal handler, TLS (FS
 # base), vector registers and cwd are all back to the frozen state.  The

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Program settings from JSON: ephemeral (default) vs "ephemeral": false
 # (state kept, but a crash resets it), shared_memory (survives resets and
 # is shared by the request VMs), warmup (mock requests before forking),

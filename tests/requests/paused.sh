@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # wait_for_requests_paused(): the program loops, each request fills its
 # struct kvm_request; state is reset after every request (served=0), a
 # crash or a loop fails only that request.

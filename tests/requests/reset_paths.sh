@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # The reset's own failure paths.  A KVM ioctl on the reset path that fails
 # (injected with --test-fail-reset-ioctl) fails the request it belongs to
 # with the ioctl named, the request VM is replaced, and the next request

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Content type and header fields in shared memory are copied by the host
 # before it checks them, so a concurrent VM rewriting them cannot slip a
 # CR/LF past the check: every response is either clean or refused, never

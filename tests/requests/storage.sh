@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # The storage VM (docs/DESIGN.md, "Storage"): state kept across requests
 # and request VMs, calls serialized, results of every size, the allow-list,
 # failing storage functions (the request fails, the storage VM is reset

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # begin_streaming_response through tinykvm-run (tests/guests/req_stream.c):
 # 64 MiB in 64 KiB chunks with and without a content length arrive whole
 # and in order; a callback that crashes or loops midway fails its request

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # The streaming POST callback (register_func slot 4) through tinykvm-run
 # (tests/guests/req_stream_post.c): a body of 1 MiB + 1000 bytes arrives
 # in 17 pieces of at most 64 KiB, in order, with their offsets, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The checked guest-memory accessor and the guest heap: ranges that wrap,
  * leave memory or touch the system area are refused; mmap/munmap/brk keep

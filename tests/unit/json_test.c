@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The JSON reader and writer: accepted documents (comments, escapes,
  * numbers, key order), every kind of error with its exact message and
@@ -291,6 +292,26 @@ write_doc(int indent)
 	return json_writer_finish(&w, NULL);
 }
 
+/* Fixed decimals, as tinykvm.stats() writes its times. */
+static void
+test_fixed(void)
+{
+	struct json_writer w;
+	char *doc;
+
+	json_writer_init(&w, -1);
+	json_begin_array(&w);
+	json_write_fixed(&w, 0.5, 6);
+	json_write_fixed(&w, 2, 0);
+	json_write_fixed(&w, -1.75, 1);
+	json_write_fixed(&w, NAN, 3);
+	json_write_fixed(&w, 1.0 / 3, 40);	/* capped at 16 */
+	json_end_array(&w);
+	doc = json_writer_finish(&w, NULL);
+	CHECK_STR(doc, "[0.500000,2,-1.8,null,0.3333333333333333]");
+	free(doc);
+}
+
 static void
 test_writer(void)
 {
@@ -422,6 +443,7 @@ main(void)
 	test_depth();
 	test_errors();
 	test_writer();
+	test_fixed();
 	test_writer_misuse();
 	if (failures) {
 		fprintf(stderr, "json_test: %d check(s) failed\n", failures);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Program libraries: defaults, every setting, group inheritance,
  * configure() overrides, refused changes that leave the library as it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The XSAVE size the engine computes for an XCR0 matches what the CPU
  * itself reports for the XCR0 this process runs with, and the components
  * are named; a size above the reserved area would be refused at VM

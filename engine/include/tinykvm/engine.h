@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The TinyKVM sandbox engine: runs a static x86-64 Linux program inside a
  * KVM virtual machine, at CPL 3, emulating the Linux system calls it makes.
@@ -352,6 +353,17 @@ struct tkvm_host_info {
 	double exit_us;		/* one bare VM exit round trip, median */
 };
 int tkvm_host_info(struct tkvm_host_info *out, char *err, size_t errlen);
+
+/*
+ * Why /dev/kvm could not be opened (err: the open's errno) and what fixes
+ * it, for this process: its user and groups, the device's owner, group
+ * and mode, whether the kernel and the CPU have KVM, the systemd unit it
+ * runs in.  who names the process ("varnishd's worker"); restart says how
+ * it gets a new group ("restart varnishd ...").  docs/DEPLOY.md lists the
+ * messages.
+ */
+void tkvm_kvm_open_error(int err, const char *who, const char *restart,
+    char *buf, size_t len);
 
 /* Reads a whole file into memory (for embedders); NULL and err on failure. */
 void *tkvm_read_file(const char *path, size_t max, size_t *len,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * kvm_api.h: the guest side of TinyKVM.  Include it in a program that
  * serves requests from Varnish, build the program with `gcc -static` (or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * What this host is, as the engine sees it: the CPU, the kind of KVM, and
  * what the probe finds on a bare VM (the ring SYSCALL enters, XCR0, the

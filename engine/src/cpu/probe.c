@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The probe.  Before any guest instruction runs, every new vCPU runs a
  * host-owned three-instruction program (xgetbv; syscall) that leaves

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The guest's system area, built once per program in the main VM's
  * memory (request VMs share it copy-on-write): page tables, GDT, TSS with

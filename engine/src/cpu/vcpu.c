@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The vCPU: segments and control registers, syscall MSRs, CPUID, XCR0 and
  * FPU state, set once per vCPU; the probe (probe.c) runs in between; and

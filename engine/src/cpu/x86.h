@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * x86-64 architectural constants the engine's CPU code uses: page-table
  * bits, control-register and EFER bits, MSR numbers, XSAVE components.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Extended CPU state (XSAVE): which components the guest runs with and how
  * large their save area is.  Sizes and offsets come from the host's CPUID

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The guest ABI structures (docs/GUEST_API.md) as the host sees them: guest
  * pointers are plain 64-bit addresses that must go through gmem_at().

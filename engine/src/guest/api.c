@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Guest API calls (docs/GUEST_API.md): `out %eax, $0` with the call number
  * in eax; results go in rax.  The header calls are in api_http.c, the

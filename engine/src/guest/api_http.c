@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Header calls 0x10020-0x10023 and sys_regex_copyto 0x10035
  * (docs/GUEST_API.md), with the published results and limits: append and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Programs: boot the main VM to wait_for_requests(), freeze it, and fork
  * the request VMs that share its memory copy-on-write.

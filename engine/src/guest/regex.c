@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Regex calls 0x10030-0x10033 (docs/GUEST_API.md).  The expressions come
  * from the embedder (tkvm_config.regex); the engine keeps the handles: a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Requests: place the request in the request VM, enter the program at its
  * callback (or resume it in wait_for_requests_paused), run until it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The storage VM (docs/DESIGN.md, "Storage"): a second VM booted from the
  * program with KVM_TYPE=storage, frozen at wait_for_requests() like the

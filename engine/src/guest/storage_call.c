@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Storage calls (docs/GUEST_API.md, "Storage"): storage_callv from a
  * request VM runs a function of the storage VM (storage.c) with the

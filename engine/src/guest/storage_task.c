@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Storage tasks: sys_storage_task(fn, data, len, start_ms, period_ms) runs
  * fn(data, len) in the storage VM on a thread of the engine, once or every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Streamed responses (docs/GUEST_API.md, begin_streaming_response): the
  * request callback names a stream callback and stops; each pull enters

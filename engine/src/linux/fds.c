@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Guest file descriptors.  0, 1 and 2 start as the console (stdin reads
  * as empty, stdout and stderr go to the embedder's output callback);

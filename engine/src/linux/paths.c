@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * File access for the guest: read-only, and only to paths on the
  * allow-list.  A guest path is first normalized lexically ("." and ".."

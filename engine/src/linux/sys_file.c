@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * File system calls: console output, read-only files from the allow-list,
  * directories, descriptors.  No call can write to a host file.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Memory system calls.  All of them act on the guest heap (mm.c) and
  * cannot reach beyond guest memory.

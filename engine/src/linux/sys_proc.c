@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Process, identity, signal and scheduling calls of a single-threaded
  * program.  Signals are recorded (so they can be reset) but never

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Time and randomness.  Clocks come from the host; sleeps are real but
  * never outlast the run's deadline.

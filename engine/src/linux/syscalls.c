@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Linux system call dispatch.  The table maps a call number to its name
  * and handler; numbers without a handler return -ENOSYS (and are logged

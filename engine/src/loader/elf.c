@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ELF loading: static and static-PIE x86-64 executables only.  Every field
  * is validated before use; a refused image gets a one-line reason.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The initial process stack, as Linux builds it for a new program:
  * argc, argv[], NULL, envp[], NULL, auxv pairs, AT_NULL, then the strings

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The one checked accessor for guest memory.  Every guest pointer and
  * length the engine touches goes through gmem_at(), which refuses ranges

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The guest heap: brk grows up from the end of the image, mmap hands out
  * ranges top-down below the stack guard.  The two never overlap, and no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Resetting a request VM to the frozen main VM: the pages written since
  * the last reset (KVM's dirty log for guest writes, our own bitmap for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * A guest for the compatibility tests (tests/vmod/compat_*.vtc): it answers
  * with what it was handed, so the tests can see the url, the arg, the
