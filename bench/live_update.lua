@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- wrk script of bench/live_update.sh.  Every request increments the
 -- counter a program keeps in its storage VM; the body is "v=V n=N u=U".
 -- One connection per thread, so on a connection N must grow with every

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Live update under load: one varnishd (-j none, 127.0.0.1, a private -n
 # directory) serving tests/guests/req_live.c, a program whose counter
 # lives in its storage VM and moves to each new binary through

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Builds the C and C++ example programs of the published TinyKVM examples
 # repository unmodified, twice: against the kvm_api.h found in that checkout
 # and against ours (engine/include/tinykvm/kvm_api.h put in place of every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Calls made the way the published example programs make them (see
  * docs/COMPATIBILITY.md, "Published examples"), answering what the host
  * gave back:

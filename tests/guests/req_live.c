@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A program that keeps a counter in its storage VM and hands it to its
  * replacement through on_live_update/on_live_restore (tests/vmod/
  * live_update_state.vtc, tests/requests/live_load.sh, bench/live_update.sh).

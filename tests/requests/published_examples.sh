@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Behaviour the published example programs depend on, checked with our own
 # guest (tests/guests/req_examples.c) under tinykvm-run against a local
 # Python origin: a zeroed curl_op collects no header fields; asking with

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # bench/live_update.sh for 10 s: a storage counter under wrk load (8
 # connections) while a new version is pushed every 2 s by live_update()
 # and live_update_file() and a junk binary is refused; fails on any

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Live update with state (docs/DESIGN.md, "Live update"): the program
  * being replaced serializes its state in on_live_update(), handing it
