@@ -1,7 +1,8 @@
 /*
  * HTTP requests for programs (sys_fetch, sys_request) and for the chain's
  * "fetch" step, with libcurl: http and https (the system CA store), GET
- * and POST.  A relative URL is a self-request into Varnish, through the
+ * and POST; remote_settings(ca_file) adds a CA for tests and private
+ * CAs (tests/vmod/https_ca_fetch.vtc).  A relative URL is a self-request into Varnish, through the
  * Unix socket or the prefix given to init_self_requests().  Every fetch
  * has a deadline for the whole exchange (a program's is what is left of
  * its max_request_time), so a peer that trickles bytes cannot hold a
@@ -27,14 +28,6 @@ struct sink {
 	size_t len, cap, max;
 	bool too_big;
 };
-
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-
-static void
-curl_start(void)
-{
-	AZ(curl_global_init(CURL_GLOBAL_DEFAULT));
-}
 
 static size_t
 sink_add(struct sink *s, const char *p, size_t n)
@@ -129,8 +122,11 @@ set_options(CURL *c, struct vmod_state *st, const struct tkvm_fetch *f,
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, f->follow_location ? 1L : 0L);
 	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 20L);
 	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)FETCH_MAX);
+	/* As published: only the host name check is skipped; the chain
+	 * is still verified. */
 	if (f->no_verify_host)
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+	remote_curl_ca(c, &st->remote);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(limit * 1e3) + 1);
 	if (f->post != NULL) {
 		curl_easy_setopt(c, CURLOPT_POST, 1L);
@@ -155,7 +151,7 @@ fetch_url(struct vmod_state *st, struct tkvm_fetch *f)
 	CURLcode rc;
 	CURL *c;
 
-	AZ(pthread_once(&curl_once, curl_start));
+	remote_curl_init();
 	c = curl_easy_init();
 	AN(c);
 	set_options(c, st, f, limit, url, sizeof url);

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "tinykvm_vmod.h"
+#include "source.h"
 #include "vtim.h"
 
 #define DEFAULT_RESERVE_TIMEOUT 5.0
@@ -29,6 +30,7 @@ state_get(VRT_CTX, struct vmod_priv *priv)
 	AN(st);
 	AZ(pthread_mutex_init(&st->mtx, NULL));
 	st->self_max = 50;
+	remote_settings_init(&st->remote);
 	priv->priv = st;
 	return st;
 }
@@ -85,6 +87,7 @@ state_free(struct vmod_state *st)
 		library_free(st->library);
 	free(st->self_socket);
 	free(st->self_prefix);
+	remote_settings_free(&st->remote);
 	FREE_OBJ(st);
 }
 
@@ -141,30 +144,6 @@ guest_log(void *opaque, const char *text, size_t len)
 	struct vprogram *vp = opaque;
 
 	fprintf(stderr, "[%s] %.*s\n", vp->name, (int)len, text);
-}
-
-static void *
-read_program(const struct program_def *def, size_t *len, char *err,
-    size_t errlen)
-{
-	const char *path = def->filename;
-
-	if (path == NULL && def->uri != NULL) {
-		if (strncmp(def->uri, "file://", 7) == 0)
-			path = def->uri + 7;
-		else if (strstr(def->uri, "://") == NULL)
-			path = def->uri;
-		else {
-			snprintf(err, errlen, "uri '%s': only file:// URIs and "
-			    "plain paths are supported", def->uri);
-			return NULL;
-		}
-	}
-	if (path == NULL) {
-		snprintf(err, errlen, "no 'filename' or 'uri' to load it from");
-		return NULL;
-	}
-	return tkvm_read_file(path, 1ULL << 30, len, err, errlen);
 }
 
 /* Testing only: TINYKVM_TEST_FAIL_RESET_IOCTL=N in varnishd's environment
@@ -228,16 +207,24 @@ program_load_now(VRT_CTX, struct vprogram *vp, const void *image, size_t len,
 {
 	const struct program_def *def = program_def(vp);
 	struct vinstance *vi = NULL, *old;
-	void *own = NULL;
+	struct program_source src;
+	bool own = false;
 
-	(void)ctx;
 	if (def == NULL)
 		snprintf(err, errlen, "program is no longer defined");
-	else if (image == NULL && (own = read_program(def, &len, err, errlen)) == NULL)
+	else if (image == NULL && source_program(ctx, vp->state, def, &src,
+	    err, errlen) != 0)
 		;
-	else
-		vi = instance_create(vp, def, image ? image : own, len, err, errlen);
-	free(own);
+	else {
+		if (image == NULL) {
+			own = true;
+			image = src.image;
+			len = src.len;
+		}
+		vi = instance_create(vp, def, image, len, err, errlen);
+	}
+	if (own)
+		source_program_done(ctx, &src, def->name, vi != NULL);
 	AZ(pthread_mutex_lock(&vp->mtx));
 	if (vi != NULL) {
 		old = vp->current;

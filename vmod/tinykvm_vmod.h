@@ -23,6 +23,7 @@
 
 #include "tinykvm/engine.h"
 #include "program_config.h"
+#include "remote.h"
 
 #define VMOD_LOG_PREFIX "tinykvm: "
 
@@ -80,6 +81,7 @@ struct vmod_state {
 	char *self_socket, *self_prefix;
 	long self_max;
 	unsigned self_active;		/* self-requests in flight */
+	struct remote_settings remote;	/* downloads: remote_settings() */
 };
 
 vmod_event_f vmod_event;

@@ -1,0 +1,250 @@
+/*
+ * Finding the program in a downloaded file (unpack.h).  As in the
+ * published VMOD: an ELF file is the program; otherwise the file is a tar
+ * archive whose one regular, non-empty entry is the program, and an entry
+ * whose name ends in "storage" is the published VMOD's separate storage
+ * program (our storage VM boots from the request program, so it is
+ * skipped and reported).  Every entry is checked before anything else is
+ * done with it: an archive comes from a server we only partly trust.
+ * Tests: tests/vmod/remote_hostile.vtc, fuzz/archive_fuzz.c.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include "unpack.h"
+
+/* Entry names in messages: printable ASCII, bounded. */
+static void
+printable_name(char *dst, size_t dlen, const char *src)
+{
+	size_t i;
+
+	for (i = 0; src[i] != '\0' && i + 1 < dlen; i++)
+		dst[i] = (src[i] >= 0x20 && src[i] < 0x7f) ? src[i] : '?';
+	dst[i] = '\0';
+}
+
+static bool
+has_dotdot(const char *p)
+{
+	while (*p != '\0') {
+		size_t n = strcspn(p, "/");
+		if (n == 2 && p[0] == '.' && p[1] == '.')
+			return true;
+		p += n;
+		p += strspn(p, "/");
+	}
+	return false;
+}
+
+static bool
+ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), t = strlen(tail);
+
+	return n >= t && strcmp(s + n - t, tail) == 0;
+}
+
+/* NULL when the entry is acceptable, else what is wrong with it. */
+static const char *
+entry_problem(struct archive_entry *e, const char **target)
+{
+	const char *name = archive_entry_pathname(e);
+
+	*target = NULL;
+	if (name == NULL || *name == '\0')
+		return "an entry without a name is not allowed";
+	if (name[0] == '/')
+		return "an absolute path is not allowed";
+	if (has_dotdot(name))
+		return "a '..' component is not allowed";
+	if ((*target = archive_entry_hardlink(e)) != NULL)
+		return "a hard link is not allowed";
+	if ((*target = archive_entry_symlink(e)) != NULL)
+		return "a symbolic link is not allowed";
+	switch (archive_entry_filetype(e)) {
+	case AE_IFREG:
+	case AE_IFDIR:
+		break;
+	case AE_IFLNK:
+		return "a symbolic link is not allowed";
+	case AE_IFCHR:
+		return "a character device is not allowed";
+	case AE_IFBLK:
+		return "a block device is not allowed";
+	case AE_IFIFO:
+		return "a FIFO is not allowed";
+	case AE_IFSOCK:
+		return "a socket is not allowed";
+	default:
+		return "an entry of unknown type is not allowed";
+	}
+	if (archive_entry_size(e) < 0)
+		return "a negative size is not allowed";
+	return NULL;
+}
+
+/* Reads the current entry's size bytes of data, and checks there are no
+ * more. */
+static void *
+read_entry(struct archive *a, size_t size, char *err, size_t errlen)
+{
+	char *buf = malloc(size ? size : 1), extra;
+	size_t got = 0;
+	la_ssize_t n;
+
+	if (buf == NULL) {
+		snprintf(err, errlen, "out of memory for %zu bytes", size);
+		return NULL;
+	}
+	while (got < size && (n = archive_read_data(a, buf + got, size - got)) > 0)
+		got += (size_t)n;
+	if (got == size && archive_read_data(a, &extra, 1) == 0)
+		return buf;
+	snprintf(err, errlen, "its data does not match its size (%zu bytes): %s",
+	    size, archive_error_string(a) ? archive_error_string(a) : "short");
+	free(buf);
+	return NULL;
+}
+
+struct walk {
+	const struct unpack_limits *lim;
+	struct unpacked *out;
+	size_t entries;
+	uint64_t total;
+	char name[200];			/* the current entry, printable */
+};
+
+/* One entry: 0 to go on, -1 with err. */
+static int
+take_entry(struct walk *w, struct archive *a, struct archive_entry *e,
+    char *err, size_t errlen)
+{
+	const char *why, *target;
+	char tname[200], ierr[160];
+	uint64_t size;
+
+	printable_name(w->name, sizeof w->name, archive_entry_pathname(e) ?
+	    archive_entry_pathname(e) : "");
+	if (++w->entries > w->lim->max_entries) {
+		snprintf(err, errlen, "the archive has more than %zu entries",
+		    w->lim->max_entries);
+		return -1;
+	}
+	if ((why = entry_problem(e, &target)) != NULL) {
+		printable_name(tname, sizeof tname, target ? target : "");
+		snprintf(err, errlen, "archive entry '%s': %s%s%s%s", w->name,
+		    why, target ? " (to '" : "", target ? tname : "",
+		    target ? "')" : "");
+		return -1;
+	}
+	size = (uint64_t)archive_entry_size(e);
+	if (size > w->lim->max_total - w->total) {
+		snprintf(err, errlen, "the archive unpacks to more than %zu "
+		    "bytes (at entry '%s', %llu bytes): refused as a "
+		    "decompression bomb", w->lim->max_total, w->name,
+		    (unsigned long long)size);
+		return -1;
+	}
+	w->total += size;
+	if (archive_entry_filetype(e) != AE_IFREG || size == 0)
+		return 0;
+	if (ends_with(archive_entry_pathname(e), "storage")) {
+		snprintf(w->out->skipped, sizeof w->out->skipped, "%s", w->name);
+		return 0;
+	}
+	if (w->out->image != NULL) {
+		snprintf(err, errlen, "the archive has two programs, '%s' and "
+		    "'%s' (one executable is expected, and optionally one "
+		    "named '...storage')", w->out->entry, w->name);
+		return -1;
+	}
+	if ((w->out->image = read_entry(a, (size_t)size, ierr, sizeof ierr)) == NULL) {
+		snprintf(err, errlen, "archive entry '%s': %s", w->name, ierr);
+		return -1;
+	}
+	w->out->len = (size_t)size;
+	snprintf(w->out->entry, sizeof w->out->entry, "%s", w->name);
+	return 0;
+}
+
+static int
+walk_archive(struct archive *a, struct walk *w, char *err, size_t errlen)
+{
+	struct archive_entry *e;
+	int r;
+
+	for (;;) {
+		r = archive_read_next_header(a, &e);
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
+			if (w->entries == 0)
+				snprintf(err, errlen, "neither an ELF executable "
+				    "nor a tar archive (.tar, .tar.gz, .tar.xz, "
+				    ".tar.zst): %s", archive_error_string(a));
+			else
+				snprintf(err, errlen, "the archive is damaged "
+				    "after entry '%s': %s", w->name,
+				    archive_error_string(a));
+			return -1;
+		}
+		if (take_entry(w, a, e, err, errlen) != 0)
+			return -1;
+	}
+	if (w->out->image == NULL) {
+		snprintf(err, errlen, "the archive has no program (no regular "
+		    "file with content%s)", w->out->skipped[0] ?
+		    " other than the storage entry" : "");
+		return -1;
+	}
+	return 0;
+}
+
+int
+unpack_program(const void *data, size_t len, const struct unpack_limits *lim,
+    struct unpacked *out, char *err, size_t errlen)
+{
+	struct walk w = { .lim = lim, .out = out };
+	struct archive *a;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (len >= 4 && memcmp(data, "\177ELF", 4) == 0) {
+		if ((out->image = malloc(len)) == NULL) {
+			snprintf(err, errlen, "out of memory for %zu bytes", len);
+			return -1;
+		}
+		memcpy(out->image, data, len);
+		out->len = len;
+		return 0;
+	}
+	if ((a = archive_read_new()) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	archive_read_support_format_tar(a);
+	archive_read_support_filter_gzip(a);
+	archive_read_support_filter_xz(a);
+	archive_read_support_filter_zstd(a);
+	if (archive_read_open_memory(a, data, len) != ARCHIVE_OK) {
+		snprintf(err, errlen, "neither an ELF executable nor a tar "
+		    "archive (.tar, .tar.gz, .tar.xz, .tar.zst): %s",
+		    archive_error_string(a));
+		rc = -1;
+	} else {
+		rc = walk_archive(a, &w, err, errlen);
+	}
+	archive_read_free(a);
+	if (rc != 0) {
+		free(out->image);
+		memset(out, 0, sizeof *out);
+	}
+	return rc;
+}
