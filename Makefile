@@ -65,7 +65,7 @@ $(BUILD)/vmod/%.o: vmod/%.c $(wildcard vmod/*.h) $(BUILD)/vmod/vcc_if.h engine/i
 	$(CC) $(VMOD_CFLAGS) -Wmissing-prototypes -c -o $@ $<
 
 $(VMOD_SO): $(VMOD_OBJ) $(ENGINE_LIB) $(CONFIG_LIB)
-	$(CC) -shared $(SAN_FLAGS) -o $@ $(VMOD_OBJ) $(CONFIG_LIB) $(ENGINE_LIB) -lcurl -larchive -lrt -lpthread -lm
+	$(CC) -shared $(SAN_FLAGS) -o $@ $(VMOD_OBJ) $(CONFIG_LIB) $(ENGINE_LIB) -lcurl -larchive -lz -lrt -lpthread -lm
 
 $(VMOD_MAN): $(BUILD)/vmod/vmod_tinykvm.man.rst
 	rst2man $< $@

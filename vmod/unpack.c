@@ -8,6 +8,7 @@
  * done with it: an archive comes from a server we only partly trust.
  * Tests: tests/vmod/remote_hostile.vtc, fuzz/archive_fuzz.c.
  */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <zlib.h>
 
 #include "unpack.h"
 
@@ -207,11 +209,94 @@ walk_archive(struct archive *a, struct walk *w, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * gzip is inflated here and the tar handed to libarchive, not libarchive's
+ * own gzip filter: inside varnishd, zlib's names resolve to the copy of
+ * zlib built into varnishd, whose z_stream has three more fields at its
+ * end, and libarchive's inflateInit2_ then fails ("invalid library
+ * version").  Ours passes a stream with room for them and says which
+ * size it is (the standard one first), so either zlib takes it.
+ */
+struct gunzip {
+	struct {
+		z_stream z;
+		unsigned long varnish_fields[3];
+	} s;
+	bool started;
+	const unsigned char *in;
+	size_t inlen;
+	unsigned char out[65536];
+};
+
+static int
+gunzip_start(struct gunzip *g)
+{
+	int rc;
+
+	memset(&g->s, 0, sizeof g->s);
+	rc = inflateInit2_(&g->s.z, 15 + 16, ZLIB_VERSION, (int)sizeof g->s.z);
+	if (rc == Z_VERSION_ERROR) {
+		memset(&g->s, 0, sizeof g->s);
+		rc = inflateInit2_(&g->s.z, 15 + 16, ZLIB_VERSION, (int)sizeof g->s);
+	}
+	if (rc != Z_OK)
+		return -1;
+	g->started = true;
+	g->s.z.next_in = (unsigned char *)(uintptr_t)g->in;
+	g->s.z.avail_in = (uInt)g->inlen;
+	return 0;
+}
+
+static la_ssize_t
+gunzip_read(struct archive *a, void *priv, const void **buf)
+{
+	struct gunzip *g = priv;
+	int rc = Z_OK;
+
+	*buf = g->out;
+	g->s.z.next_out = g->out;
+	g->s.z.avail_out = sizeof g->out;
+	while (g->s.z.avail_out > 0 && g->s.z.avail_in > 0) {
+		rc = inflate(&g->s.z, Z_NO_FLUSH);
+		if (rc == Z_STREAM_END && g->s.z.avail_in > 0)
+			rc = inflateReset(&g->s.z);	/* concatenated members */
+		else if (rc == Z_STREAM_END)
+			break;
+		if (rc != Z_OK) {
+			archive_set_error(a, EINVAL, "gzip data: %s",
+			    g->s.z.msg ? g->s.z.msg : "not valid");
+			return -1;
+		}
+	}
+	return (la_ssize_t)(sizeof g->out - g->s.z.avail_out);
+}
+
+static int
+open_archive(struct archive *a, struct gunzip *g, const void *data,
+    size_t len)
+{
+	archive_read_support_format_tar(a);
+	if (len < 2 || memcmp(data, "\037\213", 2) != 0 || len > UINT32_MAX) {
+		archive_read_support_filter_xz(a);
+		archive_read_support_filter_zstd(a);
+		return archive_read_open_memory(a, data, len);
+	}
+	g->in = data;
+	g->inlen = len;
+	if (gunzip_start(g) != 0) {
+		archive_set_error(a, EINVAL, "gzip: zlib "
+		    "does not start");
+		return ARCHIVE_FATAL;
+	}
+	return archive_read_open(a, g, NULL, gunzip_read, NULL);
+}
+
 int
 unpack_program(const void *data, size_t len, const struct unpack_limits *lim,
     struct unpacked *out, char *err, size_t errlen)
 {
 	struct walk w = { .lim = lim, .out = out };
+	struct gunzip *g = NULL;
 	struct archive *a;
 	int rc;
 
@@ -225,15 +310,13 @@ unpack_program(const void *data, size_t len, const struct unpack_limits *lim,
 		out->len = len;
 		return 0;
 	}
-	if ((a = archive_read_new()) == NULL) {
+	if ((a = archive_read_new()) == NULL || (g = calloc(1, sizeof *g)) == NULL) {
+		if (a != NULL)
+			archive_read_free(a);
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	archive_read_support_format_tar(a);
-	archive_read_support_filter_gzip(a);
-	archive_read_support_filter_xz(a);
-	archive_read_support_filter_zstd(a);
-	if (archive_read_open_memory(a, data, len) != ARCHIVE_OK) {
+	if (open_archive(a, g, data, len) != ARCHIVE_OK) {
 		snprintf(err, errlen, "neither an ELF executable nor a tar "
 		    "archive (.tar, .tar.gz, .tar.xz, .tar.zst): %s",
 		    archive_error_string(a));
@@ -242,6 +325,9 @@ unpack_program(const void *data, size_t len, const struct unpack_limits *lim,
 		rc = walk_archive(a, &w, err, errlen);
 	}
 	archive_read_free(a);
+	if (g->started)
+		inflateEnd(&g->s.z);
+	free(g);
 	if (rc != 0) {
 		free(out->image);
 		memset(out, 0, sizeof *out);
