@@ -144,7 +144,7 @@ fetch_url(struct vmod_state *st, struct tkvm_fetch *f)
 	struct sink body = { .max = FETCH_MAX };
 	struct sink head = { .max = FETCH_HEADERS_MAX };
 	struct curl_slist *list = NULL;
-	char url[8400], ct[160];
+	char url[8400], ct[160], cerr[CURL_ERROR_SIZE] = "";
 	const char *type = NULL;
 	double limit = f->timeout > 0 ? f->timeout : FETCH_TIMEOUT;
 	long status = 0;
@@ -164,6 +164,9 @@ fetch_url(struct vmod_state *st, struct tkvm_fetch *f)
 	}
 	AN(list);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
+	/* libcurl's own words say which check failed (the certificate's
+	 * name, its issuer...), more than curl_easy_strerror() does. */
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
 	if (f->want_headers) {
@@ -188,7 +191,7 @@ fetch_url(struct vmod_state *st, struct tkvm_fetch *f)
 			    "%.1f s without a complete response", limit);
 		else
 			snprintf(f->error, sizeof f->error, "%s", body.too_big ?
-			    "the body is over the size limit" :
+			    "the body is over the size limit" : cerr[0] ? cerr :
 			    curl_easy_strerror(rc));
 		free(body.buf);
 		free(head.buf);
