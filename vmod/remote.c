@@ -2,7 +2,8 @@
  * http(s) downloads with a cache (remote.h).  Every download has a
  * deadline for the whole exchange and a size cap, so a server that
  * trickles or sends too much cannot hold a VCL load or fill memory
- * (tests/vmod/remote_limits.vtc).  The cache is only written after the
+ * (tests/vmod/remote_limits.vtc).  Beside each cached FILE, FILE.meta
+ * holds the URL it came from and its ETag.  The cache is only written after the
  * caller has used the download (remote_commit), so a bad download never
  * replaces a good copy.
  */
@@ -164,22 +165,34 @@ on_header(char *p, size_t size, size_t n, void *priv)
 	return size * n;
 }
 
-/* The ETag saved with the cache file, or "". */
-static void
-saved_etag(const char *cache, char *etag, size_t elen)
+/*
+ * What FILE.meta says of the cached copy: 1 when it was downloaded from
+ * url (its ETag, maybe "", in etag); 0 without FILE.meta (a copy put
+ * there by other means: revalidated by If-Modified-Since alone, as the
+ * published VMOD does); -1 when it came from another URL, so it is not
+ * a copy of this one at all.
+ */
+static int
+cache_origin(const char *cache, const char *url, char *etag, size_t elen)
 {
-	char path[1100];
-	size_t n = 0;
+	char path[1100], buf[9000], *nl;
+	size_t n;
 	FILE *fp;
 
 	etag[0] = '\0';
-	snprintf(path, sizeof path, "%s.etag", cache);
+	snprintf(path, sizeof path, "%s.meta", cache);
 	if ((fp = fopen(path, "r")) == NULL)
-		return;
-	n = fread(etag, 1, elen - 1, fp);
+		return 0;
+	n = fread(buf, 1, sizeof buf - 1, fp);
 	fclose(fp);
-	etag[n] = '\0';
-	etag[strcspn(etag, "\r\n")] = '\0';
+	buf[n] = '\0';
+	if ((nl = strchr(buf, '\n')) == NULL)
+		return -1;
+	*nl++ = '\0';
+	if (strcmp(buf, url) != 0)
+		return -1;
+	snprintf(etag, elen, "%.*s", (int)strcspn(nl, "\r\n"), nl);
+	return 1;
 }
 
 /* "If-Modified-Since: " and t as an HTTP date (RFC 9110), whatever the
@@ -241,11 +254,11 @@ failure(CURLcode rc, long status, const struct dl *d,
 /* One GET; the status, or -1 with why.  Conditional when cached. */
 static long
 download(const struct remote_settings *s, const char *url,
-    struct remote_file *f, bool conditional, char *why, size_t wlen)
+    struct remote_file *f, const char *etag, char *why, size_t wlen)
 {
 	struct dl d = { .f = f, .max = s->max_size };
 	struct curl_slist *hdrs = NULL;
-	char cerr[CURL_ERROR_SIZE] = "", etag[256], line[300];
+	char cerr[CURL_ERROR_SIZE] = "", line[300];
 	curl_off_t filetime = -1;
 	long status = 0;
 	struct stat sb;
@@ -261,10 +274,9 @@ download(const struct remote_settings *s, const char *url,
 	/* The validators are sent as header fields, not with libcurl's
 	 * time condition, which turns a 200 for a changed ETag but an old
 	 * Last-Modified into a 304 of its own. */
-	if (conditional && stat(f->cache, &sb) == 0) {
+	if (etag != NULL && stat(f->cache, &sb) == 0) {
 		http_date(sb.st_mtime, line, sizeof line);
 		hdrs = curl_slist_append(hdrs, line);
-		saved_etag(f->cache, etag, sizeof etag);
 		if (etag[0] != '\0') {
 			snprintf(line, sizeof line, "If-None-Match: %s", etag);
 			hdrs = curl_slist_append(hdrs, line);
@@ -304,13 +316,15 @@ int
 remote_get(const struct remote_settings *s, const char *url,
     struct remote_file *f, char *err, size_t errlen)
 {
-	char why[CURL_ERROR_SIZE + 128], cwhy[256], date[64];
-	bool cached = f->cache[0] != '\0' && access(f->cache, R_OK) == 0;
+	char why[CURL_ERROR_SIZE + 128], cwhy[256], date[64], etag[256];
+	bool cached = f->cache[0] != '\0' && access(f->cache, R_OK) == 0 &&
+	    cache_origin(f->cache, url, etag, sizeof etag) >= 0;
 	struct stat sb;
 	struct tm tm;
 	long status;
 
-	status = download(s, url, f, cached, why, sizeof why);
+	f->url = url;
+	status = download(s, url, f, cached ? etag : NULL, why, sizeof why);
 	if (status == 200) {
 		f->fresh = true;
 		return 0;
@@ -319,7 +333,7 @@ remote_get(const struct remote_settings *s, const char *url,
 		if (read_cache(s, f, cwhy, sizeof cwhy) == 0)
 			return 0;
 		/* The copy went bad: ask for the whole file again. */
-		status = download(s, url, f, false, why, sizeof why);
+		status = download(s, url, f, NULL, why, sizeof why);
 		if (status == 200) {
 			f->fresh = true;
 			return 0;
@@ -394,19 +408,23 @@ int
 remote_commit(const struct remote_file *f, const void *data, size_t len,
     mode_t mode, char *err, size_t errlen)
 {
-	char path[1100];
+	char path[1100], *meta;
+	int rc;
 
 	if (!f->fresh || f->cache[0] == '\0')
 		return 0;
-	snprintf(path, sizeof path, "%s.etag", f->cache);
-	/* An ETag that no longer matches must not outlive the old copy. */
+	snprintf(path, sizeof path, "%s.meta", f->cache);
+	/* Validators that no longer match must not outlive the old copy. */
 	(void)unlink(path);
 	if (write_atomically(f->cache, data, len, mode, f->mtime, err, errlen))
 		return -1;
-	if (f->etag[0] != '\0' && write_atomically(path, f->etag,
-	    strlen(f->etag), 0644, 0, err, errlen) != 0)
+	if (asprintf(&meta, "%s\n%s\n", f->url, f->etag) < 0) {
+		snprintf(err, errlen, "out of memory");
 		return -1;
-	return 0;
+	}
+	rc = write_atomically(path, meta, strlen(meta), 0644, 0, err, errlen);
+	free(meta);
+	return rc;
 }
 
 void

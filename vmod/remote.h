@@ -1,7 +1,8 @@
 /*
  * Downloads of libraries and programs over http(s) with libcurl, kept in
  * a cache file and revalidated (If-Modified-Since from the file's mtime,
- * If-None-Match from the ETag saved next to it as FILE.etag).  When the
+ * If-None-Match from the ETag saved next to it in FILE.meta, with the
+ * URL: a copy of another URL is not used).  When the
  * server cannot be reached or answers neither 200 nor 304, the cached
  * copy is used and a warning says why.  docs/COMPATIBILITY.md, "Remote
  * libraries and programs"; tests/vmod/remote_https.vtc.
@@ -39,6 +40,7 @@ struct remote_file {
 	void *data;		/* malloc'd */
 	size_t len;
 	bool fresh;		/* downloaded now: remote_commit() after use */
+	const char *url;	/* what was downloaded (the caller's string) */
 	char cache[1024];	/* the cache file, "" when none */
 	char etag[256];		/* of the download */
 	time_t mtime;		/* its Last-Modified, or 0 */
