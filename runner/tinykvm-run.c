@@ -42,7 +42,9 @@ struct options {
 	unsigned nheaders;
 	unsigned long repeat, concurrency;
 	unsigned long test_fail_reset;	/* --test-fail-reset-ioctl N */
+	bool test_flip_shared;		/* --test-flip-shared */
 	bool storage;			/* --storage */
+	const char *self_request;	/* --self-request URL-PREFIX */
 };
 
 static void
@@ -53,7 +55,8 @@ usage(FILE *f)
 	    "                   [--env KEY=VALUE]... [--verbose] PROGRAM [ARG...]\n"
 	    "       tinykvm-run [options] --request METHOD URL [--arg ARG] [--body FILE]\n"
 	    "                   [--content-type T] [--header 'K: V']... [--repeat N]\n"
-	    "                   [--concurrency N] [--storage] PROGRAM [ARG...]\n"
+	    "                   [--concurrency N] [--storage] [--self-request URL-PREFIX]\n"
+	    "                   PROGRAM [ARG...]\n"
 	    "       tinykvm-run [options] --config FILE --program NAME [PROGRAM [ARG...]]\n"
 	    "                   takes the program's settings from a JSON library\n"
 	    "       tinykvm-run --host-info\n"
@@ -61,7 +64,8 @@ usage(FILE *f)
 	    "                   syscalls, XCR0 and XSAVE size, cost of a VM exit\n"
 	    "Runs a static x86-64 Linux PROGRAM inside a KVM sandbox.  With --request,\n"
 	    "initializes PROGRAM to wait_for_requests() and sends it requests, printing\n"
-	    "the response (status, headers, body) of the first.\n"
+	    "the response (status, headers, body) of the first.  sys_fetch and\n"
+	    "sys_request use libcurl; a self-request (a path) goes to URL-PREFIX.\n"
 	    "Exit status: the program's (0 for requests); 124 on timeout; 125 on a\n"
 	    "sandbox failure or a failed request.\n");
 }
@@ -160,12 +164,15 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "repeat", required_argument, NULL, 'N' },
 		{ "concurrency", required_argument, NULL, 'P' },
 		{ "storage", no_argument, NULL, 'S' },
+		{ "self-request", required_argument, NULL, 'Q' },
 		{ "config", required_argument, NULL, 'F' },
 		{ "program", required_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "host-info", no_argument, NULL, 'I' },
 		/* Testing only: every Nth ioctl of a reset fails (engine.h). */
 		{ "test-fail-reset-ioctl", required_argument, NULL, 'X' },
+		/* Testing only: shared bytes change once copied (engine.h). */
+		{ "test-flip-shared", no_argument, NULL, 'Y' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -200,12 +207,14 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'N': o->repeat = parse_count(optarg, "--repeat"); break;
 		case 'P': o->concurrency = parse_count(optarg, "--concurrency"); break;
 		case 'S': o->storage = true; break;
+		case 'Q': o->self_request = optarg; break;
 		case 'F': o->config = optarg; break;
 		case 'G': o->program = optarg; break;
 		case 'h': usage(stdout); exit(0);
 		case 'I': exit(host_info());
 		case 'X': o->test_fail_reset = parse_count(optarg,
 		    "--test-fail-reset-ioctl"); break;
+		case 'Y': o->test_flip_shared = true; break;
 		default: usage(stderr); exit(EXIT_SANDBOX);
 		}
 	}
@@ -433,6 +442,7 @@ request_mode(const struct options *o, const struct tkvm_program_config *base,
 		cfg.max_request_time = o->timeout;
 	cfg.concurrency = (unsigned)n;
 	cfg.test_fail_reset_ioctl = (unsigned)o->test_fail_reset;
+	cfg.vm.test_flip_shared = o->test_flip_shared;
 	cfg.storage |= o->storage;
 	build_requests(o, protos, hdrs, &body);
 	prog = tkvm_program_load(&cfg, image, len, err, sizeof err);
@@ -449,6 +459,8 @@ request_mode(const struct options *o, const struct tkvm_program_config *base,
 		workers[i].nprotos = o->nrequests;
 		workers[i].rounds = repeat / n + (i < repeat % n);
 		workers[i].prints = i == 0;
+		workers[i].sets.fetch = runner_fetch;
+		workers[i].sets.self_prefix = o->self_request;
 		if (pthread_create(&threads[i], NULL, work, &workers[i]) != 0)
 			fail("cannot start thread %lu", i);
 	}

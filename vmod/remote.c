@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "tinykvm/engine.h"
+#include "http_client.h"
 #include "remote.h"
 
 #define DEFAULT_CACHE_DIR "/var/lib/varnish-tinykvm"
@@ -55,17 +56,6 @@ void
 remote_curl_init(void)
 {
 	(void)pthread_once(&curl_once, curl_start);
-}
-
-/* The extra CA file is trusted along with the system's CA directory,
- * which OpenSSL still searches when the bundle is replaced. */
-void
-remote_curl_ca(CURL *c, const struct remote_settings *s)
-{
-	if (s == NULL || s->ca_file == NULL)
-		return;
-	curl_easy_setopt(c, CURLOPT_CAINFO, s->ca_file);
-	curl_easy_setopt(c, CURLOPT_CAPATH, "/etc/ssl/certs");
 }
 
 bool
@@ -231,7 +221,7 @@ set_options(CURL *c, const struct remote_settings *s, const char *url,
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, d);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, d);
-	remote_curl_ca(c, s);
+	http_curl_ca(c, s->ca_file);
 }
 
 /* What went wrong with a download, in words. */

@@ -31,8 +31,6 @@ void remote_settings_free(struct remote_settings *s);
 
 /* Once per process, before any libcurl use. */
 void remote_curl_init(void);
-/* The CA setting for any https request the VMOD makes (sys_fetch too). */
-void remote_curl_ca(CURL *c, const struct remote_settings *s);
 
 bool remote_is_url(const char *uri);	/* http:// or https:// */
 
