@@ -63,10 +63,16 @@ source_read(VRT_CTX, struct vmod_state *st, const char *uri,
 	memset(f, 0, sizeof *f);
 	if (remote_is_url(uri)) {
 		choose_cache(ctx, &st->remote, uri, cache, prefix, what, f);
-		if (remote_get(&st->remote, uri, f, err, errlen) != 0)
+		if (remote_get(&st->remote, uri, f, err, errlen) != 0) {
+			if (st->vsc != NULL)
+				COUNT_ADD(st->vsc->download_failures, 1);
 			return -1;
-		if (f->warning[0] != '\0')
+		}
+		if (f->warning[0] != '\0') {
+			if (st->vsc != NULL)
+				COUNT_ADD(st->vsc->download_failures, 1);
 			source_warn(ctx, what, f->warning);
+		}
 		return 0;
 	}
 	if ((path = local_path(uri, err, errlen)) == NULL)
