@@ -21,6 +21,19 @@
 
 #include "unpack.h"
 
+/* Begins as the engine's message for a file that is not ELF, which is
+ * what a program that is neither used to get. */
+#define NOT_EITHER "invalid ELF: not an ELF file (bad magic), and not a " \
+	"tar archive (.tar, .tar.gz, .tar.xz, .tar.zst) either: "
+
+static const char *
+aerr(struct archive *a)
+{
+	const char *e = archive_error_string(a);
+
+	return e != NULL ? e : "no reason given";
+}
+
 /* Entry names in messages: printable ASCII, bounded. */
 static void
 printable_name(char *dst, size_t dlen, const char *src)
@@ -110,7 +123,7 @@ read_entry(struct archive *a, size_t size, char *err, size_t errlen)
 	if (got == size && archive_read_data(a, &extra, 1) == 0)
 		return buf;
 	snprintf(err, errlen, "its data does not match its size (%zu bytes): %s",
-	    size, archive_error_string(a) ? archive_error_string(a) : "short");
+	    size, aerr(a));
 	free(buf);
 	return NULL;
 }
@@ -188,13 +201,12 @@ walk_archive(struct archive *a, struct walk *w, char *err, size_t errlen)
 			break;
 		if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
 			if (w->entries == 0)
-				snprintf(err, errlen, "neither an ELF executable "
-				    "nor a tar archive (.tar, .tar.gz, .tar.xz, "
-				    ".tar.zst): %s", archive_error_string(a));
+				snprintf(err, errlen, NOT_EITHER "%s",
+				    aerr(a));
 			else
 				snprintf(err, errlen, "the archive is damaged "
 				    "after entry '%s': %s", w->name,
-				    archive_error_string(a));
+				    aerr(a));
 			return -1;
 		}
 		if (take_entry(w, a, e, err, errlen) != 0)
@@ -317,9 +329,7 @@ unpack_program(const void *data, size_t len, const struct unpack_limits *lim,
 		return -1;
 	}
 	if (open_archive(a, g, data, len) != ARCHIVE_OK) {
-		snprintf(err, errlen, "neither an ELF executable nor a tar "
-		    "archive (.tar, .tar.gz, .tar.xz, .tar.zst): %s",
-		    archive_error_string(a));
+		snprintf(err, errlen, NOT_EITHER "%s", aerr(a));
 		rc = -1;
 	} else {
 		rc = walk_archive(a, &w, err, errlen);
