@@ -45,7 +45,7 @@ builtin_fetch(struct vmod_state *st, const char *program, const char *url)
 {
 	if (strcmp(program, "fetch") != 0)
 		return false;
-	return url[0] == '/' || library_find(st->library, "fetch") == NULL;
+	return url[0] == '/' || state_find(st, "fetch") == NULL;
 }
 
 VCL_BOOL

@@ -29,6 +29,7 @@ state_get(VRT_CTX, struct vmod_priv *priv)
 	ALLOC_OBJ(st, VMOD_STATE_MAGIC);
 	AN(st);
 	AZ(pthread_mutex_init(&st->mtx, NULL));
+	AZ(pthread_rwlock_init(&st->lib_lock, NULL));
 	st->self_max = 50;
 	remote_settings_init(&st->remote);
 	priv->priv = st;
@@ -91,14 +92,26 @@ state_free(struct vmod_state *st)
 	free(st->self_socket);
 	free(st->self_prefix);
 	remote_settings_free(&st->remote);
+	AZ(pthread_rwlock_destroy(&st->lib_lock));
 	FREE_OBJ(st);
 }
 
 const struct program_def *
+state_find(struct vmod_state *st, const char *name)
+{
+	const struct program_def *d;
+
+	AZ(pthread_rwlock_rdlock(&st->lib_lock));
+	d = st->library != NULL ? library_find(st->library, name) : NULL;
+	AZ(pthread_rwlock_unlock(&st->lib_lock));
+	return d;
+}
+
+/* A definition stays valid after later changes (program_config.h). */
+const struct program_def *
 program_def(const struct vprogram *vp)
 {
-	return vp->state->library ? library_find(vp->state->library, vp->name) :
-	    NULL;
+	return state_find(vp->state, vp->name);
 }
 
 /* The vprogram of a defined program, created on first use. */
@@ -107,8 +120,7 @@ program_get(VRT_CTX, struct vmod_state *st, const char *name)
 {
 	struct vprogram *vp;
 
-	if (name == NULL || st->library == NULL ||
-	    library_find(st->library, name) == NULL) {
+	if (name == NULL || state_find(st, name) == NULL) {
 		VRT_fail(ctx, VMOD_LOG_PREFIX "program '%s' is not defined "
 		    "(no library or configure() entry)", name ? name : "(null)");
 		return NULL;

@@ -84,6 +84,9 @@ struct vmod_state {
 	unsigned magic;
 #define VMOD_STATE_MAGIC 0x5b1e2d03
 	pthread_mutex_t mtx;
+	/* library() and configure() change the library while programs that
+	 * start asynchronously look definitions up in it. */
+	pthread_rwlock_t lib_lock;
 	struct program_library *library;
 	struct vprogram *programs;
 	char *self_socket, *self_prefix;
@@ -148,6 +151,8 @@ int program_load_now(VRT_CTX, struct vprogram *vp, const void *image,
 void program_start_async(struct vprogram *vp);
 int program_invalidate(struct vprogram *vp);
 const struct program_def *program_def(const struct vprogram *vp);
+/* library_find() under the library's read lock; NULL without a library. */
+const struct program_def *state_find(struct vmod_state *st, const char *name);
 
 /* run.c: running one request on a program, shared by all entry points */
 struct vrun {

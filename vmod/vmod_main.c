@@ -99,7 +99,9 @@ definitions_changed(VRT_CTX, struct vmod_state *st)
 	const struct program_def *d;
 	struct vprogram *vp;
 
+	AZ(pthread_rwlock_wrlock(&st->lib_lock));
 	library_take_warnings(st->library, warn, (void *)(uintptr_t)ctx);
+	AZ(pthread_rwlock_unlock(&st->lib_lock));
 	for (size_t i = 0; i < library_count(st->library); i++) {
 		d = library_program(st->library, i);
 		if (d->start && (vp = program_get(ctx, st, d->name)) != NULL)
@@ -127,12 +129,14 @@ vmod_library(VRT_CTX, struct vmod_priv *priv, VCL_STRING uri)
 	    16 << 20, &f, err, sizeof err) == 0;
 	if (read) {
 		text = f.data;
+		AZ(pthread_rwlock_wrlock(&st->lib_lock));
 		if (st->library == NULL)
 			st->library = library_parse(text, f.len, err, sizeof err);
 		else if (library_merge_text(st->library, text, f.len, err, sizeof err) != 0)
 			err[sizeof err - 1] = '\0';
 		else
 			err[0] = '\0';
+		AZ(pthread_rwlock_unlock(&st->lib_lock));
 	}
 	if (!read || st->library == NULL || err[0] != '\0') {
 		if (read)
@@ -152,6 +156,7 @@ vmod_configure(VRT_CTX, struct vmod_priv *priv, VCL_STRING program,
 {
 	struct vmod_state *st = state_get(ctx, priv);
 	char err[512];
+	int rc;
 
 	if (!in_init(ctx, "configure"))
 		return 0;
@@ -160,11 +165,14 @@ vmod_configure(VRT_CTX, struct vmod_priv *priv, VCL_STRING program,
 		    "JSON are required");
 		return 0;
 	}
+	AZ(pthread_rwlock_wrlock(&st->lib_lock));
 	if (st->library == NULL)
 		st->library = library_parse("{}", 2, err, sizeof err);
 	AN(st->library);
-	if (library_apply_json(st->library, program, json, strlen(json), err,
-	    sizeof err) != 0) {
+	rc = library_apply_json(st->library, program, json, strlen(json), err,
+	    sizeof err);
+	AZ(pthread_rwlock_unlock(&st->lib_lock));
+	if (rc != 0) {
 		VRT_fail(ctx, VMOD_LOG_PREFIX "configure('%s'): %s", program, err);
 		return 0;
 	}
