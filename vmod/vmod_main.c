@@ -304,6 +304,13 @@ vmod_remote_settings(VRT_CTX, struct vmod_priv *priv, VCL_STRING cache_directory
 
 	if (!in_init(ctx, "remote_settings"))
 		return 0;
+	/* Programs may already be loading on other threads, with the old
+	 * settings in hand. */
+	if (state_get(ctx, priv)->library != NULL) {
+		VRT_fail(ctx, VMOD_LOG_PREFIX "remote_settings() must come "
+		    "before library(), configure() and start()");
+		return 0;
+	}
 	if (timeout <= 0 || max_size <= 0 || max_entries < 1 ||
 	    max_unpacked_size <= 0) {
 		VRT_fail(ctx, VMOD_LOG_PREFIX "remote_settings(): timeout, "
