@@ -95,7 +95,7 @@ $(BUILD)/vmod/%.o: vmod/%.c $(wildcard vmod/*.h) $(BUILD)/vmod/vcc_if.h $(BUILD)
 
 $(VMOD_SO): $(VMOD_OBJ) $(ENGINE_LIB) $(CONFIG_LIB) $(HTTP_LIB) vmod/exports.map
 	$(CC) -shared $(SAN_FLAGS) $(CFLAGS) $(LDFLAGS) -Wl,--version-script=vmod/exports.map \
-		-o $@ $(VMOD_OBJ) $(CONFIG_LIB) $(HTTP_LIB) $(ENGINE_LIB) -lcurl -lrt -lpthread -lm
+		-o $@ $(VMOD_OBJ) $(CONFIG_LIB) $(HTTP_LIB) $(ENGINE_LIB) -lcurl -larchive -lz -lrt -lpthread -lm
 
 $(VMOD_MAN): $(BUILD)/vmod/vmod_tinykvm.man.rst
 	rst2man $< $@
@@ -145,7 +145,7 @@ check: all fuzz-build
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_DIR     = $(BUILD)/fuzz
-FUZZ_NAMES   = json library elf calls
+FUZZ_NAMES   = json library elf calls archive
 FUZZ_BIN     = $(FUZZ_NAMES:%=$(FUZZ_DIR)/%_fuzz) $(FUZZ_DIR)/guests/call_runner
 # clang warns about two GNU C idioms gcc accepts in the engine.
 FUZZ_CFLAGS  = -std=gnu11 $(WARN) -Wno-gnu-variable-sized-type-not-at-end \
@@ -183,6 +183,12 @@ $(FUZZ_DIR)/calls_fuzz: fuzz/calls_fuzz.c runner/headers.c runner/regex.c \
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Iengine/src -Irunner -o $@ \
 		fuzz/calls_fuzz.c runner/headers.c runner/regex.c \
 		$(FUZZ_DIR)/libengine.a -lpcre2-8 -lrt -lpthread -lm
+
+# The archive fuzzer runs the VMOD's unpacker alone (libarchive, zlib).
+$(FUZZ_DIR)/archive_fuzz: fuzz/archive_fuzz.c vmod/unpack.c vmod/unpack.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Ivmod -o $@ \
+		fuzz/archive_fuzz.c vmod/unpack.c -larchive -lz
 
 $(FUZZ_DIR)/guests/call_runner: fuzz/guests/call_runner.c engine/include/tinykvm/kvm_api.h
 	@mkdir -p $(@D)

@@ -10,7 +10,7 @@
 set -u
 cd "$(dirname "$0")/.."
 dir=${BUILD:-build}/fuzz
-names=(json library elf calls)
+names=(json library elf calls archive)
 work=$(mktemp -d /tmp/tinykvm-fuzz.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 failed=0

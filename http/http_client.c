@@ -2,10 +2,12 @@
 /*
  * HTTP requests for programs (sys_fetch, sys_request) and for the chain's
  * "fetch" step, with libcurl: http and https (the system CA store), GET
- * and POST.  A relative URL is a self-request into Varnish, through the
- * Unix socket or the prefix given to init_self_requests() (tinykvm-run:
- * --self-request).  No Varnish headers: the VMOD and tinykvm-run share
- * it.  Every fetch
+ * and POST; a CA file may be trusted as well (the VMOD's
+ * remote_settings(ca_file), for tests and private CAs:
+ * tests/vmod/https_ca_fetch.vtc).  A relative URL is a self-request into
+ * Varnish, through the Unix socket or the prefix given to
+ * init_self_requests() (tinykvm-run: --self-request).  No Varnish
+ * headers: the VMOD and tinykvm-run share it.  Every fetch
  * has a deadline for the whole exchange (a program's is what is left of
  * its max_request_time), so a peer that trickles bytes cannot hold a
  * worker: tests/vmod/trickle_fetch.vtc.  A failure sets an errno value
@@ -39,6 +41,17 @@ static void
 curl_start(void)
 {
 	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+/* The extra CA file is trusted along with the system's CA directory,
+ * which OpenSSL still searches when the bundle is replaced. */
+void
+http_curl_ca(CURL *c, const char *ca_file)
+{
+	if (ca_file == NULL)
+		return;
+	curl_easy_setopt(c, CURLOPT_CAINFO, ca_file);
+	curl_easy_setopt(c, CURLOPT_CAPATH, "/etc/ssl/certs");
 }
 
 static size_t
@@ -134,8 +147,11 @@ set_options(CURL *c, const struct http_client *hc, const struct tkvm_fetch *f,
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, f->follow_location ? 1L : 0L);
 	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 20L);
 	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)FETCH_MAX);
+	/* As published: only the host name check is skipped; the chain
+	 * is still verified. */
 	if (f->no_verify_host)
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+	http_curl_ca(c, hc->ca_file);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(limit * 1e3) + 1);
 	if (f->post != NULL) {
 		curl_easy_setopt(c, CURLOPT_POST, 1L);
@@ -151,7 +167,7 @@ http_fetch(const struct http_client *hc, struct tkvm_fetch *f)
 	struct sink body = { .max = FETCH_MAX };
 	struct sink head = { .max = FETCH_HEADERS_MAX };
 	struct curl_slist *list = NULL;
-	char url[8400], ct[160];
+	char url[8400], ct[160], cerr[CURL_ERROR_SIZE] = "";
 	const char *type = NULL;
 	double limit = f->timeout > 0 ? f->timeout : FETCH_TIMEOUT;
 	long status = 0;
@@ -174,6 +190,9 @@ http_fetch(const struct http_client *hc, struct tkvm_fetch *f)
 		list = curl_slist_append(list, ct);
 	}
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
+	/* libcurl's own words say which check failed (the certificate's
+	 * name, its issuer...), more than curl_easy_strerror() does. */
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
 	if (f->want_headers) {
@@ -197,7 +216,7 @@ http_fetch(const struct http_client *hc, struct tkvm_fetch *f)
 			    "%.1f s without a complete response", limit);
 		else
 			snprintf(f->error, sizeof f->error, "%s", body.too_big ?
-			    "the body is over the size limit" :
+			    "the body is over the size limit" : cerr[0] ? cerr :
 			    curl_easy_strerror(rc));
 		free(body.buf);
 		free(head.buf);

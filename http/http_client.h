@@ -6,6 +6,7 @@
 #ifndef TKVM_HTTP_CLIENT_H
 #define TKVM_HTTP_CLIENT_H
 
+#include <curl/curl.h>
 #include <tinykvm/engine.h>
 
 /* Where a relative URL (a self-request) goes: the Unix socket when set,
@@ -13,7 +14,11 @@
 struct http_client {
 	const char *self_socket;
 	const char *self_prefix;
+	const char *ca_file;	/* trusted besides the system CAs, or NULL */
 };
+
+/* Trusts ca_file (when not NULL) besides the system CAs, for c. */
+void http_curl_ca(CURL *c, const char *ca_file);
 
 /* Does f, all of it within f->timeout seconds (<= 0: 10): 0 with
  * f->status, a malloc'd body, headers (when asked) and content type, or

@@ -15,7 +15,7 @@
 int
 runner_fetch(const char *self_prefix, struct tkvm_fetch *f)
 {
-	const struct http_client hc = { NULL, self_prefix };
+	const struct http_client hc = { NULL, self_prefix, NULL };
 
 	if (f->self && f->url[0] != '/') {
 		f->errcode = EINVAL;

@@ -9,6 +9,7 @@ set -eu
 # a recommendation that --no-install-recommends skips) build fuzz/.
 packages=(build-essential musl-tools g++ python3 pkg-config make
 	varnish libvarnishapi-dev python3-docutils wrk nginx-light zlib1g-dev libpcre2-dev bc curl libcurl4-openssl-dev
+	libarchive-dev xz-utils zstd openssl ca-certificates
 	clang libclang-rt-14-dev
 	systemd passwd util-linux dpkg-dev)
 missing=()

@@ -46,7 +46,7 @@ builtin_fetch(struct vmod_state *st, const char *program, const char *url)
 {
 	if (strcmp(program, "fetch") != 0)
 		return false;
-	return url[0] == '/' || library_find(st->library, "fetch") == NULL;
+	return url[0] == '/' || state_find(st, "fetch") == NULL;
 }
 
 VCL_BOOL
@@ -114,7 +114,8 @@ self_leave(struct vmod_state *st)
 int
 fetch_url(struct vmod_state *st, struct tkvm_fetch *f)
 {
-	const struct http_client hc = { st->self_socket, st->self_prefix };
+	const struct http_client hc = { st->self_socket, st->self_prefix,
+	    st->remote.ca_file };
 
 	return http_fetch(&hc, f);
 }

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "tinykvm_vmod.h"
+#include "source.h"
 #include "vtim.h"
 
 #define DEFAULT_RESERVE_TIMEOUT 5.0
@@ -29,7 +30,9 @@ state_get(VRT_CTX, struct vmod_priv *priv)
 	ALLOC_OBJ(st, VMOD_STATE_MAGIC);
 	AN(st);
 	AZ(pthread_mutex_init(&st->mtx, NULL));
+	AZ(pthread_rwlock_init(&st->lib_lock, NULL));
 	st->self_max = 50;
+	remote_settings_init(&st->remote);
 	priv->priv = st;
 	return st;
 }
@@ -91,14 +94,27 @@ state_free(struct vmod_state *st)
 		library_free(st->library);
 	free(st->self_socket);
 	free(st->self_prefix);
+	remote_settings_free(&st->remote);
+	AZ(pthread_rwlock_destroy(&st->lib_lock));
 	FREE_OBJ(st);
 }
 
 const struct program_def *
+state_find(struct vmod_state *st, const char *name)
+{
+	const struct program_def *d;
+
+	AZ(pthread_rwlock_rdlock(&st->lib_lock));
+	d = st->library != NULL ? library_find(st->library, name) : NULL;
+	AZ(pthread_rwlock_unlock(&st->lib_lock));
+	return d;
+}
+
+/* A definition stays valid after later changes (program_config.h). */
+const struct program_def *
 program_def(const struct vprogram *vp)
 {
-	return vp->state->library ? library_find(vp->state->library, vp->name) :
-	    NULL;
+	return state_find(vp->state, vp->name);
 }
 
 /* The vprogram of a defined program, created on first use. */
@@ -107,8 +123,7 @@ program_get(VRT_CTX, struct vmod_state *st, const char *name)
 {
 	struct vprogram *vp;
 
-	if (name == NULL || st->library == NULL ||
-	    library_find(st->library, name) == NULL) {
+	if (name == NULL || state_find(st, name) == NULL) {
 		VRT_fail(ctx, VMOD_LOG_PREFIX "program '%s' is not defined "
 		    "(no library or configure() entry)", name ? name : "(null)");
 		return NULL;
@@ -148,30 +163,6 @@ guest_log(void *opaque, const char *text, size_t len)
 	struct vprogram *vp = opaque;
 
 	fprintf(stderr, "[%s] %.*s\n", vp->name, (int)len, text);
-}
-
-static void *
-read_program(const struct program_def *def, size_t *len, char *err,
-    size_t errlen)
-{
-	const char *path = def->filename;
-
-	if (path == NULL && def->uri != NULL) {
-		if (strncmp(def->uri, "file://", 7) == 0)
-			path = def->uri + 7;
-		else if (strstr(def->uri, "://") == NULL)
-			path = def->uri;
-		else {
-			snprintf(err, errlen, "uri '%s': only file:// URIs and "
-			    "plain paths are supported", def->uri);
-			return NULL;
-		}
-	}
-	if (path == NULL) {
-		snprintf(err, errlen, "no 'filename' or 'uri' to load it from");
-		return NULL;
-	}
-	return tkvm_read_file(path, 1ULL << 30, len, err, errlen);
 }
 
 /* Testing only: TINYKVM_TEST_FAIL_RESET_IOCTL=N in varnishd's environment
@@ -248,7 +239,8 @@ program_load_now(VRT_CTX, struct vprogram *vp, const void *image, size_t len,
 	const struct program_def *def = program_def(vp);
 	struct vinstance *vi = NULL, *old, *prev;
 	struct vupdate local;
-	void *own = NULL;
+	struct program_source src;
+	bool own = false;
 	double t0 = VTIM_mono();
 
 	if (up == NULL)
@@ -258,11 +250,17 @@ program_load_now(VRT_CTX, struct vprogram *vp, const void *image, size_t len,
 	old = current_ref(vp);
 	if (def == NULL)
 		snprintf(err, errlen, "program is no longer defined");
-	else if (image == NULL && (own = read_program(def, &len, err, errlen)) == NULL)
+	else if (image == NULL && source_program(ctx, vp->state, def, &src,
+	    err, errlen) != 0)
 		;
-	else
-		vi = instance_create(vp, def, image ? image : own, len, err, errlen);
-	free(own);
+	else {
+		if (image == NULL) {
+			own = true;
+			image = src.image;
+			len = src.len;
+		}
+		vi = instance_create(vp, def, image, len, err, errlen);
+	}
 	up->load_s = VTIM_mono() - t0;
 	/* The new program is whole before the old one is touched. */
 	if (vi != NULL && old != NULL &&
@@ -270,6 +268,9 @@ program_load_now(VRT_CTX, struct vprogram *vp, const void *image, size_t len,
 		instance_destroy(vi);
 		vi = NULL;
 	}
+	/* Only a program that took over is kept in the download cache. */
+	if (own)
+		source_program_done(ctx, &src, def->name, vi != NULL);
 	if (vp->state->vsc != NULL && vi != NULL)
 		COUNT_ADD(vp->state->vsc->programs_loaded, 1);
 	else if (vp->state->vsc != NULL)

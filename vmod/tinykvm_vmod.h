@@ -25,6 +25,7 @@
 #include "tinykvm/engine.h"
 #include "program_config.h"
 #include "VSC_tinykvm.h"
+#include "remote.h"
 
 #define VMOD_LOG_PREFIX "tinykvm: "
 
@@ -94,11 +95,15 @@ struct vmod_state {
 	unsigned magic;
 #define VMOD_STATE_MAGIC 0x5b1e2d03
 	pthread_mutex_t mtx;
+	/* library() and configure() change the library while programs that
+	 * start asynchronously look definitions up in it. */
+	pthread_rwlock_t lib_lock;
 	struct program_library *library;
 	struct vprogram *programs;
 	char *self_socket, *self_prefix;
 	long self_max;
 	unsigned self_active;		/* self-requests in flight */
+	struct remote_settings remote;	/* downloads: remote_settings() */
 	struct VSC_tinykvm *vsc;	/* TINYKVM.<vcl>.* in varnishstat */
 	struct vsc_seg *vsc_seg;
 };
@@ -171,6 +176,8 @@ void vupdate_describe(const struct vupdate *up, char *out, size_t outlen);
 void program_start_async(struct vprogram *vp);
 int program_invalidate(struct vprogram *vp);
 const struct program_def *program_def(const struct vprogram *vp);
+/* library_find() under the library's read lock; NULL without a library. */
+const struct program_def *state_find(struct vmod_state *st, const char *name);
 
 /* live_update.c: moves old's state into vi (not serving yet), first
  * letting old's requests end when its state is in a storage VM. */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "tinykvm_vmod.h"
+#include "source.h"
 #include "vre.h"
 #include "vcc_if.h"
 
@@ -97,7 +98,9 @@ definitions_changed(VRT_CTX, struct vmod_state *st)
 	const struct program_def *d;
 	struct vprogram *vp;
 
+	AZ(pthread_rwlock_wrlock(&st->lib_lock));
 	library_take_warnings(st->library, warn, (void *)(uintptr_t)ctx);
+	AZ(pthread_rwlock_unlock(&st->lib_lock));
 	for (size_t i = 0; i < library_count(st->library); i++) {
 		d = library_program(st->library, i);
 		if (d->start && (vp = program_get(ctx, st, d->name)) != NULL)
@@ -105,49 +108,43 @@ definitions_changed(VRT_CTX, struct vmod_state *st)
 	}
 }
 
-static char *
-read_text(const char *uri, size_t *len, char *err, size_t errlen)
-{
-	const char *path = uri;
-
-	if (strncmp(uri, "file://", 7) == 0)
-		path = uri + 7;
-	else if (strstr(uri, "://") != NULL) {
-		snprintf(err, errlen, "'%s': only file:// URIs and plain paths "
-		    "are supported", uri);
-		return NULL;
-	}
-	return tkvm_read_file(path, 16 << 20, len, err, errlen);
-}
-
 VCL_BOOL
 vmod_library(VRT_CTX, struct vmod_priv *priv, VCL_STRING uri)
 {
 	struct vmod_state *st = state_get(ctx, priv);
-	char err[512];
-	size_t len;
-	char *text;
+	struct remote_file f;
+	char err[1024];
+	const char *text;
+	bool read;
 
+	err[0] = '\0';
 	if (!in_init(ctx, "library"))
 		return 0;
 	if (uri == NULL || *uri == '\0') {
 		VRT_fail(ctx, VMOD_LOG_PREFIX "library(): empty URI");
 		return 0;
 	}
-	text = read_text(uri, &len, err, sizeof err);
-	if (text != NULL) {
+	read = source_read(ctx, st, uri, NULL, "library", "library",
+	    16 << 20, &f, err, sizeof err) == 0;
+	if (read) {
+		text = f.data;
+		AZ(pthread_rwlock_wrlock(&st->lib_lock));
 		if (st->library == NULL)
-			st->library = library_parse(text, len, err, sizeof err);
-		else if (library_merge_text(st->library, text, len, err, sizeof err) != 0)
+			st->library = library_parse(text, f.len, err, sizeof err);
+		else if (library_merge_text(st->library, text, f.len, err, sizeof err) != 0)
 			err[sizeof err - 1] = '\0';
 		else
 			err[0] = '\0';
-		free(text);
+		AZ(pthread_rwlock_unlock(&st->lib_lock));
 	}
-	if (text == NULL || st->library == NULL || err[0] != '\0') {
+	if (!read || st->library == NULL || err[0] != '\0') {
+		if (read)
+			remote_file_free(&f);
 		VRT_fail(ctx, VMOD_LOG_PREFIX "library '%s': %s", uri, err);
 		return 0;
 	}
+	source_saved(ctx, &f, f.data, f.len, 0644, "library");
+	remote_file_free(&f);
 	definitions_changed(ctx, st);
 	return 1;
 }
@@ -158,6 +155,7 @@ vmod_configure(VRT_CTX, struct vmod_priv *priv, VCL_STRING program,
 {
 	struct vmod_state *st = state_get(ctx, priv);
 	char err[512];
+	int rc;
 
 	if (!in_init(ctx, "configure"))
 		return 0;
@@ -166,11 +164,14 @@ vmod_configure(VRT_CTX, struct vmod_priv *priv, VCL_STRING program,
 		    "JSON are required");
 		return 0;
 	}
+	AZ(pthread_rwlock_wrlock(&st->lib_lock));
 	if (st->library == NULL)
 		st->library = library_parse("{}", 2, err, sizeof err);
 	AN(st->library);
-	if (library_apply_json(st->library, program, json, strlen(json), err,
-	    sizeof err) != 0) {
+	rc = library_apply_json(st->library, program, json, strlen(json), err,
+	    sizeof err);
+	AZ(pthread_rwlock_unlock(&st->lib_lock));
+	if (rc != 0) {
 		VRT_fail(ctx, VMOD_LOG_PREFIX "configure('%s'): %s", program, err);
 		return 0;
 	}
@@ -321,4 +322,39 @@ vmod_stats(VRT_CTX, struct vmod_priv *priv, VCL_STRING pattern,
     VCL_INT indentation)
 {
 	return stats_json(ctx, state_get(ctx, priv), pattern, indentation);
+}
+
+VCL_BOOL
+vmod_remote_settings(VRT_CTX, struct vmod_priv *priv, VCL_STRING cache_directory,
+    VCL_DURATION timeout, VCL_BYTES max_size, VCL_INT max_entries,
+    VCL_BYTES max_unpacked_size, VCL_STRING ca_file)
+{
+	struct remote_settings *s = &state_get(ctx, priv)->remote;
+
+	if (!in_init(ctx, "remote_settings"))
+		return 0;
+	/* Programs may already be loading on other threads, with the old
+	 * settings in hand. */
+	if (state_get(ctx, priv)->library != NULL) {
+		VRT_fail(ctx, VMOD_LOG_PREFIX "remote_settings() must come "
+		    "before library(), configure() and start()");
+		return 0;
+	}
+	if (timeout <= 0 || max_size <= 0 || max_entries < 1 ||
+	    max_unpacked_size <= 0) {
+		VRT_fail(ctx, VMOD_LOG_PREFIX "remote_settings(): timeout, "
+		    "max_size, max_entries and max_unpacked_size must be "
+		    "positive");
+		return 0;
+	}
+	free(s->cache_dir);
+	free(s->ca_file);
+	s->cache_dir = cache_directory && *cache_directory ?
+	    strdup(cache_directory) : NULL;
+	s->ca_file = ca_file && *ca_file ? strdup(ca_file) : NULL;
+	s->timeout = timeout;
+	s->max_size = (size_t)max_size;
+	s->max_entries = (size_t)max_entries;
+	s->max_unpacked = (size_t)max_unpacked_size;
+	return 1;
 }
