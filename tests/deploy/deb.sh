@@ -81,6 +81,8 @@ done
 [ "$(stat -c '%G %a' /dev/kvm)" = "kvm 660" ] ||
 	die "postinst left /dev/kvm as $(stat -c '%U:%G %a' /dev/kvm), expected group kvm, mode 0660"
 id -nG vcache | tr ' ' '\n' | grep -qx kvm || die "postinst did not add vcache to kvm"
+[ "$(stat -c '%U %a' /var/lib/varnish-tinykvm 2>&1)" = "vcache 750" ] ||
+	die "postinst did not make the download cache /var/lib/varnish-tinykvm for vcache"
 /usr/bin/tinykvm-run --help >/dev/null 2>&1 || die "the installed tinykvm-run does not run"
 # systemd reads the drop-in with the stock unit and finds nothing wrong.
 verify=$(systemd-analyze verify /lib/systemd/system/varnish.service 2>&1 | grep -v 'Command .* is not executable' || true)
@@ -148,4 +150,7 @@ for f in $files; do
 	[ -e "$f" ] && die "dpkg -r left $f"
 done
 [ -e /lib/systemd/system/varnish.service.d ] && die "dpkg -r left the drop-in directory"
+[ -d /var/lib/varnish-tinykvm ] || die "dpkg -r removed the download cache (only a purge may)"
+dpkg -P "$pkg" >"$WORK/dpkg-p.log" 2>&1 || { cat "$WORK/dpkg-p.log"; die "dpkg -P failed"; }
+[ -e /var/lib/varnish-tinykvm ] && die "dpkg -P left the download cache"
 echo ok
