@@ -118,6 +118,9 @@ const struct program_def *library_program(const struct program_library *lib,
     size_t i);
 void library_free(struct program_library *lib);
 
+/* The published host's default address space (and max_memory), MiB. */
+#define PUBLISHED_ADDRESS_SPACE_MIB	256
+
 /* The arrays an engine config points into, owned by the caller. */
 struct program_engine_config {
 	const char **argv, **envp, **allowed;
@@ -126,7 +129,8 @@ struct program_engine_config {
 
 /*
  * Fills an engine program config from a definition: vm.memory_mib =
- * max_memory, vm.shared_memory_mib, vm.argv = { name, main_arguments...
+ * max_memory, vm.address_space_mib = the largest of address_space,
+ * max_memory and PUBLISHED_ADDRESS_SPACE_MIB, vm.shared_memory_mib, vm.argv = { name, main_arguments...
  * } (main_args, when not NULL, replaces main_arguments), vm.envp =
  * environment then KVM_NAME, KVM_GROUP, KVM_TYPE, KVM_STATE, KVM_DEBUG,
  * vm.allowed_paths = the real paths, vm.cwd, vm.verbose, max_boot_time,

@@ -105,6 +105,13 @@ program_def_to_engine(const struct program_def *d, const char *const *main_args,
 		return -1;
 	}
 	cfg->vm.memory_mib = d->max_memory;
+	/* As published: the address space is address_space, raised to
+	 * max_memory, and at least 256 MiB; mappings are not counted against
+	 * max_memory, touched pages are (docs/DESIGN.md). */
+	cfg->vm.address_space_mib = d->address_space > d->max_memory ?
+	    d->address_space : d->max_memory;
+	if (cfg->vm.address_space_mib < PUBLISHED_ADDRESS_SPACE_MIB)
+		cfg->vm.address_space_mib = PUBLISHED_ADDRESS_SPACE_MIB;
 	cfg->vm.shared_memory_mib = d->shared_memory;
 	cfg->vm.argv = owned->argv;
 	cfg->vm.envp = owned->envp;

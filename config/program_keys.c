@@ -10,7 +10,7 @@
 
 /* Alphabetical; used = false: accepted for compatibility, not acted on. */
 const struct program_key program_keys[] = {
-	{ "address_space",		false,	KT_PARSED },
+	{ "address_space",		true,	KT_PARSED },
 	{ "allow_debug",		false,	KT_PARSED },
 	{ "allowed_paths",		true,	KT_PARSED },
 	{ "blackout_area",		false,	KT_PARSED },

@@ -187,6 +187,8 @@ static int
 alloc_memory(struct tkvm_vm *vm, char *err, size_t errlen)
 {
 	uint64_t mib = vm->cfg.memory_mib ? vm->cfg.memory_mib : MEMORY_DEFAULT_MIB;
+	uint64_t space = vm->cfg.address_space_mib > mib ?
+	    vm->cfg.address_space_mib : mib;
 
 	if (mib < MEMORY_MIN_MIB || mib > PD_MAX_PAGES * 1024ULL ||
 	    vm->cfg.shared_memory_mib > PD_MAX_PAGES * 1024ULL - mib) {
@@ -194,7 +196,16 @@ alloc_memory(struct tkvm_vm *vm, char *err, size_t errlen)
 		    "shared memory included", MEMORY_MIN_MIB, PD_MAX_PAGES * 1024);
 		return -1;
 	}
-	vm->mem_size = ((mib << 20) + PAGE_SIZE_2M - 1) & ~(PAGE_SIZE_2M - 1);
+	if (space > PD_MAX_PAGES * 1024ULL ||
+	    vm->cfg.shared_memory_mib > PD_MAX_PAGES * 1024ULL - space) {
+		snprintf(err, errlen, "address space must be at most %d MiB, "
+		    "shared memory included", PD_MAX_PAGES * 1024);
+		return -1;
+	}
+	/* The memfd is sparse: a page costs memory once touched, so a large
+	 * address space is cheap (page tables map it with 2 MiB pages). */
+	vm->mem_limit = ((mib << 20) + PAGE_SIZE_2M - 1) & ~(PAGE_SIZE_2M - 1);
+	vm->mem_size = ((space << 20) + PAGE_SIZE_2M - 1) & ~(PAGE_SIZE_2M - 1);
 	vm->shm_size = ((vm->cfg.shared_memory_mib << 20) + PAGE_SIZE_2M - 1) &
 	    ~(PAGE_SIZE_2M - 1);
 	/* memfds, so request VMs can map main memory copy-on-write and

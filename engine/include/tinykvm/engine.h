@@ -28,6 +28,12 @@ typedef void tkvm_output_f(void *opaque, int fd, const char *data, size_t len);
 /* Settings for one VM.  Zeroed fields take the documented defaults. */
 struct tkvm_config {
 	uint64_t memory_mib;		/* guest memory, 2 MiB granules; 0 = 64 */
+	/* Guest address space, 2 MiB granules; 0 or below memory_mib = the
+	 * same as memory_mib.  Above it, the guest may map that much, only
+	 * touched pages cost memory, and memory_mib bounds what a program's
+	 * main VM holds after initialization (docs/DESIGN.md, "Address
+	 * space and max_memory"). */
+	uint64_t address_space_mib;
 	double timeout_s;		/* per tkvm_vm_run(); 0 = no limit */
 	const char *const *allowed_paths; /* read-only files/prefixes, NULL-terminated */
 	const char *const *argv;	/* guest argv, argv[0] included */

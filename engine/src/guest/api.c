@@ -248,7 +248,7 @@ api_get_meminfo(struct tkvm_vm *vm, struct kvm_regs *r)
 {
 	const struct tkvm_program *p = vm->program;
 	struct meminfo_abi mi = {
-		.max_memory = vm->mem_size,
+		.max_memory = vm->mem_limit,
 		.max_reqmem = p ? p->max_request_pages * PAGE_SIZE_4K : 0,
 	};
 

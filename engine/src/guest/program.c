@@ -108,6 +108,7 @@ program_fork_vm(struct tkvm_program *p, struct tkvm_vm *main, uint64_t entry,
 	vm->entry = entry;
 	vm->fs_base = main->fs_base;
 	vm->mem_size = main->mem_size;
+	vm->mem_limit = main->mem_limit;
 	vm->shm_size = main->shm_size;
 	if (getrandom(&vm->prng_state, sizeof vm->prng_state, 0) != 8)
 		vm->prng_state = (uint64_t)(uintptr_t)vm;
@@ -226,11 +227,12 @@ tkvm_program_load(const struct tkvm_program_config *cfg, const void *elf,
 	p->main->program = p;
 	p->max_request_pages = p->cfg.max_request_memory_mib ?
 	    (p->cfg.max_request_memory_mib << 20) / PAGE_SIZE_4K :
-	    p->main->mem_size / PAGE_SIZE_4K;
+	    p->main->mem_limit / PAGE_SIZE_4K;
 	p->keep_pages = (p->cfg.limit_workmem_after_req_mib << 20) / PAGE_SIZE_4K;
 	/* Storage first: main() and warmup requests may call it. */
 	if ((p->cfg.storage && storage_create(p, elf, elf_len, err, errlen)) ||
 	    boot(p, err, errlen) || warmup_run(p, err, errlen) ||
+	    mm_check_resident(p->main, "the main VM", err, errlen) ||
 	    make_reqvms(p, err, errlen))
 		goto fail;
 	forget_embedder_strings(p);

@@ -112,7 +112,8 @@ storage_create(struct tkvm_program *p, const void *elf, size_t elf_len,
 	forget_strings(s->base);
 	s->base->program = p;
 	s->base->is_storage = true;
-	if (boot_base(p, s, err, errlen) != 0)
+	if (boot_base(p, s, err, errlen) != 0 ||
+	    mm_check_resident(s->base, "the storage VM", err, errlen) != 0)
 		return -1;
 	err[0] = '\0';
 	vm = fork_storage(p, err, errlen);

@@ -294,7 +294,7 @@ sys_sysinfo(struct tkvm_vm *vm, const uint64_t a[6])
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	memset(&si, 0, sizeof si);
 	si.uptime = now.tv_sec;
-	si.totalram = vm->mem_size;
+	si.totalram = vm->mem_limit;
 	si.freeram = vm->mm.mmap_top - vm->mm.brk_cur;
 	si.procs = 1;
 	si.mem_unit = 1;

@@ -2,15 +2,19 @@
 /*
  * The guest heap: brk grows up from the end of the image, mmap hands out
  * ranges top-down below the stack guard.  The two never overlap, and no
- * range lies outside guest memory, so the memory limit is the size of
- * guest memory itself.  Freed ranges are zeroed so a new mapping reads
- * as zeros, as on Linux.
+ * range lies outside guest memory (the address space).  When the address
+ * space is larger than the memory limit, mappings are not counted against
+ * the limit: only touched pages cost memory, and mm_check_resident()
+ * counts them once a program has initialized.  Freed ranges are zeroed
+ * (in the main VM by punching holes, which frees the pages) so a new
+ * mapping reads as zeros, as on Linux.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 
 #include "vm.h"
 
@@ -239,4 +243,31 @@ mm_is_mapped(const struct tkvm_vm *vm, uint64_t addr, uint64_t len)
 		if (addr >= mm->maps[i].start && addr < mm->maps[i].end)
 			return len <= mm->maps[i].end - addr;
 	return false;
+}
+
+/*
+ * The pages a main or storage VM holds, from its memfd's allocated blocks:
+ * every page the guest or the host touched, minus those freed again.
+ * Fails with a message when they exceed the memory limit.
+ */
+int
+mm_check_resident(const struct tkvm_vm *vm, const char *which, char *err,
+    size_t errlen)
+{
+	struct stat st;
+	uint64_t used;
+
+	if (vm->memfd < 0 || fstat(vm->memfd, &st) != 0) {
+		snprintf(err, errlen, "cannot measure the memory of the %s: %s",
+		    which, vm->memfd < 0 ? "no memfd" : strerror(errno));
+		return -1;
+	}
+	used = (uint64_t)st.st_blocks * 512;
+	if (used <= vm->mem_limit)
+		return 0;
+	snprintf(err, errlen, "%s uses %llu KiB of memory after "
+	    "initialization, more than max_memory (%llu KiB)", which,
+	    (unsigned long long)(used >> 10),
+	    (unsigned long long)(vm->mem_limit >> 10));
+	return -1;
 }
