@@ -343,6 +343,7 @@ tkvm_vm_destroy(struct tkvm_vm *vm)
 	free(vm->stable);
 	free(vm->cpuid);
 	free(vm->dirty_kvm);
+	free(vm->data_map);
 	free(vm->dirty_host);
 	free(vm->dirty_ever);
 	free(vm->dirty_hot);

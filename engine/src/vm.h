@@ -81,6 +81,7 @@ struct tkvm_vm {
 	uint8_t *mem;		/* host mapping of guest physical memory */
 	uint64_t mem_size;	/* the guest address space */
 	uint64_t mem_limit;	/* memory_mib in bytes: at most mem_size */
+	uint64_t *data_map;	/* frozen VM: pages its memfd holds data in */
 	int memfd;		/* backs the main VM's memory; -1 in a fork */
 	uint64_t shm_size;	/* shared memory, right above mem_size */
 	int shm_fd;		/* backs it, in the main VM; -1 elsewhere */
@@ -251,6 +252,8 @@ bool mm_is_mapped(const struct tkvm_vm *vm, uint64_t addr, uint64_t len);
 /* 0 if the pages the VM's memfd holds fit in mem_limit; otherwise -1
  * with "WHICH uses N KiB of memory after initialization, more than
  * max_memory (M KiB)" in err. */
+void mm_map_data(struct tkvm_vm *vm);
+void mm_trim_master(const struct tkvm_vm *vm);
 int mm_check_resident(const struct tkvm_vm *vm, const char *which,
     char *err, size_t errlen);
 void mm_zero(struct tkvm_vm *vm, uint64_t addr, uint64_t len);

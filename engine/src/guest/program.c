@@ -233,7 +233,7 @@ tkvm_program_load(const struct tkvm_program_config *cfg, const void *elf,
 	if ((p->cfg.storage && storage_create(p, elf, elf_len, err, errlen)) ||
 	    boot(p, err, errlen) || warmup_run(p, err, errlen) ||
 	    mm_check_resident(p->main, "the main VM", err, errlen) ||
-	    make_reqvms(p, err, errlen))
+	    (mm_map_data(p->main), make_reqvms(p, err, errlen)))
 		goto fail;
 	forget_embedder_strings(p);
 	return p;

@@ -504,6 +504,7 @@ tkvm_request_end(struct tkvm_reqvm *rv, char *why, size_t whylen)
 		if (!vm->ephemeral) {
 			/* Persistent: the state stays, the request data goes. */
 			mm_unmap(vm, vm->req_area, vm->req_area_len);
+			mm_trim_master(vm);
 			vm->resumable = vm->program->paused_mode;
 			return 0;
 		}

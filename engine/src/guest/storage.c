@@ -115,6 +115,7 @@ storage_create(struct tkvm_program *p, const void *elf, size_t elf_len,
 	if (boot_base(p, s, err, errlen) != 0 ||
 	    mm_check_resident(s->base, "the storage VM", err, errlen) != 0)
 		return -1;
+	mm_map_data(s->base);
 	err[0] = '\0';
 	vm = fork_storage(p, err, errlen);
 	if (vm == NULL) {

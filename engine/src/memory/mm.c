@@ -10,11 +10,13 @@
  * mapping reads as zeros, as on Linux.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "vm.h"
 
@@ -50,17 +52,90 @@ mm_fini(struct tkvm_vm *vm)
 	vm->mm.maps = NULL;
 }
 
+/* Below this, a request VM zeroes freed memory by writing it. */
+#define DROP_MIN	(64 << 10)
+
+static void
+write_zeros(struct tkvm_vm *vm, uint64_t addr, uint64_t len)
+{
+	if (len != 0)
+		memset(gmem_wr(vm, addr, len), 0, len);
+}
+
+/*
+ * Zeroes [start, end) of a request VM without writing (and so dirtying)
+ * pages that are zero anyway: dropping the private copies makes the range
+ * show the frozen main VM's pages again; those the main VM held no data
+ * in when it froze (data_map) are zeros, only the others are written.  A
+ * large freed mapping, mostly untouched, then costs nothing at the reset.
+ */
+static void
+zero_forked(struct tkvm_vm *vm, uint64_t start, uint64_t end)
+{
+	const uint64_t *map = vm->master->data_map;
+
+	if (map == NULL ||
+	    madvise(vm->mem + start, end - start, MADV_DONTNEED) != 0) {
+		write_zeros(vm, start, end - start);
+		return;
+	}
+	for (uint64_t a = start; a < end; a += PAGE_SIZE_4K) {
+		uint64_t page = a / PAGE_SIZE_4K;
+		if (map[page / 64] & (1ULL << (page % 64)))
+			write_zeros(vm, a, PAGE_SIZE_4K);
+	}
+}
+
+/*
+ * Records which pages of a frozen VM's memfd hold data (SEEK_DATA), for
+ * zero_forked() in the VMs forked from it.  Without the map they zero by
+ * writing, as before.
+ */
+void
+mm_map_data(struct tkvm_vm *vm)
+{
+	const uint64_t words = (vm->mem_size / PAGE_SIZE_4K + 63) / 64;
+	uint64_t off = 0;
+
+	free(vm->data_map);
+	vm->data_map = calloc(words, 8);
+	while (vm->data_map != NULL && off < vm->mem_size) {
+		off_t data = lseek(vm->memfd, (off_t)off, SEEK_DATA), hole;
+		if (data < 0 && errno == ENXIO)
+			return;
+		if (data < 0 || (hole = lseek(vm->memfd, data, SEEK_HOLE)) < 0) {
+			free(vm->data_map);
+			vm->data_map = NULL;
+			return;
+		}
+		if ((uint64_t)hole > vm->mem_size)
+			hole = (off_t)vm->mem_size;
+		dirty_mark(vm->data_map, (uint64_t)data, (uint64_t)(hole - data));
+		off = (uint64_t)hole;
+	}
+}
+
 void
 mm_zero(struct tkvm_vm *vm, uint64_t addr, uint64_t len)
 {
 	uint64_t start = page_up(addr), end = (addr + len) & ~PAGE_MASK_4K;
-	void *p = gmem_wr(vm, addr, len);
+	void *p = gmem_at(vm, addr, len);
 
 	/* Only guest user memory, never the system area. */
 	TKVM_AN(p);
 	/* A request VM's pages are copy-on-write views of the main VM:
 	 * zeroing is a write like any other, recorded for the reset. */
-	if (vm->master != NULL || start >= end) {
+	if (vm->master != NULL && (start >= end || end - start < DROP_MIN)) {
+		write_zeros(vm, addr, len);
+		return;
+	}
+	if (vm->master != NULL) {
+		write_zeros(vm, addr, start - addr);
+		write_zeros(vm, end, addr + len - end);
+		zero_forked(vm, start, end);
+		return;
+	}
+	if (start >= end) {
 		memset(p, 0, len);
 		return;
 	}
@@ -270,4 +345,37 @@ mm_check_resident(const struct tkvm_vm *vm, const char *which, char *err,
 	    (unsigned long long)(used >> 10),
 	    (unsigned long long)(vm->mem_limit >> 10));
 	return -1;
+}
+
+/*
+ * A request VM's first write to a page its main VM never touched makes
+ * the kernel put a zeroed page into the main VM's memfd before copying
+ * it, and those pages stay.  Once they bring the memfd above the memory
+ * limit, every page outside the main VM's data (data_map) is given back:
+ * those are zeros whoever maps them, and read as zeros again afterwards.
+ * One fstat() per request otherwise.
+ */
+void
+mm_trim_master(const struct tkvm_vm *vm)
+{
+	const struct tkvm_vm *m = vm->master;
+	const uint64_t pages = m != NULL ? m->mem_size / PAGE_SIZE_4K : 0;
+	struct stat st;
+	uint64_t page = 0;
+
+	if (m == NULL || m->data_map == NULL || fstat(m->memfd, &st) != 0 ||
+	    (uint64_t)st.st_blocks * 512 <= m->mem_limit)
+		return;
+	while (page < pages) {
+		uint64_t first;
+		while (page < pages && (m->data_map[page / 64] >> (page % 64)) & 1)
+			page++;
+		first = page;
+		while (page < pages && !((m->data_map[page / 64] >> (page % 64)) & 1))
+			page++;
+		if (page > first)
+			(void)fallocate(m->memfd, FALLOC_FL_PUNCH_HOLE |
+			    FALLOC_FL_KEEP_SIZE, (off_t)(first * PAGE_SIZE_4K),
+			    (off_t)((page - first) * PAGE_SIZE_4K));
+	}
 }

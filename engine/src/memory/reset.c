@@ -248,6 +248,7 @@ reset_restore(struct tkvm_vm *vm)
 	if (vm->uncollected && reset_collect(vm, &pages) != 0)
 		return -1;
 	restore_pages(vm);
+	mm_trim_master(vm);
 	if (trim_working_memory(vm) != 0)
 		return -1;
 	vm->stats.resets++;
