@@ -4,9 +4,12 @@
  * on one request VM, against a bare VM exit round trip measured in the
  * same run (a guest `out` the host answers without doing anything).
  *
- * usage: request_bench GUEST_DIR [REQUESTS]
+ * usage: request_bench GUEST_DIR [REQUESTS] [ADDRESS_SPACE_MIB]
  *   GUEST_DIR holds hello_get, dirty_pages and exit_loop (bench/run.sh
  *   builds them).  Prints ratios and counts; absolute times are noisy.
+ *   ADDRESS_SPACE_MIB (default 0: the 64 MiB of memory) sizes the guest
+ *   address space as a program library's address_space does (256 is what
+ *   every program of a library gets at least).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,10 +64,12 @@ struct figures {
 };
 
 static void
-run_requests(const char *dir, const char *name, unsigned n, struct figures *f)
+run_requests(const char *dir, const char *name, unsigned n, uint64_t space,
+    struct figures *f)
 {
 	const char *argv[] = { name, NULL };
-	struct tkvm_program_config cfg = { .vm.argv = argv, .concurrency = 1 };
+	struct tkvm_program_config cfg = { .vm.argv = argv, .concurrency = 1,
+	    .vm.address_space_mib = space };
 	struct tkvm_request req = { .method = "GET", .url = "/" };
 	struct tkvm_reqvm_stats before, after;
 	struct tkvm_response resp;
@@ -109,12 +114,13 @@ main(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : "build/bench/guests";
 	unsigned n = argc > 2 ? (unsigned)atoi(argv[2]) : 10000;
+	uint64_t space = argc > 3 ? (uint64_t)atoi(argv[3]) : 0;
 	struct figures hello, dirty;
 	double bare;
 
 	bare = bare_exit_ns(dir);
-	run_requests(dir, "hello_get", n, &hello);
-	run_requests(dir, "dirty_pages", n, &dirty);
+	run_requests(dir, "hello_get", n, space, &hello);
+	run_requests(dir, "dirty_pages", n, space, &dirty);
 	printf("bare_exit_round_trip: %.2f us (guest out -> host -> guest, no work)\n",
 	    bare / 1000);
 	printf("hello_get_requests: %u on one VM, %.2f us per full cycle "
