@@ -16,6 +16,7 @@
 
 #include <pthread.h>
 
+#include "gdb.h"
 #include "headers.h"
 #include "regex.h"
 #include "program_config.h"
@@ -43,6 +44,7 @@ struct options {
 	unsigned long repeat, concurrency;
 	unsigned long test_fail_reset;	/* --test-fail-reset-ioctl N */
 	bool storage;			/* --storage */
+	struct gdb_options gdb;		/* --gdb, --gdb-on-crash, --gdb-wait */
 };
 
 static void
@@ -56,6 +58,14 @@ usage(FILE *f)
 	    "                   [--concurrency N] [--storage] PROGRAM [ARG...]\n"
 	    "       tinykvm-run [options] --config FILE --program NAME [PROGRAM [ARG...]]\n"
 	    "                   takes the program's settings from a JSON library\n"
+	    "       tinykvm-run --gdb[=PORT|HOST:PORT|PATH] [--gdb-wait SECONDS] PROGRAM\n"
+	    "                   stops PROGRAM at its entry and waits for gdb on that\n"
+	    "                   port (default " GDB_DEFAULT_PORT ", loopback) or unix socket; prints\n"
+	    "                   the `gdb -ex 'target remote ...' PROGRAM` line to use\n"
+	    "       tinykvm-run --gdb-on-crash[=PORT|HOST:PORT|PATH] PROGRAM\n"
+	    "                   runs PROGRAM; if it crashes, waits for gdb at the\n"
+	    "                   faulting instruction.  Under gdb, sys_breakpoint()\n"
+	    "                   stops and sys_is_debug() returns 1 (docs/DEBUGGING.md)\n"
 	    "       tinykvm-run --host-info\n"
 	    "                   describes this host: CPU, KVM kind, guest ring for\n"
 	    "                   syscalls, XCR0 and XSAVE size, cost of a VM exit\n"
@@ -164,6 +174,9 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "program", required_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "host-info", no_argument, NULL, 'I' },
+		{ "gdb", optional_argument, NULL, 'D' },
+		{ "gdb-on-crash", optional_argument, NULL, 'E' },
+		{ "gdb-wait", required_argument, NULL, 'W' },
 		/* Testing only: every Nth ioctl of a reset fails (engine.h). */
 		{ "test-fail-reset-ioctl", required_argument, NULL, 'X' },
 		{ NULL, 0, NULL, 0 },
@@ -204,6 +217,12 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'G': o->program = optarg; break;
 		case 'h': usage(stdout); exit(0);
 		case 'I': exit(host_info());
+		case 'D': case 'E':
+			*(c == 'D' ? &o->gdb.at_entry : &o->gdb.on_crash) = true;
+			if (optarg != NULL)
+				o->gdb.listen = optarg;
+			break;
+		case 'W': o->gdb.wait_s = parse_number(optarg, "--gdb-wait"); break;
 		case 'X': o->test_fail_reset = parse_count(optarg,
 		    "--test-fail-reset-ioctl"); break;
 		default: usage(stderr); exit(EXIT_SANDBOX);
@@ -550,6 +569,7 @@ main(int argc, char **argv)
 	char name_var[300];
 
 	settings(&o, &pcfg, &owned, &lib, &path);
+	o.gdb.program = path ? strdup(path) : NULL;
 	image = tkvm_read_file(path, MAX_PROGRAM_SIZE, &len, err, sizeof err);
 	if (image == NULL)
 		fail("%s", err);
@@ -581,6 +601,9 @@ main(int argc, char **argv)
 	cfg->regex = &runner_regex_ops;
 	cfg->verbose |= o.verbose;
 	if (o.nrequests > 0) {
+		if (o.gdb.at_entry || o.gdb.on_crash)
+			fail("--gdb and --gdb-on-crash debug a plain run, "
+			    "not --request");
 		int rc = request_mode(&o, &pcfg, image, len);
 		free(image);
 		program_engine_config_free(&owned);
@@ -592,6 +615,9 @@ main(int argc, char **argv)
 	program_engine_config_free(&owned);
 	library_free(lib);
 	if (vm == NULL)
+		fail("%s", err);
+	if ((o.gdb.at_entry || o.gdb.on_crash) &&
+	    gdb_attach(vm, &o.gdb, err, sizeof err) != 0)
 		fail("%s", err);
 	tkvm_vm_run(vm, &res);
 	tkvm_vm_destroy(vm);

@@ -87,6 +87,34 @@ void tkvm_vm_run(struct tkvm_vm *vm, struct tkvm_result *res);
 
 void tkvm_vm_destroy(struct tkvm_vm *vm);
 
+/*
+ * Remote debugging with gdb (docs/DEBUGGING.md).  Once a VM has a debug
+ * session, its runs stop where gdb wants (breakpoints, single steps,
+ * sys_breakpoint()) and, with on_crash, at a faulting instruction; at a
+ * stop the run waits for gdb, which then owns the VM until it continues,
+ * detaches or kills it.  sys_is_debug() returns 1 in such a VM.
+ */
+typedef void tkvm_debug_wait_f(void *opaque, const char *target,
+    const char *why);
+struct tkvm_debug_config {
+	const char *listen;		/* "PORT" (loopback), "HOST:PORT", or a
+					 * unix socket path (with a '/') */
+	bool stop_at_entry;		/* stop before the first instruction */
+	bool on_crash;			/* an exception stops for gdb instead of
+					 * ending the run at once */
+	double wait_s;			/* for gdb to connect and for each of its
+					 * packets; 0 = no limit */
+	tkvm_debug_wait_f *waiting;	/* called before waiting for gdb, with
+					 * what `target remote` takes */
+	void *opaque;
+};
+/* 0 when listening, or -1 with a reason (bad address, bind failed). */
+int tkvm_vm_debug(struct tkvm_vm *vm, const struct tkvm_debug_config *cfg,
+    char *err, size_t errlen);
+/* What `target remote` takes, or NULL without a debug session. */
+const char *tkvm_vm_debug_target(const struct tkvm_vm *vm);
+bool tkvm_vm_is_debug(const struct tkvm_vm *vm);
+
 /* Counters, for benchmarks and statistics. */
 struct tkvm_counters {
 	uint64_t kvm_run_calls;	/* KVM_RUN ioctls */

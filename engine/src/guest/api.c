@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "program.h"
+#include "debug/debug.h"
 
 #define MAX_CTYPE_LEN	256
 #define MAX_FIELD_LEN	(64 * 1024)
@@ -452,8 +453,8 @@ api_request(struct tkvm_vm *vm, struct kvm_regs *r)
 static int64_t
 api_is_debug(struct tkvm_vm *vm, struct kvm_regs *r)
 {
-	(void)vm; (void)r;
-	return 0;
+	(void)r;
+	return vm->dbg != NULL;
 }
 
 /* No extra vCPUs ever run, so there is nothing to wait for. */
@@ -464,13 +465,17 @@ api_multiprocess_wait(struct tkvm_vm *vm, struct kvm_regs *r)
 	return 0;
 }
 
-/* Remote debugging is not offered: the breakpoint does nothing, as in a
- * program that may not be debugged. */
+/* Under gdb the run stops here (debug/debug.c); otherwise it does
+ * nothing, as in a program that may not be debugged. */
 static int64_t
 api_breakpoint(struct tkvm_vm *vm, struct kvm_regs *r)
 {
 	(void)r;
-	vm_verbose(vm, "sys_breakpoint ignored: no remote debugging");
+	if (debug_active(vm)) {
+		vm->halt = HALT_DEBUG;
+		return 0;
+	}
+	vm_verbose(vm, "sys_breakpoint ignored: not debugging");
 	return 0;
 }
 
