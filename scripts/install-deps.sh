@@ -2,11 +2,11 @@
 # Installs the Debian 12 packages the build, the tests and the demo need,
 # only those missing.  Needs root (apt-get).
 set -eu
-# clang and libclang-rt-14-dev (libFuzzer, clang's sanitizer runtimes,
+# gdb drives tests/debug/.  clang and libclang-rt-14-dev (libFuzzer, clang's sanitizer runtimes,
 # a recommendation that --no-install-recommends skips) build fuzz/.
 packages=(build-essential musl-tools g++ python3 pkg-config make
 	varnish libvarnishapi-dev python3-docutils wrk nginx-light zlib1g-dev libpcre2-dev bc curl libcurl4-openssl-dev
-	clang libclang-rt-14-dev)
+	clang libclang-rt-14-dev gdb)
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

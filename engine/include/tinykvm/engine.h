@@ -92,7 +92,9 @@ void tkvm_vm_destroy(struct tkvm_vm *vm);
  * session, its runs stop where gdb wants (breakpoints, single steps,
  * sys_breakpoint()) and, with on_crash, at a faulting instruction; at a
  * stop the run waits for gdb, which then owns the VM until it continues,
- * detaches or kills it.  sys_is_debug() returns 1 in such a VM.
+ * detaches or kills it.  With stop_at_entry the program is being
+ * debugged: sys_is_debug() returns 1 and sys_breakpoint() stops.  A
+ * session that only waits for a crash leaves both as without gdb.
  */
 typedef void tkvm_debug_wait_f(void *opaque, const char *target,
     const char *why);
@@ -113,6 +115,7 @@ int tkvm_vm_debug(struct tkvm_vm *vm, const struct tkvm_debug_config *cfg,
     char *err, size_t errlen);
 /* What `target remote` takes, or NULL without a debug session. */
 const char *tkvm_vm_debug_target(const struct tkvm_vm *vm);
+/* What sys_is_debug() returns: a session with stop_at_entry. */
 bool tkvm_vm_is_debug(const struct tkvm_vm *vm);
 
 /* Counters, for benchmarks and statistics. */

@@ -22,11 +22,20 @@ debug_active(const struct tkvm_vm *vm)
 	return vm->dbg != NULL && !vm->dbg->detached;
 }
 
+/* A debug session proper (gdb is or was there, or is awaited at the
+ * entry), not one that only waits for a crash. */
+bool
+debug_is_session(const struct tkvm_vm *vm)
+{
+	return debug_active(vm) && (vm->dbg->cfg.stop_at_entry ||
+	    vm->dbg->connected);
+}
+
 bool
 tkvm_vm_is_debug(const struct tkvm_vm *vm)
 {
 	TKVM_CHECK_OBJ(vm, TKVM_VM_MAGIC);
-	return vm->dbg != NULL;
+	return vm->dbg != NULL && vm->dbg->cfg.stop_at_entry;
 }
 
 int

@@ -99,6 +99,7 @@ enum debug_action gdbstub_serve(struct tkvm_vm *vm, struct debug_session *d,
 
 /* vm.c calls these.  debug_run() is vm_run() for a VM under gdb. */
 bool debug_active(const struct tkvm_vm *vm);
+bool debug_is_session(const struct tkvm_vm *vm);
 void debug_fini(struct tkvm_vm *vm);
 enum vm_halt debug_run(struct tkvm_vm *vm, double timeout_s,
     struct tkvm_result *res);

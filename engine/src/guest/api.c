@@ -454,7 +454,7 @@ static int64_t
 api_is_debug(struct tkvm_vm *vm, struct kvm_regs *r)
 {
 	(void)r;
-	return vm->dbg != NULL;
+	return tkvm_vm_is_debug(vm);
 }
 
 /* No extra vCPUs ever run, so there is nothing to wait for. */
@@ -465,13 +465,14 @@ api_multiprocess_wait(struct tkvm_vm *vm, struct kvm_regs *r)
 	return 0;
 }
 
-/* Under gdb the run stops here (debug/debug.c); otherwise it does
- * nothing, as in a program that may not be debugged. */
+/* Under gdb the run stops here (debug/debug.c); otherwise, a VM that only
+ * waits for gdb on a crash included, it does nothing, as in a program
+ * that may not be debugged. */
 static int64_t
 api_breakpoint(struct tkvm_vm *vm, struct kvm_regs *r)
 {
 	(void)r;
-	if (debug_active(vm)) {
+	if (debug_is_session(vm)) {
 		vm->halt = HALT_DEBUG;
 		return 0;
 	}
