@@ -1,6 +1,6 @@
 # Real gdb (Debian's, gdb --batch) against tinykvm-run --gdb: a breakpoint
 # in a function, locals and globals, next, stepi (also over a syscall),
-# finish, a register set by gdb that the program then uses, the stop at
+# finish, a global and a register set by gdb that the program then uses, the stop at
 # sys_breakpoint() with sys_is_debug() = 1, and the exit status; then
 # --gdb-on-crash over TCP and a unix socket: bt and rip at the faulting
 # instruction and the signal for a page fault, #UD and #DE.  Every gdb and
@@ -47,7 +47,7 @@ grep -q "stopped at the program entry; waiting for gdb on $WORK/gdb.sock" \
 	"$WORK/run.err" || die "no entry notice: $(cat "$WORK/run.err")"
 [ "$TARGET" = "$WORK/gdb.sock" ] || die "target [$TARGET]"
 run_gdb 'print $pc == (long)&_start' 'break compute' continue next \
-	'print local' 'print counter' 'print/x $pc' stepi 'print/x $pc' finish \
+	'print local' 'print counter' 'set var counter = 58' 'print/x $pc' stepi 'print/x $pc' finish \
 	'break answer' continue finish 'set $rax = 77' 'break *syscall_at' \
 	continue stepi 'print $pc == (long)&after_syscall' 'print $rax' \
 	continue 'print is_debug' continue
@@ -71,7 +71,7 @@ has 'in sys_breakpoint ()'
 has '$10 = 1'				# sys_is_debug() under gdb
 has '[Inferior 1 (Remote target) exited with code 0115]'	# 77
 [ "$RRC" -eq 77 ] || die "runner exit status $RRC, expected 77 (set \$rax)"
-grep -qx 'r=43 counter=83 a=77 pid=1 is_debug=1' "$WORK/run.out" ||
+grep -qx 'r=43 counter=100 a=77 pid=1 is_debug=1' "$WORK/run.out" ||
 	die "program output: $(cat "$WORK/run.out")"
 
 echo "== without gdb: sys_breakpoint() does nothing, sys_is_debug() is 0"

@@ -246,9 +246,13 @@ write_memory(struct debug_session *d, struct tkvm_vm *vm, const char *args)
 		return;
 	}
 	uint8_t *buf = malloc(len ? len : 1);
-	if (buf == NULL || hex_decode(buf, data, len) != 0 ||
-	    (dst = gmem_wr(vm, addr, len)) == NULL) {
-		rsp_send_str(&d->conn, buf == NULL ? "E0c" : "E0e");
+	if (buf == NULL || hex_decode(buf, data, len) != 0) {
+		rsp_send_str(&d->conn, buf == NULL ? "E0c" : "E16");
+		free(buf);
+		return;
+	}
+	if ((dst = gmem_wr(vm, addr, len)) == NULL) {
+		rsp_send_str(&d->conn, "E0e");
 		free(buf);
 		return;
 	}
