@@ -140,6 +140,7 @@ pc_def_free(struct program_def *d)
 	free(d->cwd);
 	free(d->warmup_url);
 	free(d->warmup_method);
+	free(d->remote_debug_listen);
 	list_free(d->main_arguments);
 	list_free(d->environment);
 	list_free(d->warmup_headers);
@@ -163,6 +164,7 @@ pc_def_new(void)
 	d->max_request_time = 8.0;
 	d->max_storage_time = 10.0;
 	d->max_queue_time = 5.0;
+	d->remote_debug_timeout = 300.0;
 	d->max_memory = 64;
 	d->max_request_memory = 32;
 	d->ephemeral = true;
@@ -623,6 +625,8 @@ static const struct simple_setting {
 	{ "split_hugepages",	K_BOOL,    FIELD(split_hugepages) },
 	{ "allow_debug",	K_BOOL,    FIELD(allow_debug) },
 	{ "remote_debug_on_exception", K_BOOL, FIELD(remote_debug_on_exception) },
+	{ "remote_debug_listen", K_STRING, FIELD(remote_debug_listen) },
+	{ "remote_debug_timeout", K_SECONDS, FIELD(remote_debug_timeout) },
 	{ "verbose",		K_BOOL,    FIELD(verbose) },
 	{ "verbose_syscalls",	K_BOOL,    FIELD(verbose_syscalls) },
 	{ "stdout",		K_BOOL,    FIELD(print_stdout) },

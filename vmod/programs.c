@@ -186,6 +186,7 @@ instance_create(struct vprogram *vp, const struct program_def *def,
 	struct tkvm_program_config cfg;
 	struct program_engine_config owned;
 	struct vinstance *vi;
+	struct vdebug dbg;
 	double t0 = VTIM_mono();
 
 	if (program_def_to_engine(def, (const char *const *)vp->main_args,
@@ -198,6 +199,7 @@ instance_create(struct vprogram *vp, const struct program_def *def,
 	cfg.log = guest_log;
 	cfg.log_opaque = vp;
 	cfg.test_fail_reset_ioctl = test_fail_reset_ioctl();
+	cfg.debug = debug_config(vp, def, &dbg);
 	ALLOC_OBJ(vi, VINSTANCE_MAGIC);
 	AN(vi);
 	vi->vp = vp;

@@ -68,6 +68,7 @@ struct vprogram {
 	VCL_BACKEND director;
 	VCL_BACKEND live_director;
 	char **main_args;		/* main_arguments(), NULL-terminated */
+	bool debug;			/* start(debug): next load under gdb */
 	struct vprogram *next;
 };
 
@@ -103,6 +104,16 @@ int program_load_now(VRT_CTX, struct vprogram *vp, const void *image,
 void program_start_async(struct vprogram *vp);
 int program_invalidate(struct vprogram *vp);
 const struct program_def *program_def(const struct vprogram *vp);
+
+/* debug.c: start(debug = true) and the debug session of a load. */
+struct vdebug {
+	const char *name, *path;
+	struct tkvm_debug_config cfg;
+};
+int debug_start(VRT_CTX, struct vprogram *vp);
+/* The debug session for this load, or NULL; n must outlive the load. */
+const struct tkvm_debug_config *debug_config(struct vprogram *vp,
+    const struct program_def *def, struct vdebug *n);
 
 /* run.c: running one request on a program, shared by all entry points */
 struct vrun {

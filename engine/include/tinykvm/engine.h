@@ -156,6 +156,10 @@ struct tkvm_program_config {
 	const char *warmup_method;	/* "GET" if NULL */
 	bool storage;			/* a persistent storage VM (below) */
 	double max_storage_time;	/* seconds per storage call; 0 = 10 */
+	/* The main VM's initialization under gdb (tkvm_vm_debug()); the
+	 * session ends when main() reaches wait_for_requests(), which gdb
+	 * sees as an exit with status 0.  NULL: no debugging. */
+	const struct tkvm_debug_config *debug;
 	tkvm_log_f *log;		/* sys_log during initialization */
 	void *log_opaque;
 	/* Testing only: every Nth ioctl on a request VM's reset path fails

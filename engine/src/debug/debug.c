@@ -161,6 +161,8 @@ report_end(struct debug_session *d, enum vm_halt h, const struct tkvm_result *re
 	if (d->connected && d->owes_reply) {
 		if (h == HALT_EXIT)
 			snprintf(reply, sizeof reply, "W%02x", res->status & 0xff);
+		else if (h != HALT_FAULT)	/* waits for requests: done */
+			snprintf(reply, sizeof reply, "W00");
 		else
 			snprintf(reply, sizeof reply, "X%02x", signal ? signal :
 			    GDB_SIGKILL);
