@@ -41,7 +41,7 @@ const struct program_key program_keys[] = {
 	{ "relocate_fixed_mmap",	false,	KT_BOOL },
 	{ "remapping",			false,	KT_PARSED },
 	{ "remote_debug_listen",	true,	KT_PARSED },
-	{ "remote_debug_on_exception",	false,	KT_PARSED },
+	{ "remote_debug_on_exception",	true,	KT_PARSED },
 	{ "remote_debug_timeout",	true,	KT_PARSED },
 	{ "req_mem_limit_after_reset",	true,	KT_PARSED },
 	{ "request_hugepage_arena_size", false,	KT_PARSED },

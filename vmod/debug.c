@@ -25,6 +25,27 @@ debug_waiting(void *opaque, const char *target, const char *why)
 	    "gdb -ex 'target remote %s' %s\n", n->name, why, target, n->path);
 }
 
+/* The strings are copied: a crash may come after the library changed. */
+static void
+fill(struct vprogram *vp, const struct program_def *def, struct vdebug *n,
+    bool at_entry)
+{
+	snprintf(n->path_copy, sizeof n->path_copy, "%s", def->filename ?
+	    def->filename : def->uri ? def->uri : "PROGRAM");
+	snprintf(n->listen, sizeof n->listen, "%s", def->remote_debug_listen ?
+	    def->remote_debug_listen : DEBUG_DEFAULT_LISTEN);
+	n->name = vp->name;
+	n->path = n->path_copy;
+	n->cfg = (struct tkvm_debug_config){
+		.listen = n->listen,
+		.stop_at_entry = at_entry,
+		.on_crash = !at_entry,
+		.wait_s = def->remote_debug_timeout,
+		.waiting = debug_waiting,
+		.opaque = n,
+	};
+}
+
 const struct tkvm_debug_config *
 debug_config(struct vprogram *vp, const struct program_def *def,
     struct vdebug *n)
@@ -37,16 +58,17 @@ debug_config(struct vprogram *vp, const struct program_def *def,
 	AZ(pthread_mutex_unlock(&vp->mtx));
 	if (!debug || !def->allow_debug)
 		return NULL;
-	n->name = vp->name;
-	n->path = def->filename ? def->filename : def->uri ? def->uri : "PROGRAM";
-	n->cfg = (struct tkvm_debug_config){
-		.listen = def->remote_debug_listen ? def->remote_debug_listen :
-		    DEBUG_DEFAULT_LISTEN,
-		.stop_at_entry = true,
-		.wait_s = def->remote_debug_timeout,
-		.waiting = debug_waiting,
-		.opaque = n,
-	};
+	fill(vp, def, n, true);
+	return &n->cfg;
+}
+
+const struct tkvm_debug_config *
+debug_crash_config(struct vprogram *vp, const struct program_def *def,
+    struct vdebug *n)
+{
+	if (!def->remote_debug_on_exception)
+		return NULL;
+	fill(vp, def, n, false);
 	return &n->cfg;
 }
 

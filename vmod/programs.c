@@ -202,6 +202,7 @@ instance_create(struct vprogram *vp, const struct program_def *def,
 	cfg.debug = debug_config(vp, def, &dbg);
 	ALLOC_OBJ(vi, VINSTANCE_MAGIC);
 	AN(vi);
+	cfg.debug_on_exception = debug_crash_config(vp, def, &vi->crash_debug);
 	vi->vp = vp;
 	vi->refcnt = 1;
 	vi->prog = tkvm_program_load(&cfg, image, len, err, errlen);

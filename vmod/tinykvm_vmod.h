@@ -42,6 +42,14 @@ struct vstats {
 	uint64_t status[6];	/* 1xx..5xx, [0] other */
 };
 
+/* debug.c: what the debug waiting callback says. */
+struct vdebug {
+	const char *name, *path;
+	char path_copy[256];
+	struct tkvm_debug_config cfg;
+	char listen[256];
+};
+
 struct vinstance {
 	unsigned magic;
 #define VINSTANCE_MAGIC 0x5b1e2d01
@@ -53,6 +61,7 @@ struct vinstance {
 	struct vstats *vm_stats;	/* one per request VM */
 	double loaded_at;
 	double load_time;
+	struct vdebug crash_debug;	/* remote_debug_on_exception */
 };
 
 struct vprogram {
@@ -106,13 +115,13 @@ int program_invalidate(struct vprogram *vp);
 const struct program_def *program_def(const struct vprogram *vp);
 
 /* debug.c: start(debug = true) and the debug session of a load. */
-struct vdebug {
-	const char *name, *path;
-	struct tkvm_debug_config cfg;
-};
 int debug_start(VRT_CTX, struct vprogram *vp);
 /* The debug session for this load, or NULL; n must outlive the load. */
 const struct tkvm_debug_config *debug_config(struct vprogram *vp,
+    const struct program_def *def, struct vdebug *n);
+/* remote_debug_on_exception: the session a crashing request VM opens,
+ * or NULL; n lives in the instance, as long as its program. */
+const struct tkvm_debug_config *debug_crash_config(struct vprogram *vp,
     const struct program_def *def, struct vdebug *n);
 
 /* run.c: running one request on a program, shared by all entry points */

@@ -160,6 +160,10 @@ struct tkvm_program_config {
 	 * session ends when main() reaches wait_for_requests(), which gdb
 	 * sees as an exit with status 0.  NULL: no debugging. */
 	const struct tkvm_debug_config *debug;
+	/* A request VM that crashes waits for gdb at the faulting
+	 * instruction (listen, wait_s, waiting are used), then the request
+	 * fails as it would have.  NULL: no. */
+	const struct tkvm_debug_config *debug_on_exception;
 	tkvm_log_f *log;		/* sys_log during initialization */
 	void *log_opaque;
 	/* Testing only: every Nth ioctl on a request VM's reset path fails

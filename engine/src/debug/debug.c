@@ -318,3 +318,30 @@ debug_run(struct tkvm_vm *vm, double timeout_s, struct tkvm_result *res)
 		}
 	}
 }
+
+void
+debug_hold_crash(struct tkvm_vm *vm, const struct tkvm_debug_config *cfg,
+    const struct tkvm_result *res)
+{
+	struct tkvm_debug_config once = *cfg;
+	struct debug_session *d;
+	int v = vm->last_exception;
+	char err[160];
+
+	if (v < 0 || v == 1 || v == 3 || vm->dbg != NULL)
+		return;
+	once.stop_at_entry = false;
+	once.on_crash = true;
+	if (tkvm_vm_debug(vm, &once, err, sizeof err) != 0) {
+		/* Another request VM holds the address: this crash goes by. */
+		vm_verbose(vm, "no debugger for this crash: %s", err);
+		return;
+	}
+	d = vm->dbg;
+	if (cpu_exception_return(vm, (unsigned)v) == 0) {
+		d->signal = signal_of((unsigned)v);
+		(void)stop(vm, d, res->reason, err, sizeof err);
+		report_end(d, HALT_FAULT, res, d->signal);
+	}
+	debug_fini(vm);
+}

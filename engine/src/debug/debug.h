@@ -103,5 +103,10 @@ bool debug_is_session(const struct tkvm_vm *vm);
 void debug_fini(struct tkvm_vm *vm);
 enum vm_halt debug_run(struct tkvm_vm *vm, double timeout_s,
     struct tkvm_result *res);
+/* A run that ended in an exception: waits for gdb at the faulting
+ * instruction (listening only now), serves it, then lets the fault stand
+ * whatever gdb does.  No-op for any other end of a run. */
+void debug_hold_crash(struct tkvm_vm *vm, const struct tkvm_debug_config *cfg,
+    const struct tkvm_result *res);
 
 #endif
