@@ -17,6 +17,7 @@
 #include <pthread.h>
 
 #include "gdb.h"
+#include "help.h"
 #include "headers.h"
 #include "regex.h"
 #include "program_config.h"
@@ -46,35 +47,6 @@ struct options {
 	bool storage;			/* --storage */
 	struct gdb_options gdb;		/* --gdb, --gdb-on-crash, --gdb-wait */
 };
-
-static void
-usage(FILE *f)
-{
-	fprintf(f,
-	    "usage: tinykvm-run [--timeout SECONDS] [--memory MIB] [--allow PATH]...\n"
-	    "                   [--env KEY=VALUE]... [--verbose] PROGRAM [ARG...]\n"
-	    "       tinykvm-run [options] --request METHOD URL [--arg ARG] [--body FILE]\n"
-	    "                   [--content-type T] [--header 'K: V']... [--repeat N]\n"
-	    "                   [--concurrency N] [--storage] PROGRAM [ARG...]\n"
-	    "       tinykvm-run [options] --config FILE --program NAME [PROGRAM [ARG...]]\n"
-	    "                   takes the program's settings from a JSON library\n"
-	    "       tinykvm-run --gdb[=PORT|HOST:PORT|PATH] [--gdb-wait SECONDS] PROGRAM\n"
-	    "                   stops PROGRAM at its entry and waits for gdb on that\n"
-	    "                   port (default " GDB_DEFAULT_PORT ", loopback) or unix socket; prints\n"
-	    "                   the `gdb -ex 'target remote ...' PROGRAM` line to use\n"
-	    "       tinykvm-run --gdb-on-crash[=PORT|HOST:PORT|PATH] PROGRAM\n"
-	    "                   runs PROGRAM; if it crashes, waits for gdb at the\n"
-	    "                   faulting instruction.  Under gdb, sys_breakpoint()\n"
-	    "                   stops and sys_is_debug() returns 1 (docs/DEBUGGING.md)\n"
-	    "       tinykvm-run --host-info\n"
-	    "                   describes this host: CPU, KVM kind, guest ring for\n"
-	    "                   syscalls, XCR0 and XSAVE size, cost of a VM exit\n"
-	    "Runs a static x86-64 Linux PROGRAM inside a KVM sandbox.  With --request,\n"
-	    "initializes PROGRAM to wait_for_requests() and sends it requests, printing\n"
-	    "the response (status, headers, body) of the first.\n"
-	    "Exit status: the program's (0 for requests); 124 on timeout; 125 on a\n"
-	    "sandbox failure or a failed request.\n");
-}
 
 static void __attribute__((format(printf, 1, 2), noreturn))
 fail(const char *fmt, ...)
@@ -131,26 +103,6 @@ add(const char **list, unsigned *n, const char *item, const char *option)
 		fail("too many %s (at '%s')", option, item);
 	list[(*n)++] = item;
 	list[*n] = NULL;
-}
-
-static int
-host_info(void)
-{
-	struct tkvm_host_info h;
-	char err[256];
-
-	if (tkvm_host_info(&h, err, sizeof err) != 0) {
-		fprintf(stderr, "tinykvm-run: %s\n", err);
-		return EXIT_SANDBOX;
-	}
-	printf("cpu: %s\n", h.cpu_model);
-	printf("kvm: %s\n", h.kvm_kind);
-	printf("syscall_ring: %d\n", h.syscall_ring);
-	printf("xcr0: 0x%llx\n", (unsigned long long)h.xcr0);
-	printf("xsave_size: %u\n", h.xsave_size);
-	printf("xsave_components: %s\n", h.components);
-	printf("bare_exit_us: %.1f\n", h.exit_us);
-	return 0;
 }
 
 static int
