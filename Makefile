@@ -31,6 +31,10 @@ BENCH_BIN  = $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 CONFIG_SRC = $(wildcard config/*.c)
 CONFIG_OBJ = $(CONFIG_SRC:config/%.c=$(BUILD)/config/%.o)
 CONFIG_LIB = $(BUILD)/libtinykvm-config.a
+# The HTTP client (libcurl) of the VMOD and tinykvm-run.
+HTTP_SRC   = $(wildcard http/*.c)
+HTTP_OBJ   = $(HTTP_SRC:http/%.c=$(BUILD)/http/%.o)
+HTTP_LIB   = $(BUILD)/libtinykvm-http.a
 UNIT_SRC   = $(wildcard tests/unit/*.c)
 UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
 
@@ -42,12 +46,14 @@ VMODDIR    ?= $(shell pkg-config --variable=vmoddir varnishapi 2>/dev/null)
 VMODTOOL   ?= $(shell pkg-config --variable=vmodtool varnishapi 2>/dev/null)
 MANDIR     ?= $(PREFIX)/share/man
 VMOD_SRC   = $(wildcard vmod/*.c)
-VMOD_OBJ   = $(VMOD_SRC:vmod/%.c=$(BUILD)/vmod/%.o) $(BUILD)/vmod/vcc_if.o
+VSCTOOL    ?= $(shell pkg-config --variable=vsctool varnishapi 2>/dev/null)
+VMOD_OBJ   = $(VMOD_SRC:vmod/%.c=$(BUILD)/vmod/%.o) $(BUILD)/vmod/vcc_if.o \
+	$(BUILD)/vmod/VSC_tinykvm.o
 VMOD_SO    = $(BUILD)/vmod/libvmod_tinykvm.so
 VMOD_MAN   = $(BUILD)/vmod/vmod_tinykvm.3
 VMOD_CFLAGS = -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
 	-Wno-unused-parameter $(CFLAGS) -fPIC -D_GNU_SOURCE $(VARNISH_CFLAGS) \
-	-Iengine/include -Iconfig -I$(BUILD)/vmod -Ivmod $(SAN_FLAGS)
+	-Iengine/include -Iconfig -Ihttp -I$(BUILD)/vmod -Ivmod $(SAN_FLAGS)
 
 all: $(ENGINE_LIB) $(RUNNER) $(BENCH_BIN) $(UNIT_BIN) $(VMOD_SO) $(VMOD_MAN)
 
@@ -60,12 +66,22 @@ $(BUILD)/vmod/vcc_if.c $(BUILD)/vmod/vcc_if.h $(BUILD)/vmod/vmod_tinykvm.man.rst
 $(BUILD)/vmod/vcc_if.o: $(BUILD)/vmod/vcc_if.c
 	$(CC) $(VMOD_CFLAGS) -c -o $@ $<
 
-$(BUILD)/vmod/%.o: vmod/%.c $(wildcard vmod/*.h) $(BUILD)/vmod/vcc_if.h engine/include/tinykvm/engine.h $(wildcard config/*.h)
+# varnishstat counters: Varnish's vsctool turns vmod/tinykvm.vsc into
+# VSC_tinykvm.c and .h (struct VSC_tinykvm, VSC_tinykvm_New/_Destroy).
+$(BUILD)/vmod/VSC_tinykvm.c $(BUILD)/vmod/VSC_tinykvm.h &: vmod/tinykvm.vsc
+	@mkdir -p $(BUILD)/vmod
+	cd $(BUILD)/vmod && python3 $(VSCTOOL) -ch $(CURDIR)/vmod/tinykvm.vsc
+	@: > $(BUILD)/vmod/config.h	# VSC_tinykvm.c includes config.h too
+
+$(BUILD)/vmod/VSC_tinykvm.o: $(BUILD)/vmod/VSC_tinykvm.c
+	$(CC) $(VMOD_CFLAGS) -c -o $@ $<
+
+$(BUILD)/vmod/%.o: vmod/%.c $(wildcard vmod/*.h) $(BUILD)/vmod/vcc_if.h $(BUILD)/vmod/VSC_tinykvm.h engine/include/tinykvm/engine.h $(wildcard config/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(VMOD_CFLAGS) -Wmissing-prototypes -c -o $@ $<
 
-$(VMOD_SO): $(VMOD_OBJ) $(ENGINE_LIB) $(CONFIG_LIB)
-	$(CC) -shared $(SAN_FLAGS) -o $@ $(VMOD_OBJ) $(CONFIG_LIB) $(ENGINE_LIB) -lcurl -lrt -lpthread -lm
+$(VMOD_SO): $(VMOD_OBJ) $(ENGINE_LIB) $(CONFIG_LIB) $(HTTP_LIB)
+	$(CC) -shared $(SAN_FLAGS) -o $@ $(VMOD_OBJ) $(CONFIG_LIB) $(HTTP_LIB) $(ENGINE_LIB) -lcurl -lrt -lpthread -lm
 
 $(VMOD_MAN): $(BUILD)/vmod/vmod_tinykvm.man.rst
 	rst2man $< $@
@@ -86,8 +102,16 @@ $(CONFIG_LIB): $(CONFIG_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(RUNNER): $(wildcard runner/*.c runner/*.h) $(ENGINE_LIB) $(CONFIG_LIB)
-	$(CC) $(ALL_CFLAGS) -Iconfig -o $@ $(wildcard runner/*.c) $(CONFIG_LIB) $(ENGINE_LIB) -lpcre2-8 -lrt -lpthread -lm
+$(BUILD)/http/%.o: http/%.c $(wildcard http/*.h) engine/include/tinykvm/engine.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -fPIC -c -o $@ $<
+
+$(HTTP_LIB): $(HTTP_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(RUNNER): $(wildcard runner/*.c runner/*.h) $(ENGINE_LIB) $(CONFIG_LIB) $(HTTP_LIB)
+	$(CC) $(ALL_CFLAGS) -Iconfig -Ihttp -o $@ $(wildcard runner/*.c) $(CONFIG_LIB) $(HTTP_LIB) $(ENGINE_LIB) -lcurl -lpcre2-8 -lrt -lpthread -lm
 
 $(BUILD)/bench/%: bench/%.c $(wildcard bench/*.h bench/guests/*.h) $(ENGINE_LIB) $(CONFIG_LIB)
 	@mkdir -p $(@D)

@@ -76,7 +76,7 @@ static int
 request(const char *method, const void *body, size_t len,
     struct tkvm_response *resp)
 {
-	struct header_sets sets = { { { 0 }, 0 }, { { 0 }, 0 } };
+	struct header_sets sets = { { { 0 }, 0 }, { { 0 }, 0 }, NULL, NULL };
 	struct tkvm_request req = {
 		.method = method, .url = "/", .body = body, .body_len = len,
 		.http = &ops, .http_ctx = &sets, .backend = true,

@@ -2,6 +2,7 @@
  * A small header store for the runner: the request and response header
  * sets that programs read and edit with sys_http_*.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,6 +139,20 @@ sets_log(void *ctx, const char *text, size_t len)
 	fprintf(stderr, "[log] %.*s\n", (int)len, text);
 }
 
+static int
+sets_fetch(void *ctx, struct tkvm_fetch *f)
+{
+	const struct header_sets *sets = ctx;
+
+	if (sets->fetch != NULL)
+		return sets->fetch(sets->self_prefix, f);
+	f->errcode = ENOSYS;
+	snprintf(f->error, sizeof f->error, "no HTTP client here");
+	return -1;
+}
+
 const struct tkvm_http_ops header_sets_ops = {
-	sets_has, sets_append, sets_set, sets_find, sets_field, sets_log, NULL,
+	sets_has, sets_append, sets_set, sets_find, sets_field, sets_log,
+	sets_fetch,
+	NULL,	/* output: the terminal, as outside requests */
 };

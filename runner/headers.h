@@ -27,11 +27,17 @@ long headers_find(const struct header_set *hs, const char *key, size_t klen,
 void headers_clear(struct header_set *hs);
 
 /* A request's two sets behind the engine's header calls: ctx is a struct
- * header_sets; sys_log goes to stderr; no HTTP client (sys_fetch and
- * sys_request get -ENOSYS). */
+ * header_sets; sys_log goes to stderr.  sys_fetch and sys_request go to
+ * fetch (tinykvm-run: the shared HTTP client, runner/fetch.c); without
+ * it they fail with ENOSYS. */
 struct header_sets {
 	struct header_set req, resp;
+	int (*fetch)(const char *self_prefix, struct tkvm_fetch *f);
+	const char *self_prefix;	/* --self-request, or NULL */
 };
+
+/* runner_fetch.c: the fetch of tinykvm-run's header sets. */
+int runner_fetch(const char *self_prefix, struct tkvm_fetch *f);
 extern const struct tkvm_http_ops header_sets_ops;
 
 #endif

@@ -16,7 +16,8 @@ usage(FILE *f)
 	    "                   [--env KEY=VALUE]... [--verbose] PROGRAM [ARG...]\n"
 	    "       tinykvm-run [options] --request METHOD URL [--arg ARG] [--body FILE]\n"
 	    "                   [--content-type T] [--header 'K: V']... [--repeat N]\n"
-	    "                   [--concurrency N] [--storage] PROGRAM [ARG...]\n"
+	    "                   [--concurrency N] [--storage] [--self-request URL-PREFIX]\n"
+	    "                   PROGRAM [ARG...]\n"
 	    "       tinykvm-run [options] --config FILE --program NAME [PROGRAM [ARG...]]\n"
 	    "                   takes the program's settings from a JSON library\n"
 	    "       tinykvm-run --gdb[=PORT|HOST:PORT|PATH] [--gdb-wait SECONDS] PROGRAM\n"
@@ -34,7 +35,8 @@ usage(FILE *f)
 	    "                   syscalls, XCR0 and XSAVE size, cost of a VM exit\n"
 	    "Runs a static x86-64 Linux PROGRAM inside a KVM sandbox.  With --request,\n"
 	    "initializes PROGRAM to wait_for_requests() and sends it requests, printing\n"
-	    "the response (status, headers, body) of the first.\n"
+	    "the response (status, headers, body) of the first.  sys_fetch and\n"
+	    "sys_request use libcurl; a self-request (a path) goes to URL-PREFIX.\n"
 	    "Exit status: the program's (0 for requests); 124 on timeout; 125 on a\n"
 	    "sandbox failure or a failed request.\n");
 }

@@ -44,7 +44,9 @@ struct options {
 	unsigned nheaders;
 	unsigned long repeat, concurrency;
 	unsigned long test_fail_reset;	/* --test-fail-reset-ioctl N */
+	bool test_flip_shared;		/* --test-flip-shared */
 	bool storage;			/* --storage */
+	const char *self_request;	/* --self-request URL-PREFIX */
 	struct gdb_options gdb;		/* --gdb, --gdb-on-crash, --gdb-wait */
 };
 
@@ -122,6 +124,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "repeat", required_argument, NULL, 'N' },
 		{ "concurrency", required_argument, NULL, 'P' },
 		{ "storage", no_argument, NULL, 'S' },
+		{ "self-request", required_argument, NULL, 'Q' },
 		{ "config", required_argument, NULL, 'F' },
 		{ "program", required_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
@@ -131,6 +134,8 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "gdb-wait", required_argument, NULL, 'W' },
 		/* Testing only: every Nth ioctl of a reset fails (engine.h). */
 		{ "test-fail-reset-ioctl", required_argument, NULL, 'X' },
+		/* Testing only: shared bytes change once copied (engine.h). */
+		{ "test-flip-shared", no_argument, NULL, 'Y' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -165,6 +170,7 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'N': o->repeat = parse_count(optarg, "--repeat"); break;
 		case 'P': o->concurrency = parse_count(optarg, "--concurrency"); break;
 		case 'S': o->storage = true; break;
+		case 'Q': o->self_request = optarg; break;
 		case 'F': o->config = optarg; break;
 		case 'G': o->program = optarg; break;
 		case 'h': usage(stdout); exit(0);
@@ -177,6 +183,7 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'W': o->gdb.wait_s = parse_number(optarg, "--gdb-wait"); break;
 		case 'X': o->test_fail_reset = parse_count(optarg,
 		    "--test-fail-reset-ioctl"); break;
+		case 'Y': o->test_flip_shared = true; break;
 		default: usage(stderr); exit(EXIT_SANDBOX);
 		}
 	}
@@ -404,6 +411,7 @@ request_mode(const struct options *o, const struct tkvm_program_config *base,
 		cfg.max_request_time = o->timeout;
 	cfg.concurrency = (unsigned)n;
 	cfg.test_fail_reset_ioctl = (unsigned)o->test_fail_reset;
+	cfg.vm.test_flip_shared = o->test_flip_shared;
 	cfg.storage |= o->storage;
 	build_requests(o, protos, hdrs, &body);
 	prog = tkvm_program_load(&cfg, image, len, err, sizeof err);
@@ -420,6 +428,8 @@ request_mode(const struct options *o, const struct tkvm_program_config *base,
 		workers[i].nprotos = o->nrequests;
 		workers[i].rounds = repeat / n + (i < repeat % n);
 		workers[i].prints = i == 0;
+		workers[i].sets.fetch = runner_fetch;
+		workers[i].sets.self_prefix = o->self_request;
 		if (pthread_create(&threads[i], NULL, work, &workers[i]) != 0)
 			fail("cannot start thread %lu", i);
 	}

@@ -465,6 +465,7 @@ live_gethdrs(VRT_CTX, VCL_BACKEND dir)
 	    strcmp(def->key, la->key) != 0) {
 		vlog(ctx, SLT_Error, VMOD_LOG_PREFIX "live update of '%s' "
 		    "refused: wrong key", vp->name);
+		live_update_counted(vp->state, false);
 		return text_response(bo, f, 403, "Live update refused: wrong key\n");
 	}
 	body.max = la->max_size;
@@ -473,6 +474,7 @@ live_gethdrs(VRT_CTX, VCL_BACKEND dir)
 		vlog(ctx, SLT_Error, VMOD_LOG_PREFIX "live update of '%s': no "
 		    "binary in the request body, or larger than %zu bytes",
 		    vp->name, la->max_size);
+		live_update_counted(vp->state, false);
 		return text_response(bo, f, 413, "Live update refused: empty or "
 		    "too large\n");
 	}
@@ -480,12 +482,14 @@ live_gethdrs(VRT_CTX, VCL_BACKEND dir)
 		free(body.data);
 		vlog(ctx, SLT_Error, VMOD_LOG_PREFIX "live update of '%s' "
 		    "failed, the old program keeps serving: %s", vp->name, err);
+		live_update_counted(vp->state, false);
 		snprintf(msg, sizeof msg, "Live update failed: %s\n", err);
 		return text_response(bo, f, 500, msg);
 	}
 	free(body.data);
 	vlog(ctx, SLT_VCL_Log, VMOD_LOG_PREFIX "'%s' updated (%zu bytes)",
 	    vp->name, body.len);
+	live_update_counted(vp->state, true);
 	return text_response(bo, f, 200, "Update successful\n");
 }
 

@@ -10,6 +10,7 @@
 
 #include "tinykvm_vmod.h"
 #include "vcc_if.h"
+#include "http_client.h"
 
 static const int chain_key;
 
@@ -109,6 +110,14 @@ self_leave(struct vmod_state *st)
 	AZ(pthread_mutex_unlock(&st->mtx));
 }
 
+int
+fetch_url(struct vmod_state *st, struct tkvm_fetch *f)
+{
+	const struct http_client hc = { st->self_socket, st->self_prefix };
+
+	return http_fetch(&hc, f);
+}
+
 /* The built-in fetch step, bounded by max_concurrent_requests. */
 static int
 fetch_step(VRT_CTX, const struct chain_item *it, void **data, size_t *len,
@@ -121,6 +130,8 @@ fetch_step(VRT_CTX, const struct chain_item *it, void **data, size_t *len,
 	if (!self_enter(st)) {
 		vlog(ctx, SLT_Error, VMOD_LOG_PREFIX "fetch of '%s' refused: "
 		    "%ld self-requests already in flight", it->url, st->self_max);
+		if (st->vsc != NULL)
+			COUNT_ADD(st->vsc->fetch_errors, 1);
 		return -1;
 	}
 	memset(&f, 0, sizeof f);
@@ -131,6 +142,8 @@ fetch_step(VRT_CTX, const struct chain_item *it, void **data, size_t *len,
 	if (rc < 0) {
 		vlog(ctx, SLT_Error, VMOD_LOG_PREFIX "fetch of '%s' failed: %s",
 		    it->url, f.error);
+		if (st->vsc != NULL)
+			COUNT_ADD(st->vsc->fetch_errors, 1);
 		return -1;
 	}
 	*data = f.body;

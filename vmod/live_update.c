@@ -30,11 +30,13 @@ vmod_live_update_file(VRT_CTX, struct vmod_priv *priv, VCL_STRING program,
 		vlog(ctx, SLT_Error, VMOD_LOG_PREFIX "live update of '%s' "
 		    "from %s failed, the old program keeps serving: %s", program,
 		    filename, err);
+		live_update_counted(vp->state, false);
 		free(image);
 		return 0;
 	}
 	free(image);
 	vlog(ctx, SLT_VCL_Log, VMOD_LOG_PREFIX "'%s' updated from %s",
 	    program, filename);
+	live_update_counted(vp->state, true);
 	return 1;
 }

@@ -39,6 +39,7 @@ instance_destroy(struct vinstance *vi)
 	tkvm_program_destroy(vi->prog);
 	free(vi->busy);
 	free(vi->vm_stats);
+	free(vi->marks);
 	FREE_OBJ(vi);
 }
 
@@ -81,6 +82,8 @@ state_free(struct vmod_state *st)
 		free(vp->name);
 		FREE_OBJ(vp);
 	}
+	/* After the loads above: a load counts itself in the counters. */
+	counters_destroy(st);
 	if (st->library != NULL)
 		library_free(st->library);
 	free(st->self_socket);
@@ -214,8 +217,10 @@ instance_create(struct vprogram *vp, const struct program_def *def,
 	vi->nvms = tkvm_program_concurrency(vi->prog);
 	vi->busy = calloc(vi->nvms, sizeof *vi->busy);
 	vi->vm_stats = calloc(vi->nvms, sizeof *vi->vm_stats);
+	vi->marks = calloc(vi->nvms, sizeof *vi->marks);
 	AN(vi->busy);
 	AN(vi->vm_stats);
+	AN(vi->marks);
 	vi->loaded_at = VTIM_real();
 	vi->load_time = VTIM_mono() - t0;
 	return vi;
@@ -241,6 +246,10 @@ program_load_now(VRT_CTX, struct vprogram *vp, const void *image, size_t len,
 	else
 		vi = instance_create(vp, def, image ? image : own, len, err, errlen);
 	free(own);
+	if (vp->state->vsc != NULL && vi != NULL)
+		COUNT_ADD(vp->state->vsc->programs_loaded, 1);
+	else if (vp->state->vsc != NULL)
+		COUNT_ADD(vp->state->vsc->load_failures, 1);
 	AZ(pthread_mutex_lock(&vp->mtx));
 	if (vi != NULL) {
 		old = vp->current;
@@ -267,9 +276,13 @@ async_loader(void *arg)
 
 	/* Once loaded, vp may be freed by a VCL discard: copy the name. */
 	snprintf(name, sizeof name, "%s", vp->name);
-	if (program_load_now(NULL, vp, NULL, 0, err, sizeof err) != 0)
+	if (program_load_now(NULL, vp, NULL, 0, err, sizeof err) != 0) {
 		fprintf(stderr, VMOD_LOG_PREFIX "program '%s' failed to load: %s\n",
 		    name, err);
+		/* No task here: the shared log, vxid 0 (varnishlog -g raw). */
+		vlog(NULL, SLT_Error, VMOD_LOG_PREFIX "program '%s' failed to "
+		    "load: %s", name, err);
+	}
 	return NULL;
 }
 

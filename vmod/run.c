@@ -160,7 +160,26 @@ bridge_log(void *ctx, const char *text, size_t len)
 {
 	struct vhttp *hb = ctx;
 
-	vlog(hb->ctx, SLT_VCL_Log, VMOD_LOG_PREFIX "%.*s", (int)len, text);
+	reqlog_text(&hb->log, text, len);
+}
+
+static void
+bridge_output(void *ctx, int fd, const char *data, size_t len)
+{
+	struct vhttp *hb = ctx;
+
+	reqlog_output(&hb->log, fd, data, len);
+}
+
+/* A failed sys_fetch/sys_request: one Error line, one count. */
+static int
+fetch_failed(struct vhttp *hb, const struct tkvm_fetch *f)
+{
+	vlog(hb->ctx, SLT_Error, VMOD_LOG_PREFIX "fetch of '%s' for a "
+	    "program failed: %s", f->url, f->error);
+	if (hb->st->vsc != NULL)
+		COUNT_ADD(hb->st->vsc->fetch_errors, 1);
+	return -1;
 }
 
 /* sys_fetch/sys_request: the same client as the chain's fetch step. */
@@ -173,14 +192,12 @@ bridge_fetch(void *ctx, struct tkvm_fetch *f)
 	if (f->self && f->url[0] != '/') {
 		snprintf(f->error, sizeof f->error, "sys_request takes a path "
 		    "(a self-request), not '%.100s'", f->url);
-		return -1;
+		return fetch_failed(hb, f);
 	}
 	if (f->timeout < 0) {
 		snprintf(f->error, sizeof f->error, "timed out: the request's "
 		    "time limit has passed");
-		vlog(hb->ctx, SLT_Error, VMOD_LOG_PREFIX "fetch of '%s' for a "
-		    "program failed: %s", f->url, f->error);
-		return -1;
+		return fetch_failed(hb, f);
 	}
 	if (f->self && !self_enter(hb->st)) {
 		f->errcode = EBUSY;
@@ -192,23 +209,18 @@ bridge_fetch(void *ctx, struct tkvm_fetch *f)
 		if (f->self)
 			self_leave(hb->st);
 	}
-	if (status < 0) {
-		vlog(hb->ctx, SLT_Error, VMOD_LOG_PREFIX "fetch of '%s' for a "
-		    "program failed: %s", f->url, f->error);
-		return -1;
-	}
-	return 0;
+	return status < 0 ? fetch_failed(hb, f) : 0;
 }
 
 const struct tkvm_http_ops vmod_http_ops = {
 	bridge_has, bridge_append, bridge_set, bridge_find, bridge_field,
-	bridge_log, bridge_fetch,
+	bridge_log, bridge_fetch, bridge_output,
 };
 
 /* Chain steps: no header sets (the header calls return 0), but logging
  * and fetching. */
 static const struct tkvm_http_ops vmod_bare_ops = {
-	NULL, NULL, NULL, NULL, NULL, bridge_log, bridge_fetch,
+	NULL, NULL, NULL, NULL, NULL, bridge_log, bridge_fetch, bridge_output,
 };
 
 static void
@@ -303,6 +315,8 @@ run_request(VRT_CTX, struct vprogram *vp, struct tkvm_request *req,
 		AZ(pthread_mutex_lock(&vp->mtx));
 		run->vi->vm_stats[0].reservation_timeouts++;
 		AZ(pthread_mutex_unlock(&vp->mtx));
+		if (vp->state->vsc != NULL)
+			COUNT_ADD(vp->state->vsc->reservation_timeouts, 1);
 		vlog(ctx, SLT_Error, VMOD_LOG_PREFIX "program '%s': no free "
 		    "request VM within %.1f s (all %u busy)", vp->name, reserve,
 		    run->vi->nvms);
@@ -319,8 +333,10 @@ run_request(VRT_CTX, struct vprogram *vp, struct tkvm_request *req,
 	hb->st = vp->state;
 	req->http_ctx = hb;
 	req->backend = ctx->bo != NULL;	/* where 4 and 5: bereq, beresp */
+	reqlog_init(&hb->log, ctx, vp->name, vp->state->vsc);
 	run->t0 = VTIM_mono();
 	run->rc = tkvm_request_run(run->vm, req, &run->resp);
+	reqlog_finish(&hb->log);
 	if (run->resp.streaming && !stream)	/* on_error's may stream */
 		drain_stream(run, (size_t)(def && def->max_memory ?
 		    def->max_memory : 64) << 20);
@@ -329,6 +345,7 @@ run_request(VRT_CTX, struct vprogram *vp, struct tkvm_request *req,
 		    vp->name, run->resp.reason, run->resp.from_on_error ?
 		    " (response from on_error)" : "");
 	count(&run->vi->vm_stats[run->slot], run, req, reserve);
+	counters_request(vp->state, &run->resp, run->rc);
 	return 0;
 }
 
@@ -345,6 +362,8 @@ run_finish(struct vrun *run)
 		VSLb(run->vsl, SLT_Error, VMOD_LOG_PREFIX "program '%s': %s",
 		    run->name, why);
 	run->vi->vm_stats[run->slot].reset_time += VTIM_mono() - t0;
+	counters_vm_end(run->vi->vp->state, run->vi, run->slot, run->vm);
+	counters_storage(run->vi->vp->state, run->vi);
 	instance_free_vm(run->vi, run->slot);
 	instance_release(run->vi);
 	run->vi = NULL;

@@ -23,6 +23,7 @@
 
 #include "tinykvm/engine.h"
 #include "program_config.h"
+#include "VSC_tinykvm.h"
 
 #define VMOD_LOG_PREFIX "tinykvm: "
 
@@ -50,6 +51,11 @@ struct vdebug {
 	char listen[256];
 };
 
+/* What counters_vm_end() last saw of a request VM's engine counters. */
+struct vmarks {
+	uint64_t resets, replacements;
+};
+
 struct vinstance {
 	unsigned magic;
 #define VINSTANCE_MAGIC 0x5b1e2d01
@@ -59,6 +65,8 @@ struct vinstance {
 	unsigned nvms;
 	bool *busy;			/* which request VMs are reserved */
 	struct vstats *vm_stats;	/* one per request VM */
+	struct vmarks *marks;		/* one per request VM */
+	uint64_t storage_calls_seen;	/* under vprogram->mtx */
 	double loaded_at;
 	double load_time;
 	struct vdebug crash_debug;	/* remote_debug_on_exception */
@@ -90,7 +98,42 @@ struct vmod_state {
 	char *self_socket, *self_prefix;
 	long self_max;
 	unsigned self_active;		/* self-requests in flight */
+	struct VSC_tinykvm *vsc;	/* TINYKVM.<vcl>.* in varnishstat */
+	struct vsc_seg *vsc_seg;
 };
+
+/* counters.c: varnishstat counters, updated by many threads at once. */
+#define COUNT_ADD(field, n) \
+	((void)__atomic_fetch_add(&(field), (uint64_t)(n), __ATOMIC_RELAXED))
+void counters_create(VRT_CTX, struct vmod_state *st);
+void counters_destroy(struct vmod_state *st);
+void counters_show(struct vmod_state *st, bool show);
+void counters_request(struct vmod_state *st, const struct tkvm_response *r,
+    int rc);
+void counters_vm_end(struct vmod_state *st, struct vinstance *vi, int slot,
+    struct tkvm_reqvm *vm);
+void counters_storage(struct vmod_state *st, struct vinstance *vi);
+void live_update_counted(struct vmod_state *st, bool ok);
+
+/* reqlog.c: a program's sys_log text and output during one request, as
+ * bounded, escaped VCL_Log lines of that request. */
+#define LOG_LINE_MAX	1024	/* bytes of text per record */
+#define LOG_LINES_MAX	64	/* records per request */
+#define LOG_MARKER_MAX	48	/* the "[truncated ...]" marker */
+struct vreqlog {
+	const struct vrt_ctx *ctx;
+	const char *name;		/* the program's */
+	struct VSC_tinykvm *vsc;
+	unsigned lines, dropped;
+	int part_fd;			/* 1 or 2: a partial line waits */
+	size_t part_len, part_cut;	/* kept and left-out bytes of it */
+	char part[LOG_LINE_MAX];
+};
+void reqlog_init(struct vreqlog *lg, VRT_CTX, const char *name,
+    struct VSC_tinykvm *vsc);
+void reqlog_text(struct vreqlog *lg, const char *text, size_t len);
+void reqlog_output(struct vreqlog *lg, int fd, const char *data, size_t len);
+void reqlog_finish(struct vreqlog *lg);
 
 vmod_event_f vmod_event;
 
@@ -140,6 +183,7 @@ struct vhttp {
 	VRT_CTX;
 	struct http *req, *resp;	/* NULL: header calls fail */
 	struct vmod_state *st;		/* for sys_fetch/sys_request */
+	struct vreqlog log;		/* set up by run_request() */
 	/* The last header copy bridge_set() made: replacing it while it is
 	 * still the newest allocation of its workspace reuses its room. */
 	const char *copy;
@@ -179,9 +223,8 @@ void self_leave(struct vmod_state *st);
 int chain_run(VRT_CTX, struct chain *c, const char *method, void **body,
     size_t *len, char *ctype, size_t ctlen);
 
-/* fetch.c: does f with libcurl (a relative URL is a self-request), all
- * of it within f->timeout seconds (<= 0: 10); 0 with f->status, a
- * malloc'd body (and headers), or -1 with f->errcode and f->error. */
+/* Does f with the shared HTTP client (http/http_client.h); a relative URL is a
+ * self-request through init_self_requests()'s socket or prefix. */
 int fetch_url(struct vmod_state *st, struct tkvm_fetch *f);
 
 /* stats.c */

@@ -45,7 +45,14 @@ vmod_event(VRT_CTX, struct vmod_priv *priv, enum vcl_event_e e)
 	case VCL_EVENT_LOAD:
 		if (check_kvm(ctx) != 0)
 			return -1;
-		(void)state_get(ctx, priv);
+		counters_create(ctx, state_get(ctx, priv));
+		return 0;
+	case VCL_EVENT_WARM:
+	case VCL_EVENT_COLD:
+		if (priv->priv != NULL) {
+			CAST_OBJ_NOTNULL(st, priv->priv, VMOD_STATE_MAGIC);
+			counters_show(st, e == VCL_EVENT_WARM);
+		}
 		return 0;
 	case VCL_EVENT_DISCARD:
 		if (priv->priv != NULL) {

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "vm.h"
+#include "guest/program.h"
 #include "timeout.h"
 #include "debug/debug.h"
 
@@ -35,10 +36,19 @@ vm_verbose(const struct tkvm_vm *vm, const char *fmt, ...)
 	fprintf(stderr, "[tinykvm] %s\n", line);
 }
 
+/* Console output: discarded unless the embedder set an output callback;
+ * during a request it goes to the request's own output op when the
+ * embedder has one (the Varnish module logs it with that request). */
 void
 vm_output(struct tkvm_vm *vm, int fd, const char *data, size_t len)
 {
-	if (vm->cfg.output != NULL)
+	const struct tkvm_http_ops *ops = vm->req ? vm->req->in->http : NULL;
+
+	if (vm->cfg.output == NULL)
+		return;
+	if (ops != NULL && ops->output != NULL)
+		ops->output(vm->req->in->http_ctx, fd, data, len);
+	else
 		vm->cfg.output(vm->cfg.opaque, fd, data, len);
 }
 
@@ -321,6 +331,7 @@ tkvm_vm_destroy(struct tkvm_vm *vm)
 	if (vm->shm_fd >= 0)
 		close(vm->shm_fd);
 	free(vm->stable);
+	free(vm->cpuid);
 	free(vm->dirty_kvm);
 	free(vm->dirty_host);
 	free(vm->dirty_ever);

@@ -88,6 +88,8 @@ struct tkvm_vm {
 	/* Serving requests (program.c, request.c, reset.c, api.c). */
 	struct tkvm_program *program;	/* NULL for a plain run */
 	struct tkvm_vm *master;		/* the main VM, in a request VM */
+	struct kvm_cpuid2 *cpuid;	/* KVM's supported CPUID, fetched once
+					 * per main VM; its forks use it */
 	unsigned index;			/* request VM number */
 	uint64_t *dirty_kvm;		/* request VM: KVM's dirty log */
 	uint64_t *dirty_host;		/* request VM: pages the host wrote */

@@ -29,4 +29,39 @@ run_guest --config "$WORK/lib.json" --program shm --concurrency 2 \
 	--request GET /flip --request GET /respond --request GET /respond \
 	--request GET /append --repeat 16
 case "$OUT$ERR" in *X-Injected*) die "injected: $OUT" ;; esac
+
+# Deterministic: the host overwrites each shared byte it copied right
+# after the copy (--test-flip-shared).  Every call still uses the clean
+# bytes, and each reports that its bytes were overwritten, so each took
+# them through the copy.  A call that read shared memory again after
+# checking it would answer with newlines (or fail); one that did not
+# copy at all would say NOT ARMED.
+run_guest --config "$WORK/lib.json" --program shm --test-flip-shared \
+	--header "X-Shm: in-request" \
+	--request GET /c/respond --request GET /check --request GET /c/append \
+	--request GET /c/set --request GET /c/find
+expect_rc 0
+expect_out "HTTP 200
+Content-Type: text/shm
+X-Shm: yes
+
+ok
+HTTP 200
+Content-Type: text/plain
+
+ctype=flipped header=flipped
+HTTP 200
+Content-Type: text/plain
+X-Shm: yes
+
+armed r=1
+HTTP 200
+Content-Type: text/plain
+X-Shm: yes
+
+armed r=1
+HTTP 200
+Content-Type: text/plain
+
+armed r=17 field=X-Shm: in-request"
 echo ok

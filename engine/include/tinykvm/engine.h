@@ -37,6 +37,10 @@ struct tkvm_config {
 	void *opaque;			/* passed to output */
 	int verbose;			/* log unhandled syscalls to stderr */
 	const struct tkvm_regex_ops *regex; /* sys_regex_*; NULL: they fail */
+	/* Testing only: once the host has copied bytes from shared memory to
+	 * check and use them, it overwrites them there with '\n', as another
+	 * VM could at that moment; what the host uses must not change. */
+	bool test_flip_shared;
 };
 
 /*
@@ -65,6 +69,7 @@ enum tkvm_stop {
 	TKVM_STOP_TIMEOUT,	/* ran past timeout_s */
 	TKVM_STOP_EXCEPTION,	/* a CPU exception in the guest */
 	TKVM_STOP_ERROR,	/* the engine could not go on */
+	TKVM_STOP_MEMORY,	/* a request dirtied more than max_request_memory */
 };
 
 struct tkvm_result {
@@ -232,6 +237,11 @@ struct tkvm_http_ops {
 	/* sys_fetch and sys_request; NULL when the embedder has none.
 	 * Returns 0 with f->status and f->body filled, or -1. */
 	int (*fetch)(void *ctx, struct tkvm_fetch *f);
+	/* Program output (fd 1 stdout, 2 stderr) during a request, as the
+	 * program wrote it (any length, lines split anywhere); only when the
+	 * VM has an output callback (tkvm_config.output), which gets it
+	 * instead when this is NULL. */
+	void (*output)(void *ctx, int fd, const char *data, size_t len);
 };
 
 #define TKVM_REQ_WARMUP 0x1

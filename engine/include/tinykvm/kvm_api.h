@@ -108,7 +108,10 @@ set_backend_request(void (*fn)(const struct kvm_request *req))
 	register_func(KVM_CB_REQUEST, fn);
 }
 
-/* Called with each piece of a POST body; not served by this host yet. */
+/* Called with each piece of a POST body (at most 64 KiB, offset = bytes
+ * before it) before on_post, which then gets data NULL and the total
+ * length.  Returns len when it took the piece; anything else fails the
+ * request.  It may respond already (for example 413). */
 static inline void
 set_backend_stream_post(long (*fn)(const char *url, const char *arg,
     const char *ctype, const uint8_t *data, size_t len, size_t offset))

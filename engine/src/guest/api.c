@@ -267,15 +267,25 @@ api_log(struct tkvm_vm *vm, struct kvm_regs *r)
 {
 	const char *text = gmem_at(vm, r->rdi, r->rsi);
 	size_t len = r->rsi > MAX_LOG_LEN ? MAX_LOG_LEN : r->rsi;
+	char *copy = NULL;
 
 	if (text == NULL)
 		return -EFAULT;
+	if (r->rdi + len > vm->mem_size) {
+		/* Shared memory: the embedder checks what it writes, so it
+		 * gets bytes no other VM can change meanwhile. */
+		if ((copy = malloc(len + 1)) == NULL)
+			return -ENOMEM;
+		memcpy(copy, text, len);
+		text = copy;
+	}
 	if (vm->req != NULL && vm->req->in->http && vm->req->in->http->log)
 		vm->req->in->http->log(vm->req->in->http_ctx, text, len);
 	else if (vm->program != NULL && vm->program->cfg.log != NULL)
 		vm->program->cfg.log(vm->program->cfg.log_opaque, text, len);
 	else
 		vm_output(vm, 2, text, len);
+	free(copy);
 	return (int64_t)len;
 }
 

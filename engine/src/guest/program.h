@@ -13,6 +13,7 @@
 #define CB_GET		1
 #define CB_POST		2
 #define CB_REQUEST	3
+#define CB_STREAM_POST	4
 #define CB_ERROR	5
 
 struct tkvm_program {
@@ -115,9 +116,11 @@ int program_replace_vm(struct tkvm_vm *vm, char *why, size_t whylen);
 
 /* request.c */
 /* Enters fn(args) through the entry stub on the stack at rsp (16-byte
- * aligned); fn returns into the return stub (HALT_RETURNED). */
+ * aligned); fn returns into the return stub (HALT_RETURNED).  The six
+ * arguments go in rdi, rsi, rdx, rcx, r8 and r9. */
+#define CALL_ARGS 6
 int enter_function(struct tkvm_vm *vm, uint64_t rsp, uint64_t fn,
-    const uint64_t args[5]);
+    const uint64_t args[CALL_ARGS]);
 int warmup_run(struct tkvm_program *p, char *err, size_t errlen);
 
 /* stream.c: records a streamed response's callback (registers of the

@@ -8,12 +8,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 
 #include "program.h"
 #include "debug/debug.h"
 
 #define ON_ERROR_BUDGET	1.0	/* seconds for the on_error callback */
 #define MAX_REQUEST_HEADERS 1024
+/* A streaming POST callback (slot 4) receives the body in pieces of at
+ * most this size, each in the same buffer of the request area. */
+#define STREAM_POST_PIECE (64u << 10)
 
 /* Copies request data into the guest, in a mapping of the mmap area
  * that the reset takes away again. */
@@ -36,15 +40,61 @@ place(struct placer *pl, const void *data, size_t len, bool nul)
 	return addr;
 }
 
+/* Room for len bytes written later (the streamed body's pieces). */
+static uint64_t
+reserve(struct placer *pl, size_t len)
+{
+	uint64_t addr = pl->base + pl->used;
+
+	pl->used += (len + 15) & ~15ULL;
+	return addr;
+}
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static bool
+has_body(const struct tkvm_request *req)
+{
+	return req->body != NULL || (strcmp(req->method, "GET") != 0 &&
+	    strcmp(req->method, "HEAD") != 0);
+}
+
+/* The body goes to the streaming POST callback piece by piece, then
+ * on_post runs with no data and the total length (as published). */
+static bool
+streams_body(const struct tkvm_program *p, const struct tkvm_request *req)
+{
+	return !p->paused_mode && p->callbacks[CB_REQUEST] == 0 &&
+	    p->callbacks[CB_STREAM_POST] != 0 && p->callbacks[CB_POST] != 0 &&
+	    req->body_len > 0 && has_body(req);
+}
+
+/* Bytes of the body that the request area holds. */
 static size_t
-request_size(const struct tkvm_request *req)
+body_room(const struct tkvm_program *p, const struct tkvm_request *req)
+{
+	if (streams_body(p, req) && req->body_len > STREAM_POST_PIECE)
+		return STREAM_POST_PIECE;
+	return req->body_len;
+}
+
+static size_t
+request_size(const struct tkvm_program *p, const struct tkvm_request *req)
 {
 	/* 256 spare bytes hold on_error's exception text. */
 	size_t n = sizeof(struct kvm_request_abi) + 6 * 16 + 256 +
 	    strlen(req->method) + strlen(req->url) +
 	    (req->arg ? strlen(req->arg) : 0) +
 	    (req->content_type ? strlen(req->content_type) : 0) +
-	    req->body_len + req->num_headers * (sizeof(struct kvm_request_header_abi) + 16);
+	    body_room(p, req) +
+	    req->num_headers * (sizeof(struct kvm_request_header_abi) + 16);
 
 	for (unsigned i = 0; i < req->num_headers; i++)
 		n += req->headers[i].len;
@@ -67,7 +117,7 @@ static int
 place_request(struct tkvm_vm *vm, const struct tkvm_request *req,
     struct kvm_request_abi *out, uint64_t *out_addr)
 {
-	struct placer pl = { vm, 0, 0, request_size(req) };
+	struct placer pl = { vm, 0, 0, request_size(vm->program, req) };
 	struct kvm_request_header_abi *hdrs;
 	int64_t base;
 
@@ -91,7 +141,9 @@ place_request(struct tkvm_vm *vm, const struct tkvm_request *req,
 	out->arg_len = (uint16_t)(req->arg ? strlen(req->arg) : 0);
 	out->content_type_len = (uint16_t)(req->content_type ?
 	    strlen(req->content_type) : 0);
-	if (req->body != NULL)
+	if (streams_body(vm->program, req))
+		out->content = reserve(&pl, body_room(vm->program, req));
+	else if (req->body != NULL)
 		out->content = place(&pl, req->body, req->body_len, false);
 	out->content_len = req->body_len;
 	out->headers = pl.base + pl.used;
@@ -130,7 +182,7 @@ enter_at(struct tkvm_vm *vm, const struct kvm_regs *base, uint64_t target)
 
 int
 enter_function(struct tkvm_vm *vm, uint64_t rsp, uint64_t fn,
-    const uint64_t args[5])
+    const uint64_t args[CALL_ARGS])
 {
 	const uint64_t ret = STUB_ADDR + STUB_RETURN;
 	struct kvm_regs r;
@@ -145,32 +197,98 @@ enter_function(struct tkvm_vm *vm, uint64_t rsp, uint64_t fn,
 	r.rdx = args[2];
 	r.rcx = args[3];
 	r.r8 = args[4];
+	r.r9 = args[5];
 	enter_at(vm, &r, fn);
 	return 0;
 }
 
 /* Enters a callback on a fresh stack that returns into the return stub. */
 static int
-enter_callback(struct tkvm_vm *vm, uint64_t fn, const uint64_t args[5])
+enter_callback(struct tkvm_vm *vm, uint64_t fn, const uint64_t args[CALL_ARGS])
 {
 	return enter_function(vm, vm->program->request_stack_top, fn, args);
 }
 
-static bool
-has_body(const struct tkvm_request *req)
+/* Runs the streaming POST callback on each piece of the body, within
+ * *budget seconds (what is left goes back).  0 when the whole body was
+ * taken, 1 when the program responded already, -1 with why and *stop. */
+static int
+feed_body(struct tkvm_vm *vm, const struct tkvm_request *req,
+    const struct kvm_request_abi *kr, double *budget, enum tkvm_stop *stop,
+    char *why, size_t whylen)
 {
-	return req->body != NULL || (strcmp(req->method, "GET") != 0 &&
-	    strcmp(req->method, "HEAD") != 0);
+	const struct kvm_regs *r = &vm->run->s.regs.regs;
+	const uint64_t fn = vm->program->callbacks[CB_STREAM_POST];
+	uint64_t args[CALL_ARGS] = { kr->url, kr->arg, kr->content_type,
+	    kr->content, 0, 0 };
+	struct tkvm_result res;
+	size_t off, n;
+
+	for (off = 0; off < req->body_len; off += n) {
+		double t0 = now_s();
+		enum vm_halt h;
+		uint8_t *dst;
+
+		n = req->body_len - off;
+		if (n > STREAM_POST_PIECE)
+			n = STREAM_POST_PIECE;
+		/* The program may have unmapped or protected the buffer. */
+		dst = gmem_wr(vm, kr->content, n);
+		if (dst == NULL) {
+			snprintf(why, whylen, "streaming POST: the body buffer "
+			    "at 0x%llx is no longer writable",
+			    (unsigned long long)kr->content);
+			return -1;
+		}
+		memcpy(dst, (const uint8_t *)req->body + off, n);
+		args[4] = n;
+		args[5] = off;
+		if (enter_callback(vm, fn, args) != 0) {
+			snprintf(why, whylen, "streaming POST: cannot enter the callback");
+			return -1;
+		}
+		h = vm_run(vm, *budget, &res);
+		if (vm->program->cfg.max_request_time > 0)
+			*budget -= now_s() - t0;	/* 0: no limit */
+		if (h == HALT_RESPONDED)
+			return 1;
+		if (h != HALT_RETURNED) {
+			if (h == HALT_FAULT)
+				*stop = res.stop;
+			if (res.stop == TKVM_STOP_TIMEOUT)
+				vm->stats.timeouts++;
+			snprintf(why, whylen, "streaming POST callback at offset "
+			    "%zu: %.96s", off, h == HALT_FAULT ? res.reason :
+			    h == HALT_EXIT ? "the program exited" :
+			    "it did not return");
+			return -1;
+		}
+		if (r->rax != n) {
+			snprintf(why, whylen, "streaming POST callback took %lld "
+			    "of %zu bytes at offset %zu", (long long)r->rax, n, off);
+			return -1;
+		}
+		if (vm->program->cfg.max_request_time > 0 && *budget <= 0) {
+			*stop = TKVM_STOP_TIMEOUT;
+			vm->stats.timeouts++;
+			snprintf(why, whylen, "streaming POST: guest exceeded its "
+			    "%g s time limit", vm->program->cfg.max_request_time);
+			return -1;
+		}
+	}
+	return 0;
 }
 
-/* Places the request and sets up the entry; returns 0 or -errno and a reason. */
+/* Places the request and sets up the entry: 0, 1 when the program has
+ * responded already (while taking a streamed body), or -errno with a
+ * reason and *stop. */
 static int
 start_request(struct tkvm_vm *vm, const struct tkvm_request *req,
-    char *why, size_t whylen)
+    double *budget, enum tkvm_stop *stop, char *why, size_t whylen)
 {
 	struct tkvm_program *p = vm->program;
 	struct kvm_request_abi kr;
-	uint64_t kr_addr, args[5] = { 0 };
+	uint64_t kr_addr, args[CALL_ARGS] = { 0 };
 	int r = place_request(vm, req, &kr, &kr_addr);
 
 	if (r != 0) {
@@ -199,6 +317,12 @@ start_request(struct tkvm_vm *vm, const struct tkvm_request *req,
 		args[2] = kr.content_type;
 		args[3] = kr.content;
 		args[4] = kr.content_len;
+		if (streams_body(p, req)) {
+			r = feed_body(vm, req, &kr, budget, stop, why, whylen);
+			if (r != 0)
+				return r;
+			args[3] = 0;	/* the pieces went to the callback */
+		}
 		return enter_callback(vm, p->callbacks[CB_POST], args);
 	}
 	if (!has_body(req) && p->callbacks[CB_GET])
@@ -252,7 +376,7 @@ try_on_error(struct tkvm_vm *vm, const struct tkvm_request *req,
 	struct tkvm_response alt;
 	struct request_ctx ctx = { req, &alt, false, true };
 	struct kvm_request_abi kr;
-	uint64_t kr_addr, args[5] = { 0 };
+	uint64_t kr_addr, args[CALL_ARGS] = { 0 };
 
 	if (fn == 0 || vm->program->paused_mode || vm->broken[0] != '\0')
 		return;
@@ -302,8 +426,10 @@ tkvm_request_run(struct tkvm_reqvm *rv, const struct tkvm_request *req,
 	struct tkvm_vm *vm = (struct tkvm_vm *)rv;
 	const struct tkvm_program *p = vm->program;
 	struct request_ctx ctx = { req, resp, false, false };
+	double budget = p->cfg.max_request_time;
+	enum tkvm_stop stop = TKVM_STOP_ERROR;
 	char why[160] = "";
-	int ok;
+	int ok, started;
 
 	TKVM_CHECK_OBJ(vm, TKVM_VM_MAGIC);
 	TKVM_AN(p);			/* a request VM, not a plain one */
@@ -328,12 +454,14 @@ tkvm_request_run(struct tkvm_reqvm *rv, const struct tkvm_request *req,
 	vm->needs_reset = true;
 	vm->stable_used = 0;
 	vm->req = &ctx;
-	if (start_request(vm, req, why, sizeof why) != 0) {
-		fail_response(resp, TKVM_STOP_ERROR, why[0] ? why :
-		    "cannot enter the program");
+	started = start_request(vm, req, &budget, &stop, why, sizeof why);
+	if (started < 0) {
+		fail_response(resp, stop, why[0] ? why : "cannot enter the program");
 		ok = -1;
+	} else if (started > 0) {
+		ok = 0;		/* answered while taking the body */
 	} else {
-		ok = run_to_response(vm, p->cfg.max_request_time, resp);
+		ok = run_to_response(vm, budget, resp);
 	}
 	vm->req = NULL;
 	if (reset_collect(vm, &vm->pages_dirtied) != 0) {
@@ -350,7 +478,7 @@ tkvm_request_run(struct tkvm_reqvm *rv, const struct tkvm_request *req,
 		    "more than max_request_memory (%llu KiB)",
 		    (unsigned long long)vm->pages_dirtied * 4,
 		    (unsigned long long)p->max_request_pages * 4);
-		fail_response(resp, TKVM_STOP_ERROR, why);
+		fail_response(resp, TKVM_STOP_MEMORY, why);
 		ok = -1;
 	}
 	if (ok != 0) {
@@ -411,8 +539,10 @@ warmup_run(struct tkvm_program *p, char *err, size_t errlen)
 		char why[160] = "";
 		memset(&resp, 0, sizeof resp);
 		vm->req = &ctx;
-		if (start_request(vm, &req, why, sizeof why) != 0 ||
-		    run_to_response(vm, p->cfg.max_request_time, &resp) != 0) {
+		double budget = p->cfg.max_request_time;
+		enum tkvm_stop stop;
+		if (start_request(vm, &req, &budget, &stop, why, sizeof why) != 0 ||
+		    run_to_response(vm, budget, &resp) != 0) {
 			vm->req = NULL;
 			snprintf(err, errlen, "warmup request %u failed: %s", i + 1,
 			    why[0] ? why : resp.reason);
@@ -441,9 +571,12 @@ tkvm_reqvm_stats(const struct tkvm_reqvm *rv, struct tkvm_reqvm_stats *out)
 	TKVM_CHECK_OBJ(vm, TKVM_VM_MAGIC);
 	*out = vm->stats;
 	out->private_pages = 0;
-	for (size_t i = 0; i < vm->dirty_words; i++)
-		out->private_pages += (uint64_t)__builtin_popcountll(
-		    vm->dirty_ever[i] | vm->dirty_host[i]);
+	for (size_t i = 0; i < vm->dirty_words; i++) {
+		/* Most words are 0; the VMOD reads this after every request. */
+		const uint64_t w = vm->dirty_ever[i] | vm->dirty_host[i];
+		if (w != 0)
+			out->private_pages += (uint64_t)__builtin_popcountll(w);
+	}
 	out->kvm_run_calls = vm->counters.kvm_run_calls;
 	out->kvm_ioctls = vm->counters.kvm_ioctls;
 	out->segment_restores = vm->counters.segment_restores;

@@ -175,7 +175,7 @@ storage_run(struct tkvm_program *p, uint64_t fn, const uint64_t args[3],
 {
 	struct storage *s = p->storage;
 	struct tkvm_vm *sv = s->vm;
-	const uint64_t a[5] = { args[0], args[1], args[2], 0, 0 };
+	const uint64_t a[CALL_ARGS] = { args[0], args[1], args[2], 0, 0, 0 };
 	struct tkvm_result res;
 	enum vm_halt h;
 

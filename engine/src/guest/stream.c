@@ -42,7 +42,7 @@ tkvm_stream_pull(struct tkvm_reqvm *rv, size_t max, const void **data,
 {
 	struct tkvm_vm *vm = (struct tkvm_vm *)rv;
 	const struct kvm_regs *r = &vm->run->s.regs.regs;
-	uint64_t args[5], got;
+	uint64_t args[CALL_ARGS], got;
 	struct tkvm_result res;
 	enum vm_halt h;
 	char text[160];
@@ -67,6 +67,7 @@ tkvm_stream_pull(struct tkvm_reqvm *rv, size_t max, const void **data,
 	args[2] = vm->stream.written;
 	args[3] = vm->stream.total;
 	args[4] = 0;
+	args[5] = 0;
 	if (enter_function(vm, vm->stream.rsp, vm->stream.fn, args) != 0)
 		return stream_fail(vm, why, whylen, "cannot enter the callback");
 	h = vm_run(vm, vm->program->cfg.max_request_time, &res);

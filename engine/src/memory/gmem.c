@@ -90,5 +90,7 @@ gmem_stable(struct tkvm_vm *vm, uint64_t addr, uint64_t len)
 	copy = vm->stable + vm->stable_used;
 	memcpy(copy, src, len);
 	vm->stable_used += (len + 15) & ~(size_t)15;
+	if (vm->cfg.test_flip_shared)
+		memset((void *)(uintptr_t)src, '\n', len);
 	return copy;
 }

@@ -2,7 +2,9 @@
  * HTTP requests for programs (sys_fetch, sys_request) and for the chain's
  * "fetch" step, with libcurl: http and https (the system CA store), GET
  * and POST.  A relative URL is a self-request into Varnish, through the
- * Unix socket or the prefix given to init_self_requests().  Every fetch
+ * Unix socket or the prefix given to init_self_requests() (tinykvm-run:
+ * --self-request).  No Varnish headers: the VMOD and tinykvm-run share
+ * it.  Every fetch
  * has a deadline for the whole exchange (a program's is what is left of
  * its max_request_time), so a peer that trickles bytes cannot hold a
  * worker: tests/vmod/trickle_fetch.vtc.  A failure sets an errno value
@@ -16,7 +18,7 @@
 
 #include <curl/curl.h>
 
-#include "tinykvm_vmod.h"
+#include "http_client.h"
 
 #define FETCH_MAX (256UL << 20)	/* bytes of a body, as published */
 #define FETCH_HEADERS_MAX (64 << 10)
@@ -30,10 +32,12 @@ struct sink {
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 
+static CURLcode curl_init_rc;
+
 static void
 curl_start(void)
 {
-	AZ(curl_global_init(CURL_GLOBAL_DEFAULT));
+	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
 static size_t
@@ -108,17 +112,17 @@ errno_of(CURLcode rc, const struct sink *body)
 }
 
 static void
-set_options(CURL *c, struct vmod_state *st, const struct tkvm_fetch *f,
+set_options(CURL *c, const struct http_client *hc, const struct tkvm_fetch *f,
     double limit, char *url, size_t ulen)
 {
 	const char *u = f->url;
 
-	if (u[0] == '/' && st->self_socket != NULL) {
-		curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, st->self_socket);
+	if (u[0] == '/' && hc->self_socket != NULL) {
+		curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, hc->self_socket);
 		snprintf(url, ulen, "http://localhost%s", u);
 	} else if (u[0] == '/') {
-		snprintf(url, ulen, "%s%s", st->self_prefix ?
-		    st->self_prefix : "http://127.0.0.1:6081", u);
+		snprintf(url, ulen, "%s%s", hc->self_prefix ?
+		    hc->self_prefix : "http://127.0.0.1:6081", u);
 	} else {
 		snprintf(url, ulen, "%s", u);
 	}
@@ -140,10 +144,8 @@ set_options(CURL *c, struct vmod_state *st, const struct tkvm_fetch *f,
 	}
 }
 
-/* Does f; 0 with f->status, body, headers and ctype, or -1 with
- * f->errcode and f->error. */
 int
-fetch_url(struct vmod_state *st, struct tkvm_fetch *f)
+http_fetch(const struct http_client *hc, struct tkvm_fetch *f)
 {
 	struct sink body = { .max = FETCH_MAX };
 	struct sink head = { .max = FETCH_HEADERS_MAX };
@@ -155,10 +157,14 @@ fetch_url(struct vmod_state *st, struct tkvm_fetch *f)
 	CURLcode rc;
 	CURL *c;
 
-	AZ(pthread_once(&curl_once, curl_start));
-	c = curl_easy_init();
-	AN(c);
-	set_options(c, st, f, limit, url, sizeof url);
+	(void)pthread_once(&curl_once, curl_start);
+	c = curl_init_rc == CURLE_OK ? curl_easy_init() : NULL;
+	if (c == NULL) {
+		f->errcode = ENOMEM;
+		snprintf(f->error, sizeof f->error, "cannot start libcurl");
+		return -1;
+	}
+	set_options(c, hc, f, limit, url, sizeof url);
 	list = curl_slist_append(list, "X-TinyKVM-Fetch: 1");
 	for (unsigned i = 0; i < f->nfields; i++)
 		list = curl_slist_append(list, f->fields[i]);
@@ -166,7 +172,6 @@ fetch_url(struct vmod_state *st, struct tkvm_fetch *f)
 		snprintf(ct, sizeof ct, "Content-Type: %s", f->post_ctype);
 		list = curl_slist_append(list, ct);
 	}
-	AN(list);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
@@ -181,7 +186,6 @@ fetch_url(struct vmod_state *st, struct tkvm_fetch *f)
 		snprintf(f->ctype, sizeof f->ctype, "%s", type ? type : "");
 		f->status = (int)status;
 		f->body = body.buf ? body.buf : calloc(1, 1);
-		AN(f->body);
 		f->body_len = body.len;
 		f->headers = head.buf;
 		f->headers_len = head.len;
