@@ -38,7 +38,7 @@ HTTP_LIB   = $(BUILD)/libtinykvm-http.a
 UNIT_SRC   = $(wildcard tests/unit/*.c)
 UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
 
-.PHONY: all check bench bench-load soak install clean fuzz fuzz-build
+.PHONY: all check bench bench-load bench-live soak install clean fuzz fuzz-build
 
 # The Varnish module.
 VARNISH_CFLAGS := $(shell pkg-config --cflags varnishapi 2>/dev/null)
@@ -185,6 +185,11 @@ bench: all
 # varnishd + wrk: program() vs vcl_synth vs a pass to nginx (minutes).
 bench-load: all
 	./bench/load.sh
+
+# A storage counter under wrk load while a new version is pushed every
+# 2 s (60 s; tests/soak/live_update.sh runs it for 10 s).
+bench-live: all
+	./bench/live_update.sh
 
 # varnishd under wrk load with hostile requests and reloads for
 # SOAK_SECONDS (default 600); tests/soak/short.sh runs it for 30 s.

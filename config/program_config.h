@@ -125,7 +125,7 @@ void library_free(struct program_library *lib);
 /* The arrays an engine config points into, owned by the caller. */
 struct program_engine_config {
 	const char **argv, **envp, **allowed;
-	char *extra[3];
+	char *extra[4];		/* [3]: the state file's path */
 };
 
 /*

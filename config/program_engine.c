@@ -109,6 +109,15 @@ program_def_to_engine(const struct program_def *d, const char *const *main_args,
 	cfg->vm.envp = owned->envp;
 	cfg->vm.allowed_paths = owned->allowed;
 	cfg->vm.cwd = d->cwd;
+	/* "state" opens filename + ".state", as published. */
+	if (d->filename != NULL &&
+	    asprintf(&owned->extra[3], "%s.state", d->filename) < 0) {
+		owned->extra[3] = NULL;
+		program_engine_config_free(owned);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	cfg->vm.state_file = owned->extra[3];
 	cfg->vm.verbose = d->verbose || d->verbose_syscalls;
 	cfg->max_boot_time = d->max_boot_time;
 	cfg->max_request_time = d->max_request_time;
@@ -131,7 +140,7 @@ program_engine_config_free(struct program_engine_config *owned)
 	free(owned->argv);
 	free(owned->envp);
 	free(owned->allowed);
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 4; i++)
 		free(owned->extra[i]);
 	memset(owned, 0, sizeof *owned);
 }

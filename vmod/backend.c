@@ -450,7 +450,8 @@ live_gethdrs(VRT_CTX, VCL_BACKEND dir)
 	const struct program_def *def;
 	struct body_buf body = { NULL, 0, 0, 0 };
 	struct fetch *f;
-	char err[256], msg[400];
+	char err[256], msg[700], what[300];
+	struct vupdate up;
 
 	CHECK_OBJ_NOTNULL(bo, BUSYOBJ_MAGIC);
 	CAST_OBJ_NOTNULL(vp, dir->priv, VPROGRAM_MAGIC);
@@ -478,7 +479,8 @@ live_gethdrs(VRT_CTX, VCL_BACKEND dir)
 		return text_response(bo, f, 413, "Live update refused: empty or "
 		    "too large\n");
 	}
-	if (program_load_now(ctx, vp, body.data, body.len, err, sizeof err) != 0) {
+	if (program_load_now(ctx, vp, body.data, body.len, &up, err,
+	    sizeof err) != 0) {
 		free(body.data);
 		vlog(ctx, SLT_Error, VMOD_LOG_PREFIX "live update of '%s' "
 		    "failed, the old program keeps serving: %s", vp->name, err);
@@ -487,10 +489,12 @@ live_gethdrs(VRT_CTX, VCL_BACKEND dir)
 		return text_response(bo, f, 500, msg);
 	}
 	free(body.data);
-	vlog(ctx, SLT_VCL_Log, VMOD_LOG_PREFIX "'%s' updated (%zu bytes)",
-	    vp->name, body.len);
+	vupdate_describe(&up, what, sizeof what);
+	vlog(ctx, SLT_VCL_Log, VMOD_LOG_PREFIX "'%s' updated (%zu bytes): %s",
+	    vp->name, body.len, what);
 	live_update_counted(vp->state, true);
-	return text_response(bo, f, 200, "Update successful\n");
+	snprintf(msg, sizeof msg, "Update successful: %s\n", what);
+	return text_response(bo, f, 200, msg);
 }
 
 static const struct vdi_methods live_methods[1] = {{

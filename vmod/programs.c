@@ -33,7 +33,7 @@ state_get(VRT_CTX, struct vmod_priv *priv)
 	return st;
 }
 
-static void
+void
 instance_destroy(struct vinstance *vi)
 {
 	tkvm_program_destroy(vi->prog);
@@ -59,6 +59,8 @@ instance_release(struct vinstance *vi)
 
 	AZ(pthread_mutex_lock(&vp->mtx));
 	instance_unref_locked(vi);
+	if (vp->switching)	/* a live update waits for the last request */
+		AZ(pthread_cond_broadcast(&vp->cond));
 	AZ(pthread_mutex_unlock(&vp->mtx));
 }
 
@@ -121,6 +123,7 @@ program_get(VRT_CTX, struct vmod_state *st, const char *name)
 		AN(vp->name);
 		vp->state = st;
 		AZ(pthread_mutex_init(&vp->mtx, NULL));
+		AZ(pthread_mutex_init(&vp->update_mtx, NULL));
 		AZ(pthread_cond_init(&vp->cond, NULL));
 		vp->next = st->programs;
 		st->programs = vp;
@@ -226,19 +229,35 @@ instance_create(struct vprogram *vp, const struct program_def *def,
 	return vi;
 }
 
-/*
- * Loads vp from image (or from its definition when image is NULL) and
- * makes it current.  On failure the current instance, if any, stays.
- */
+/* vp->current with a reference taken, or NULL. */
+static struct vinstance *
+current_ref(struct vprogram *vp)
+{
+	struct vinstance *vi;
+
+	AZ(pthread_mutex_lock(&vp->mtx));
+	vi = vp->current;
+	if (vi != NULL)
+		vi->refcnt++;
+	AZ(pthread_mutex_unlock(&vp->mtx));
+	return vi;
+}
+
 int
 program_load_now(VRT_CTX, struct vprogram *vp, const void *image, size_t len,
-    char *err, size_t errlen)
+    struct vupdate *up, char *err, size_t errlen)
 {
 	const struct program_def *def = program_def(vp);
-	struct vinstance *vi = NULL, *old;
+	struct vinstance *vi = NULL, *old, *prev;
+	struct vupdate local;
 	void *own = NULL;
+	double t0 = VTIM_mono();
 
-	(void)ctx;
+	if (up == NULL)
+		up = &local;
+	memset(up, 0, sizeof *up);
+	AZ(pthread_mutex_lock(&vp->update_mtx));
+	old = current_ref(vp);
 	if (def == NULL)
 		snprintf(err, errlen, "program is no longer defined");
 	else if (image == NULL && (own = read_program(def, &len, err, errlen)) == NULL)
@@ -246,25 +265,43 @@ program_load_now(VRT_CTX, struct vprogram *vp, const void *image, size_t len,
 	else
 		vi = instance_create(vp, def, image ? image : own, len, err, errlen);
 	free(own);
+	up->load_s = VTIM_mono() - t0;
+	/* The new program is whole before the old one is touched. */
+	if (vi != NULL && old != NULL &&
+	    live_transfer(ctx, vp, old, vi, up, err, errlen) != 0) {
+		instance_destroy(vi);
+		vi = NULL;
+	}
 	if (vp->state->vsc != NULL && vi != NULL)
 		COUNT_ADD(vp->state->vsc->programs_loaded, 1);
 	else if (vp->state->vsc != NULL)
 		COUNT_ADD(vp->state->vsc->load_failures, 1);
 	AZ(pthread_mutex_lock(&vp->mtx));
 	if (vi != NULL) {
-		old = vp->current;
+		prev = vp->current;
 		vp->current = vi;
 		vp->ls = VP_READY;
-		if (old != NULL)
-			instance_unref_locked(old);
+		if (old != NULL) {
+			vi->received_at = t0;
+			vp->live_updates++;
+			vp->last_live = up->live;
+			up->replaced = true;
+		}
+		if (prev != NULL)
+			instance_unref_locked(prev);
 	} else if (vp->current == NULL) {
 		vp->ls = VP_FAILED;
 		snprintf(vp->error, sizeof vp->error, "%s", err);
 	} else {
 		vp->ls = VP_READY;	/* the old program keeps serving */
 	}
+	vp->switching = false;
+	up->switch_s = VTIM_mono() - t0;
+	if (old != NULL)
+		instance_unref_locked(old);	/* retired when its last request ends */
 	AZ(pthread_cond_broadcast(&vp->cond));
 	AZ(pthread_mutex_unlock(&vp->mtx));
+	AZ(pthread_mutex_unlock(&vp->update_mtx));
 	return vi != NULL ? 0 : -1;
 }
 
@@ -276,7 +313,7 @@ async_loader(void *arg)
 
 	/* Once loaded, vp may be freed by a VCL discard: copy the name. */
 	snprintf(name, sizeof name, "%s", vp->name);
-	if (program_load_now(NULL, vp, NULL, 0, err, sizeof err) != 0) {
+	if (program_load_now(NULL, vp, NULL, 0, NULL, err, sizeof err) != 0) {
 		fprintf(stderr, VMOD_LOG_PREFIX "program '%s' failed to load: %s\n",
 		    name, err);
 		/* No task here: the shared log, vxid 0 (varnishlog -g raw). */
@@ -319,10 +356,11 @@ program_acquire(VRT_CTX, struct vprogram *vp)
 	}
 	if (load) {
 		AZ(pthread_mutex_unlock(&vp->mtx));
-		(void)program_load_now(ctx, vp, NULL, 0, err, sizeof err);
+		(void)program_load_now(ctx, vp, NULL, 0, NULL, err, sizeof err);
 		AZ(pthread_mutex_lock(&vp->mtx));
 	}
-	while (vp->ls == VP_LOADING)
+	/* A switch with state is short: wait for the new program. */
+	while (vp->ls == VP_LOADING || vp->switching)
 		AZ(pthread_cond_wait(&vp->cond, &vp->mtx));
 	if (vp->ls == VP_READY && vp->current != NULL) {
 		vi = vp->current;
@@ -371,6 +409,8 @@ instance_free_vm(struct vinstance *vi, int slot)
 
 	AZ(pthread_mutex_lock(&vp->mtx));
 	vi->busy[slot] = false;
+	if (vi->received_at > 0 && vi->first_served == 0)
+		vi->first_served = VTIM_mono() - vi->received_at;
 	AZ(pthread_cond_broadcast(&vp->cond));
 	AZ(pthread_mutex_unlock(&vp->mtx));
 }
@@ -381,6 +421,8 @@ program_invalidate(struct vprogram *vp)
 {
 	struct vinstance *vi;
 
+	/* Not under update_mtx: a loader that set VP_LOADING is waiting for
+	 * it.  An update running meanwhile installs its program anyway. */
 	AZ(pthread_mutex_lock(&vp->mtx));
 	while (vp->ls == VP_LOADING)
 		AZ(pthread_cond_wait(&vp->cond, &vp->mtx));

@@ -166,6 +166,13 @@ program_stats(struct jw *w, struct vprogram *vp, struct vinstance *vi)
 	str(w, "name", vp->name);
 	dbl(w, "load_time", vi->load_time);
 	dbl(w, "loaded_at", vi->loaded_at);
+	/* Names as published: switches to a new binary, and the bytes the
+	 * last one moved through on_live_update/on_live_restore. */
+	num(w, "live_updates", vp->live_updates);
+	num(w, "live_update_transfer_bytes", vp->last_live.bytes);
+	/* The switch time of the live update that loaded this binary: in
+	 * hand to the end of the first request it served. */
+	dbl(w, "live_update_first_request", vi->first_served);
 	num(w, "request_vms", vi->nvms);
 	num(w, "busy_vms", busy);
 	close_obj(w);

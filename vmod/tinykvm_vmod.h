@@ -70,6 +70,10 @@ struct vinstance {
 	double loaded_at;
 	double load_time;
 	struct vdebug crash_debug;	/* remote_debug_on_exception */
+	/* A live update: when its binary was in hand (VTIM_mono), and from
+	 * then to the end of the first request it served (0: none yet). */
+	double received_at;
+	double first_served;
 };
 
 struct vprogram {
@@ -82,6 +86,12 @@ struct vprogram {
 	enum vprogram_state ls;
 	char error[256];		/* why the last load failed */
 	struct vinstance *current;
+	/* A live update moving state: new requests wait until the switch
+	 * (program_acquire), requests of the old program drain first. */
+	bool switching;
+	pthread_mutex_t update_mtx;	/* one load or update at a time */
+	uint64_t live_updates;		/* switches to a new binary */
+	struct tkvm_live_result last_live; /* of the last switch */
 	VCL_BACKEND director;
 	VCL_BACKEND live_director;
 	char **main_args;		/* main_arguments(), NULL-terminated */
@@ -148,11 +158,25 @@ struct vprogram *program_get(VRT_CTX, struct vmod_state *st, const char *name);
 /* Loads if needed and takes a reference; NULL with a logged reason. */
 struct vinstance *program_acquire(VRT_CTX, struct vprogram *vp);
 void instance_release(struct vinstance *vi);
+void instance_destroy(struct vinstance *vi);	/* one never published */
 /* Reserves a request VM; -1 after the reservation timeout. */
 int instance_reserve(struct vinstance *vi, double timeout);
 void instance_free_vm(struct vinstance *vi, int slot);
+/* What a load or live update did, for its caller's message. */
+struct vupdate {
+	double load_s;			/* the new program, to ready */
+	double drain_s;			/* old requests finishing */
+	double switch_s;		/* binary in hand -> new one serving */
+	bool replaced;			/* an old program was replaced */
+	struct tkvm_live_result live;	/* the state transfer */
+};
+/* Loads vp from image (from its definition when NULL) and makes it
+ * current, moving the old program's state when it has on_live_update;
+ * up may be NULL.  On failure the old program keeps serving. */
 int program_load_now(VRT_CTX, struct vprogram *vp, const void *image,
-    size_t len, char *err, size_t errlen);
+    size_t len, struct vupdate *up, char *err, size_t errlen);
+/* One line about what an update did (up from program_load_now). */
+void vupdate_describe(const struct vupdate *up, char *out, size_t outlen);
 void program_start_async(struct vprogram *vp);
 int program_invalidate(struct vprogram *vp);
 const struct program_def *program_def(const struct vprogram *vp);
@@ -166,6 +190,13 @@ const struct tkvm_debug_config *debug_config(struct vprogram *vp,
  * or NULL; n lives in the instance, as long as its program. */
 const struct tkvm_debug_config *debug_crash_config(struct vprogram *vp,
     const struct program_def *def, struct vdebug *n);
+
+/* live_update.c: moves old's state into vi (not serving yet), first
+ * letting old's requests end when its state is in a storage VM. */
+int live_transfer(VRT_CTX, struct vprogram *vp, struct vinstance *old,
+    struct vinstance *vi, struct vupdate *up, char *err, size_t errlen);
+/* Whether the loaded program has state to move (invalidate reloads it). */
+bool program_has_live_state(struct vprogram *vp);
 
 /* run.c: running one request on a program, shared by all entry points */
 struct vrun {

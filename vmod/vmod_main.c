@@ -232,7 +232,7 @@ vmod_start(VRT_CTX, struct vmod_priv *priv, VCL_STRING program,
 	AZ(pthread_mutex_lock(&vp->mtx));
 	vp->ls = VP_LOADING;
 	AZ(pthread_mutex_unlock(&vp->mtx));
-	if (program_load_now(ctx, vp, NULL, 0, err, sizeof err) != 0) {
+	if (program_load_now(ctx, vp, NULL, 0, NULL, err, sizeof err) != 0) {
 		VRT_fail(ctx, VMOD_LOG_PREFIX "program '%s' failed to start: %s",
 		    program, err);
 		return 0;
@@ -240,10 +240,31 @@ vmod_start(VRT_CTX, struct vmod_priv *priv, VCL_STRING program,
 	return 1;
 }
 
+/* A program with on_live_update is reloaded at once and its state moved
+ * ("immediate reload"); if that fails it keeps serving as it was. */
+static int
+reload_live(VRT_CTX, struct vprogram *vp)
+{
+	struct vupdate up;
+	char err[256], what[300];
+
+	if (program_load_now(ctx, vp, NULL, 0, &up, err, sizeof err) != 0) {
+		vlog(ctx, SLT_Error, VMOD_LOG_PREFIX "invalidate_programs(): "
+		    "reloading '%s' failed, the old program keeps serving: %s",
+		    vp->name, err);
+		return 0;
+	}
+	vupdate_describe(&up, what, sizeof what);
+	vlog(ctx, SLT_VCL_Log, VMOD_LOG_PREFIX "'%s' reloaded: %s", vp->name,
+	    what);
+	return 1;
+}
+
 VCL_INT
 vmod_invalidate_programs(VRT_CTX, struct vmod_priv *priv, VCL_STRING regex)
 {
 	struct vmod_state *st = state_get(ctx, priv);
+	struct vprogram *first;
 	vre_t *re = NULL;
 	int error, off, n = 0;
 
@@ -255,11 +276,20 @@ vmod_invalidate_programs(VRT_CTX, struct vmod_priv *priv, VCL_STRING regex)
 			return 0;
 		}
 	}
+	/* New programs go in front and none leaves before the VCL does:
+	 * the list from here on is stable without the lock, which a reload
+	 * must not hold. */
 	AZ(pthread_mutex_lock(&st->mtx));
-	for (struct vprogram *vp = st->programs; vp != NULL; vp = vp->next)
-		if (re == NULL || VRE_match(re, vp->name, 0, 0, NULL) >= 0)
-			n += program_invalidate(vp);
+	first = st->programs;
 	AZ(pthread_mutex_unlock(&st->mtx));
+	for (struct vprogram *vp = first; vp != NULL; vp = vp->next) {
+		if (re != NULL && VRE_match(re, vp->name, 0, 0, NULL) < 0)
+			continue;
+		if (program_has_live_state(vp))
+			n += reload_live(ctx, vp);
+		else
+			n += program_invalidate(vp);
+	}
 	if (re != NULL)
 		VRE_free(&re);
 	return n;

@@ -248,7 +248,10 @@ vm_new(const struct tkvm_config *cfg, char *err, size_t errlen)
 	vm->cfg = *cfg;
 	fds_init(vm);
 	vm->program_name = base_name(cfg->argv ? cfg->argv[0] : NULL);
-	if (vm->program_name == NULL) {
+	vm->state_file = cfg->state_file ? strdup(cfg->state_file) : NULL;
+	vm->cfg.state_file = NULL;	/* the embedder's: use the copy */
+	if (vm->program_name == NULL ||
+	    (cfg->state_file != NULL && vm->state_file == NULL)) {
 		snprintf(err, errlen, "out of memory");
 		tkvm_vm_destroy(vm);
 		return NULL;
@@ -337,6 +340,7 @@ tkvm_vm_destroy(struct tkvm_vm *vm)
 	free(vm->dirty_ever);
 	free(vm->dirty_hot);
 	free(vm->program_name);
+	free(vm->state_file);
 	free(vm);
 }
 

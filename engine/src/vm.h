@@ -27,6 +27,7 @@ struct guest_fd {
 	int console;		/* 0 stdin, 1 stdout, 2 stderr; -1 a file */
 	int host_fd;		/* -1 unless a file */
 	bool is_dir;
+	bool writable;		/* the "state" file opened for writing */
 };
 
 /* A mapped range of the guest's mmap area: [start, end). */
@@ -127,6 +128,7 @@ struct tkvm_vm {
 	struct allowed_path allowed[TKVM_MAX_ALLOWED];
 	unsigned nallowed;
 	char *program_name;
+	char *state_file;	/* cfg.state_file, owned; NULL = none */
 
 	struct guest_mm mm;
 	struct guest_fd fds[TKVM_MAX_FDS];

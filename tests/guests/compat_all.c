@@ -91,12 +91,16 @@ unserved(const char *url)
 		schedule_storage_task(tf, "a", 1, 1.0f, 2.0f);
 	if (!strcmp(url, "/stoptask"))
 		stop_storage_task(1);
+	/* No extra vCPUs: -1, as the published host without "smp". */
 	if (!strcmp(url, "/mp"))
-		multiprocess(2, mf, NULL);
+		SAY("mp=%ld wait=%ld ", multiprocess(2, mf, NULL),
+		    multiprocess_wait());
 	if (!strcmp(url, "/mparray"))
-		multiprocess_array(2, af, res, 1);
+		SAY("mparray=%ld wait=%ld ", multiprocess_array(2, af, res, 1),
+		    multiprocess_wait());
 	if (!strcmp(url, "/mpclone"))
-		multiprocess_clone(2, res, sizeof res);
+		SAY("mpclone=%ld wait=%ld ", multiprocess_clone(2, res, sizeof res),
+		    multiprocess_wait());
 	if (!strcmp(url, "/sockets"))
 		sys_sockets_write(&ev, 1);
 }
@@ -116,8 +120,8 @@ on_get(const char *url, const char *arg)
 	unsigned len;
 
 	(void)arg;
-	unserved(url);
 	n = 0;
+	unserved(url);
 	memset(&cf, 0, sizeof cf);
 	memset(&op, 0, sizeof op);
 	memset(&co, 0, sizeof co);

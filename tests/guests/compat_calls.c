@@ -116,7 +116,8 @@ on_get(const char *url, const char *arg)
 	if (!strcmp(url, "/storage"))
 		storage_callv(NULL, 1, &vb, res, sizeof res);
 	if (!strcmp(url, "/multiprocess"))
-		multiprocess(2, NULL, NULL);
+		SAY("multiprocess=%ld wait=%ld", multiprocess(2, NULL, NULL),
+		    multiprocess_wait());
 	if (!strcmp(url, "/stream"))
 		begin_streaming_response(200, "text/plain", 10, 5, NULL, NULL);
 	if (!strcmp(url, "/noreturn"))

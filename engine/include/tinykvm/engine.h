@@ -37,6 +37,11 @@ struct tkvm_config {
 	void *opaque;			/* passed to output */
 	int verbose;			/* log unhandled syscalls to stderr */
 	const struct tkvm_regex_ops *regex; /* sys_regex_*; NULL: they fail */
+	/* The host file the guest path "state" opens (KVM_STATE=state), the
+	 * program's own; NULL = none.  Written only by the VM that boots
+	 * (main() of the main and storage VMs) and the storage VM; request
+	 * VMs may read it. */
+	const char *state_file;
 	/* Testing only: once the host has copied bytes from shared memory to
 	 * check and use them, it overwrites them there with '\n', as another
 	 * VM could at that moment; what the host uses must not change. */
@@ -344,6 +349,33 @@ struct tkvm_storage_stats {
 /* 0 and the counters, or -1 when the program has no storage VM. */
 int tkvm_program_storage_stats(struct tkvm_program *p,
     struct tkvm_storage_stats *out);
+
+/*
+ * Live update with state (docs/DESIGN.md, "Live update"): the old
+ * program's on_live_update() serializes its state in its storage VM (a
+ * temporary fork of its main VM without storage), the bytes are copied
+ * into the new program's storage VM (its main VM without storage, whose
+ * request VMs are then forked again) and its on_live_restore(len) takes
+ * them.  `to` must be loaded and not serving yet.  When `from` has a
+ * storage VM, call this while none of its requests run: what they would
+ * store afterwards would not move.  0 with res (moved false and a note
+ * when a side has no callback or nothing was handed over), or -1 and
+ * why: `to` must then be destroyed; `from` keeps its state either way
+ * (a storage VM is not reset after a failed on_live_update).
+ */
+struct tkvm_live_result {
+	bool moved;		/* both callbacks ran */
+	uint64_t offered;	/* bytes on_live_update handed over */
+	uint64_t bytes;		/* bytes on_live_restore took */
+	double serialize_s, restore_s;
+	char note[160];		/* why nothing moved, when moved is false */
+};
+int tkvm_program_live_transfer(struct tkvm_program *from,
+    struct tkvm_program *to, struct tkvm_live_result *res, char *err,
+    size_t errlen);
+/* Whether p registered on_live_update; whether it has a storage VM. */
+bool tkvm_program_live_serializer(const struct tkvm_program *p);
+bool tkvm_program_has_storage(const struct tkvm_program *p);
 
 /*
  * What the engine finds on this host (a bare VM is created, probed and

@@ -128,8 +128,11 @@ set_on_error(void (*fn)(const char *url, const char *arg,
 	register_func(KVM_CB_ERROR, fn);
 }
 
-/* State handed from a program to its replacement (live update); the
- * slots are accepted, but this host does not call them yet. */
+/* State handed from a program to its replacement (live update): the old
+ * program's on_live_update calls storage_return(data, len) (the run stops
+ * there); the new program's on_live_restore(len) calls
+ * storage_return(dst, dstlen), gets min(len, dstlen) bytes copied into
+ * dst and runs on.  Both run in the storage VM when there is one. */
 static inline void
 set_on_live_update(void (*fn)(void))
 {

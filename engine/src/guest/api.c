@@ -467,7 +467,22 @@ api_is_debug(struct tkvm_vm *vm, struct kvm_regs *r)
 	return tkvm_vm_is_debug(vm);
 }
 
-/* No extra vCPUs ever run, so there is nothing to wait for. */
+/*
+ * Extra vCPUs are not provided (docs/DESIGN.md, "Multiprocess"): starting
+ * them fails with -1, which is what the published host answers a program
+ * whose settings give no `smp` (its default), so a program written for it
+ * goes on, on its one vCPU.  No extra vCPUs ever run, so there is nothing
+ * to wait for: multiprocess_wait() returns 0, as published.
+ */
+static int64_t
+api_multiprocess(struct tkvm_vm *vm, struct kvm_regs *r)
+{
+	vm_verbose(vm, "multiprocess (0x%llx) with %llu vCPUs: no extra vCPUs "
+	    "here, returned -1", (unsigned long long)r->rax,
+	    (unsigned long long)r->rdi);
+	return -1;
+}
+
 static int64_t
 api_multiprocess_wait(struct tkvm_vm *vm, struct kvm_regs *r)
 {
@@ -522,9 +537,9 @@ static const struct api_entry api_table[] = {
 	{ 0x10708, "storage_callv", api_storage_callv },
 	{ 0x10709, "sys_storage_task", api_storage_task },
 	{ 0x1070A, "stop_storage_task", api_stop_storage_task },
-	{ 0x10710, "multiprocess", NULL },
-	{ 0x10711, "multiprocess_array", NULL },
-	{ 0x10712, "multiprocess_clone", NULL },
+	{ 0x10710, "multiprocess", api_multiprocess },
+	{ 0x10711, "multiprocess_array", api_multiprocess },
+	{ 0x10712, "multiprocess_clone", api_multiprocess },
 	{ 0x10713, "multiprocess_wait", api_multiprocess_wait },
 	{ 0x10A00, "get_meminfo", api_get_meminfo },
 	{ 0x20000, "sys_fetch", api_fetch },

@@ -115,6 +115,7 @@ program_fork_vm(struct tkvm_program *p, struct tkvm_vm *main, uint64_t entry,
 		vm->prng_state = (uint64_t)(uintptr_t)vm;
 	fds_init(vm);
 	vm->program_name = strdup(main->program_name);
+	vm->state_file = main->state_file ? strdup(main->state_file) : NULL;
 	if (vm_map_memory(vm, main->memfd, main->shm_fd, true) != 0) {
 		snprintf(err, errlen, "cannot map request VM memory: %s",
 		    strerror(errno));
@@ -123,6 +124,7 @@ program_fork_vm(struct tkvm_program *p, struct tkvm_vm *main, uint64_t entry,
 	memcpy(vm->mem + VCPU_INFO_ADDR, info, sizeof info);
 	vm->mm.maps = calloc(TKVM_MAX_MAPPINGS, sizeof *vm->mm.maps);
 	if (vm->kvm_fd < 0 || vm->program_name == NULL || vm->mm.maps == NULL ||
+	    (main->state_file != NULL && vm->state_file == NULL) ||
 	    paths_copy(vm, main) != 0 || reset_init(vm, err, errlen) ||
 	    reset_os_state(vm) != 0 || vm_create_machine(vm, err, errlen) ||
 	    vm_create_vcpu(vm, err, errlen)) {

@@ -15,6 +15,8 @@
 #define CB_REQUEST	3
 #define CB_STREAM_POST	4
 #define CB_ERROR	5
+#define CB_LIVE_UPDATE	6	/* on_live_update: serialize */
+#define CB_LIVE_RESTORE	7	/* on_live_restore(len) */
 
 struct tkvm_program {
 	unsigned magic;
@@ -52,12 +54,24 @@ struct storage {
 	char out_of_service[160];	/* why vm is gone, or "" */
 };
 
-/* The call running in the storage VM (storage.c, api.c). */
+/* What a storage_return means (live_update.c for the last two). */
+enum scall_kind {
+	SCALL_CALL = 0,		/* storage_callv or a task */
+	SCALL_SERIALIZE,	/* on_live_update: the run stops at the result */
+	SCALL_RESTORE,		/* on_live_restore: the old state is copied in */
+};
+
+/* The call running in the storage VM (storage.c, api.c), or a live
+ * update callback in whatever VM runs it. */
 struct storage_call {
 	struct tkvm_vm *caller;		/* NULL for a task */
 	uint64_t dst, dstlen;
 	int64_t result;			/* what storage_callv returns */
 	bool returned;			/* storage_return was called */
+	enum scall_kind kind;
+	/* SCALL_SERIALIZE fills data/len; SCALL_RESTORE copies from there. */
+	struct tkvm_vm *from;
+	uint64_t data, len;
 };
 
 /* A request in flight on one VM. */
@@ -106,6 +120,9 @@ bool storage_allowed(const struct storage *s, uint64_t fn);
 int storage_run(struct tkvm_program *p, uint64_t fn, const uint64_t args[3],
     uint64_t rsp, struct storage_call *call, double budget,
     enum tkvm_stop *stop, char *why, size_t whylen);
+/* live_update.c: storage_return during on_live_update/on_live_restore. */
+int64_t live_give(struct tkvm_vm *vm, struct storage_call *c, uint64_t data,
+    uint64_t len);
 /* storage_task.c */
 api_fn api_storage_task, api_stop_storage_task;
 void storage_tasks_begin(struct storage *s);

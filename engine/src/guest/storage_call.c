@@ -179,7 +179,8 @@ api_storage_callv(struct tkvm_vm *vm, struct kvm_regs *r)
 	struct tkvm_program *p = vm->program;
 	struct storage *s = p != NULL ? p->storage : NULL;
 	struct virtbuffer_abi bufs[MAX_BUFFERS];
-	struct storage_call c = { vm, r->rcx, r->r8, -1, false };
+	struct storage_call c = { .caller = vm, .dst = r->rcx, .dstlen = r->r8,
+	    .result = -1 };
 	uint64_t total;
 	double waited, ran;
 	int rc;
@@ -249,6 +250,8 @@ storage_give(struct tkvm_vm *vm, const struct kvm_regs *r, bool noreturn)
 {
 	struct storage_call *c = vm->scall;
 
+	if (c != NULL && c->kind != SCALL_CALL)
+		return live_give(vm, c, r->rdi, r->rsi);
 	if (!vm->is_storage || c == NULL) {
 		vm_fail(vm, TKVM_STOP_ERROR, "%s called outside a storage call",
 		    noreturn ? "storage_noreturn" : "storage_return");

@@ -59,7 +59,7 @@ static void
 run_task(struct tkvm_program *p, uint64_t fn, const void *data, size_t len)
 {
 	struct storage *s = p->storage;
-	struct storage_call c = { NULL, 0, 0, 0, false };
+	struct storage_call c = { .kind = SCALL_CALL };
 	enum tkvm_stop stop;
 	uint64_t addr, args[3];
 	char why[160];

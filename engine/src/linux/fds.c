@@ -18,6 +18,7 @@ release(struct guest_fd *f)
 	f->console = -1;
 	f->host_fd = -1;
 	f->is_dir = false;
+	f->writable = false;
 }
 
 void
@@ -28,6 +29,7 @@ fds_init(struct tkvm_vm *vm)
 		vm->fds[i].used = i < 3;
 		vm->fds[i].console = i < 3 ? (int)i : -1;
 		vm->fds[i].is_dir = false;
+		vm->fds[i].writable = false;
 	}
 }
 

@@ -42,6 +42,10 @@ static int64_t
 write_console(struct tkvm_vm *vm, const struct guest_fd *f, const void *data,
     uint64_t len)
 {
+	if (f->writable && f->host_fd >= 0) {	/* the "state" file */
+		ssize_t n = write(f->host_fd, data, len);
+		return n < 0 ? neg_errno() : (int64_t)n;
+	}
 	if (f->console != 1 && f->console != 2)
 		return -EBADF;
 	vm_output(vm, f->console, data, len);
@@ -177,6 +181,44 @@ sys_close(struct tkvm_vm *vm, const uint64_t a[6])
 	return fds_close(vm, (int64_t)a[0]);
 }
 
+/*
+ * The path "state" (KVM_STATE=state) opens the program's own state file
+ * (cfg.state_file), as published: the only file a program may write,
+ * and only from the VM that boots (main() of the main or storage VM) and
+ * the storage VM.  Request VMs may read it.
+ */
+static int64_t
+open_state(struct tkvm_vm *vm, uint64_t flags)
+{
+	const uint64_t allowed = O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND |
+	    O_CLOEXEC | O_NOFOLLOW | 0100000 /* O_LARGEFILE as the kernel sees it */;
+	const bool writes = (flags & O_ACCMODE) != O_RDONLY ||
+	    (flags & (O_CREAT | O_TRUNC | O_APPEND)) != 0;
+	struct stat st;
+	int fd, r;
+
+	if (vm->state_file == NULL)
+		return -ENOENT;
+	if ((flags & ~allowed) != 0 || (flags & O_ACCMODE) == O_ACCMODE)
+		return -EINVAL;
+	if (writes && !vm->is_storage && vm->master != NULL) {
+		vm_verbose(vm, "refused writing \"state\" from a request VM");
+		return -EROFS;
+	}
+	fd = open(vm->state_file, (int)(flags & (O_ACCMODE | O_CREAT | O_TRUNC |
+	    O_APPEND)) | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK, 0644);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EACCES;
+	}
+	r = fds_install(vm, fd, false);
+	if (r >= 0)
+		vm->fds[r].writable = (flags & O_ACCMODE) != O_RDONLY;
+	return r;
+}
+
 static int64_t
 open_common(struct tkvm_vm *vm, int64_t dirfd, uint64_t path_addr,
     uint64_t flags)
@@ -188,6 +230,8 @@ open_common(struct tkvm_vm *vm, int64_t dirfd, uint64_t path_addr,
 	r = guest_path(vm, path_addr, path);
 	if (r != 0)
 		return r;
+	if (strcmp(path, "state") == 0)
+		return open_state(vm, flags);
 	if ((flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC)))
 		return -EROFS;
 	fd = paths_open(vm, path, (int)dirfd, (flags & O_DIRECTORY) != 0);

@@ -203,6 +203,7 @@ copy_fds(struct tkvm_vm *vm)
 			    (f.is_dir ? O_DIRECTORY : 0));
 			if (f.host_fd < 0)
 				return -errno;
+			f.writable = false;	/* reopened read-only */
 			if (off > 0)
 				lseek(f.host_fd, off, SEEK_SET);
 		}

@@ -1,0 +1,60 @@
+# Behaviour the published example programs depend on, checked with our own
+# guest (tests/guests/req_examples.c) under tinykvm-run against a local
+# Python origin: a zeroed curl_op collects no header fields; asking with
+# headers_length >= 64 and no buffer gives the fields in a new mapping with
+# a NUL after them, and the body as the origin encoded it (gzip stays
+# gzip); a response field with an empty value ends the request, as on the
+# published host; a bare key unsets a field.
+. "$(dirname "$0")/../lib/common.sh"
+
+build_guest examples req_examples.c gcc -static "-I$ROOT/engine/include"
+python3 - "$WORK/port" <<'PY' &
+import gzip, http.server, os, sys
+class Origin(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = b"plain text"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        if "gzip" in self.headers.get("Accept-Encoding", ""):
+            body = gzip.compress(body)
+            self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a): pass
+srv = http.server.HTTPServer(("127.0.0.1", 0), Origin)
+open(sys.argv[1] + ".tmp", "w").write(str(srv.server_port))
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+srv.serve_forever()
+PY
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
+for _ in $(seq 100); do [ -s "$WORK/port" ] && break; sleep 0.1; done
+PORT=$(cat "$WORK/port") || die "the test server did not start"
+
+run_guest --request GET /noheaders --arg "http://127.0.0.1:$PORT/" "$WORK/examples"
+expect_rc 0
+expect_out "HTTP 200
+Content-Type: text/plain
+
+r=0 status=200 headers=none hlen=0"
+
+run_guest --request GET /gzip --arg "http://127.0.0.1:$PORT/" "$WORK/examples"
+expect_rc 0
+expect_out "HTTP 200
+Content-Type: text/plain
+
+r=0 status=200 encoding=gzip raw=1f8b nul=1"
+
+run_guest --request GET /empty "$WORK/examples"
+expect_rc 125
+expect_out_has "HTTP 500"
+expect_err_has "request 1 (GET /empty) failed: sys_http_append: the field is not 'Key: value'"
+
+run_guest --request GET /unset "$WORK/examples"
+expect_rc 0
+expect_out "HTTP 200
+Content-Type: text/plain
+
+unset"
+echo "calls as the published examples make them: as expected"
