@@ -531,7 +531,10 @@ main(int argc, char **argv)
 	char name_var[300];
 
 	settings(&o, &pcfg, &owned, &lib, &path);
-	o.gdb.program = path ? strdup(path) : NULL;
+	/* A copy: the library holding path is freed before the run. */
+	static char gdb_program[4096];
+	snprintf(gdb_program, sizeof gdb_program, "%s", path ? path : "");
+	o.gdb.program = gdb_program;
 	image = tkvm_read_file(path, MAX_PROGRAM_SIZE, &len, err, sizeof err);
 	if (image == NULL)
 		fail("%s", err);
