@@ -531,8 +531,7 @@ main(int argc, char **argv)
 	char name_var[300];
 
 	settings(&o, &pcfg, &owned, &lib, &path);
-	/* A copy: the library holding path is freed before the run. */
-	static char gdb_program[4096];
+	static char gdb_program[4096];	/* path's library is freed early */
 	snprintf(gdb_program, sizeof gdb_program, "%s", path ? path : "");
 	o.gdb.program = gdb_program;
 	image = tkvm_read_file(path, MAX_PROGRAM_SIZE, &len, err, sizeof err);
