@@ -446,7 +446,9 @@ test_engine(void)
 	    " \"w\": { \"filename\": \"/w\", \"ephemeral\": false,"
 	    " \"allowed_paths\": [{ \"real\": \"/srv\", \"writable\": true }] },"
 	    " \"v\": { \"filename\": \"/v\","
-	    " \"allowed_paths\": [{ \"real\": \"/srv\", \"virtual\": \"/data\" }] } }");
+	    " \"allowed_paths\": [{ \"real\": \"/srv\", \"virtual\": \"/data\" }] },"
+	    " \"a\": { \"filename\": \"/a\", \"max_memory\": 512, \"address_space\": 300 },"
+	    " \"b\": { \"filename\": \"/b\", \"address_space\": 1800 } }");
 	const char *const args[] = { "override", NULL };
 	struct tkvm_program_config cfg;
 	struct program_engine_config owned;
@@ -457,6 +459,7 @@ test_engine(void)
 	CHECK(program_def_to_engine(library_find(lib, "p"), NULL, &cfg, &owned, err,
 	    sizeof err) == 0);
 	CHECK(cfg.vm.memory_mib == 48 && cfg.vm.shared_memory_mib == 2);
+	CHECK(cfg.vm.address_space_mib == 256);	/* the published default */
 	CHECK(cfg.concurrency == 5 && cfg.max_request_memory_mib == 20);
 	CHECK(cfg.limit_workmem_after_req_mib == 6);
 	CHECK(cfg.max_boot_time == 2.5 && cfg.max_request_time == 1.25);
@@ -506,6 +509,15 @@ test_engine(void)
 	    sizeof err) == 0);
 	CHECK(cfg.persistent && cfg.vm.allowed_paths[0] == NULL);
 	CHECK(cfg.vm.envp[0] != NULL && strcmp(cfg.vm.envp[1], "KVM_GROUP=") == 0);
+	program_engine_config_free(&owned);
+	/* The address space: the largest of address_space, max_memory, 256. */
+	CHECK(program_def_to_engine(library_find(lib, "a"), NULL, &cfg, &owned, err,
+	    sizeof err) == 0);
+	CHECK(cfg.vm.memory_mib == 512 && cfg.vm.address_space_mib == 512);
+	program_engine_config_free(&owned);
+	CHECK(program_def_to_engine(library_find(lib, "b"), NULL, &cfg, &owned, err,
+	    sizeof err) == 0);
+	CHECK(cfg.vm.memory_mib == 64 && cfg.vm.address_space_mib == 1800);
 	program_engine_config_free(&owned);
 	library_free(lib);
 }
