@@ -166,10 +166,14 @@ live_give(struct tkvm_vm *vm, struct storage_call *c, uint64_t data,
 	return (int64_t)n;
 }
 
-/* The new main VM changed: request VMs forked before would not see it. */
+/* The new main VM changed: request VMs forked before would not see it.
+ * Its map of pages holding data changed too: the restored state may lie
+ * in pages that were empty at the load, and mm_zero()/mm_trim_master()
+ * treat pages outside the map as zeros that may be given back. */
 static int
 refork_reqvms(struct tkvm_program *p, char *err, size_t errlen)
 {
+	mm_map_data(p->main);
 	for (unsigned i = 0; i < p->nreqvms; i++) {
 		struct tkvm_vm *fresh;
 		err[0] = '\0';
