@@ -6,7 +6,10 @@
  * -DBAD_SERIALIZE on_live_update, -DBAD_LOOP makes it loop, -DBAD_POINTER
  * hands over memory it does not have, and
  * -DNO_STORAGE_STATE keeps a generation number in the main VM instead
- * (for a program without a storage VM).
+ * (for a program without a storage VM); there on_live_restore also
+ * copies the state into a fresh 1 MiB mapping, GET /far shows that copy
+ * and GET /touch/N writes N MiB of fresh pages (tests/vmod/
+ * live_update_trim.vtc).
  *   GET /      increments the counter: "v=VERSION n=COUNT"
  *   GET /peek  the counter, unchanged
  *   GET /save  writes the counter to the file "state"
@@ -17,6 +20,7 @@
 #include <time.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include <tinykvm/kvm_api.h>
 
@@ -32,6 +36,9 @@ struct state {
 
 static struct state st = { MAGIC, VERSION, 0, 0 };
 static struct state incoming;
+#ifdef NO_STORAGE_STATE
+static struct state *far;	/* the restored state, mmapped */
+#endif
 
 static void
 on_live_update(void)
@@ -63,6 +70,13 @@ on_live_restore(size_t len)
 		abort();
 	st.counter = incoming.counter;
 	st.updates = incoming.updates + 1;
+#ifdef NO_STORAGE_STATE
+	far = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (far == MAP_FAILED)
+		abort();
+	*far = st;
+#endif
 }
 
 static void
@@ -128,7 +142,21 @@ on_get(const char *url, const char *arg)
 
 	(void)arg;
 #ifdef NO_STORAGE_STATE
-	len = snprintf(out, sizeof out, "v=%d gen=%lu", VERSION, st.updates);
+	if (strcmp(url, "/far") == 0) {
+		len = far == NULL ? snprintf(out, sizeof out, "far none") :
+		    snprintf(out, sizeof out, "far magic=%s gen=%lu",
+		    far->magic == MAGIC ? "ok" : "lost", far->updates);
+	} else if (strncmp(url, "/touch/", 7) == 0) {
+		size_t n = strtoul(url + 7, NULL, 10) << 20;
+		char *p = mmap(NULL, n, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			backend_response_str(500, "text/plain", "no memory");
+		for (size_t i = 0; i < n; i += 4096)
+			p[i] = 1;
+		len = snprintf(out, sizeof out, "touched %zu", n >> 20);
+	} else
+		len = snprintf(out, sizeof out, "v=%d gen=%lu", VERSION, st.updates);
 #else
 	if (strcmp(url, "/peek") == 0)
 		len = storage_call(peek, NULL, 0, out, sizeof out);
