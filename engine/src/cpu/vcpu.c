@@ -29,12 +29,17 @@ user_segment(struct kvm_segment *s, uint16_t sel, bool code)
 	s->db = !code;
 }
 
+/* Sets the segments, descriptor tables and control registers over base,
+ * the vCPU's registers as KVM last gave them (NULL: read them now). */
 static int
-setup_sregs(struct tkvm_vm *vm, uint64_t cr3, char *err, size_t errlen)
+setup_sregs(struct tkvm_vm *vm, uint64_t cr3, const struct kvm_sregs *base,
+    char *err, size_t errlen)
 {
 	struct kvm_sregs sr;
 
-	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sr) < 0)
+	if (base != NULL)
+		sr = *base;
+	else if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sr) < 0)
 		goto fail;
 	user_segment(&sr.cs, SEL_USER_CS, true);
 	user_segment(&sr.ds, SEL_USER_DS, false);
@@ -169,10 +174,13 @@ cpu_setup_vcpu(struct tkvm_vm *vm, char *err, size_t errlen)
 		    "to reset vector state between requests");
 		return -1;
 	}
-	if (setup_sregs(vm, PROBE_PML4_ADDR, err, errlen) ||
+	/* The probe's exit carries the segment registers (probe.c): the
+	 * final setup starts from that copy instead of reading them again.
+	 * Whatever the probe's SYSCALL changed (CS, SS) is set anew there. */
+	if (setup_sregs(vm, PROBE_PML4_ADDR, NULL, err, errlen) ||
 	    setup_msrs(vm, err, errlen) || setup_cpuid_xsave(vm, err, errlen) ||
 	    cpu_probe(vm, err, errlen) ||
-	    setup_sregs(vm, PML4_ADDR, err, errlen))
+	    setup_sregs(vm, PML4_ADDR, &vm->run->s.regs.sregs, err, errlen))
 		return -1;
 	memset(regs, 0, sizeof *regs);
 	regs->rip = vm->entry;
