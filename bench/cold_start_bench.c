@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <linux/kvm.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +67,13 @@ struct tally {
 };
 static struct tally tally;
 
+/* While runs.on, each KVM_RUN's duration in order (the first few). */
+static struct {
+	bool on;
+	unsigned n;
+	double ns[64];
+} runs;
+
 int
 ioctl(int fd, unsigned long request, ...)
 {
@@ -82,8 +90,11 @@ ioctl(int fd, unsigned long request, ...)
 	r = syscall(SYS_ioctl, fd, request, arg);
 	for (k = 0; k < NKINDS && kinds[k].code != request; k++)
 		;
+	double ns = now_ns() - t0;
 	__atomic_add_fetch(&tally.calls[k], 1, __ATOMIC_RELAXED);
-	tally.ns[k] += now_ns() - t0;	/* the engine creates VMs on one thread */
+	tally.ns[k] += ns;	/* the engine creates VMs on one thread */
+	if (runs.on && request == KVM_RUN && runs.n < 64)
+		runs.ns[runs.n++] = ns;
 	return (int)r;
 }
 
@@ -161,6 +172,7 @@ creation_breakdown(const char *dir)
 	const char *argv[] = { "hello_world", NULL };
 	struct tkvm_config cfg = { .argv = argv };
 	double create[CREATIONS], run[CREATIONS], faults[CREATIONS];
+	double first_entry[CREATIONS], later[CREATIONS], n_later = 0;
 	struct tally before, during;
 	struct tkvm_result res;
 	unsigned long total = 0;
@@ -182,10 +194,21 @@ creation_breakdown(const char *dir)
 			during.ns[k] += tally.ns[k] - before.ns[k];
 		}
 		long f0 = minor_faults();
+		runs.n = 0;
+		runs.on = true;
 		t0 = now_ns();
 		tkvm_vm_run(vm, &res);
 		run[i] = now_ns() - t0;
+		runs.on = false;
 		faults[i] = (double)(minor_faults() - f0);
+		/* The first entry runs the startup up to the first system
+		 * call; every later KVM_RUN is one system call's exit. */
+		first_entry[i] = runs.ns[0];
+		later[i] = 0;
+		for (unsigned j = 1; j < runs.n; j++)
+			later[i] += runs.ns[j];
+		later[i] /= runs.n > 1 ? runs.n - 1 : 1;
+		n_later = runs.n - 1;
 		if (res.stop != TKVM_STOP_EXIT)
 			die("hello_world", res.reason);
 		tkvm_vm_destroy(vm);
@@ -209,6 +232,10 @@ creation_breakdown(const char *dir)
 	printf("vm_first_run: %.3f ms median (hello_world to exit), %.0f host "
 	    "minor page faults median\n", median(run, CREATIONS) / 1e6,
 	    median(faults, CREATIONS));
+	printf("vm_first_run_split: first KVM_RUN (startup to the first "
+	    "system call) %.3f ms median, then %.0f KVM_RUN of %.1f us median "
+	    "each (one system call exit each)\n", median(first_entry,
+	    CREATIONS) / 1e6, n_later, median(later, CREATIONS) / 1e3);
 }
 
 static struct tkvm_program *
@@ -226,14 +253,33 @@ load_program(const void *img, size_t len, unsigned n, uint64_t mib)
 	return p;
 }
 
-/* 3. Program load with 8 request VMs. */
+static unsigned long
+all_ioctls(void)
+{
+	unsigned long n = 0;
+
+	for (size_t k = 0; k <= NKINDS; k++)
+		n += tally.calls[k];
+	return n;
+}
+
+/* 3. Program load with 8 request VMs, and with 1 for the cost of each
+ * further request VM. */
 static void
 program_load(const void *img, size_t len)
 {
-	double t[LOADS], per_vm_ioctls = 0;
+	double t[LOADS], t1[LOADS], per_vm_ioctls = 0, reqvm_ioctls = 0;
 	struct rss r0, r1;
 	long added = 0, shmem = 0, anon = 0;
 
+	for (int i = 0; i < LOADS; i++) {
+		unsigned long c0 = all_ioctls();
+		double t0 = now_ns();
+		struct tkvm_program *p = load_program(img, len, 1, 0);
+		t1[i] = now_ns() - t0;
+		reqvm_ioctls = (double)(all_ioctls() - c0);
+		tkvm_program_destroy(p);
+	}
 	for (int i = 0; i < LOADS; i++) {
 		unsigned long before = 0, after = 0;
 		for (size_t k = 0; k <= NKINDS; k++)
@@ -246,6 +292,8 @@ program_load(const void *img, size_t len)
 		for (size_t k = 0; k <= NKINDS; k++)
 			after += tally.calls[k];
 		per_vm_ioctls = (double)(after - before) / 9;
+		reqvm_ioctls = i == 0 ? ((double)(after - before) -
+		    reqvm_ioctls) / 7 : reqvm_ioctls;
 		added = r1.total - r0.total;
 		anon = r1.anon - r0.anon;
 		shmem = r1.shmem - r0.shmem;
@@ -255,6 +303,10 @@ program_load(const void *img, size_t len)
 	    "64 MiB), %.1f ioctls per VM (main + 8), RSS added %ld kB "
 	    "(anon %ld, shmem %ld)\n", median(t, LOADS) / 1e6, LOADS,
 	    per_vm_ioctls, added, anon, shmem);
+	double m8 = median(t, LOADS), m1 = median(t1, LOADS);
+	printf("program_load_per_request_vm: %.3f ms and %.1f ioctls per "
+	    "further request VM ((load with 8 - load with 1) / 7; load with 1: "
+	    "%.3f ms)\n", (m8 - m1) / 7 / 1e6, reqvm_ioctls, m1 / 1e6);
 }
 
 /* 4. After n requests on each of 2 request VMs: what one holds. */
