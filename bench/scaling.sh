@@ -22,14 +22,14 @@ cleanup() {
 	rm -rf "$work"
 }
 stop_varnishd() {
-	if [ -f "$work/varnishd.pid" ]; then
-		kill "$(cat "$work/varnishd.pid")" 2>/dev/null || true
-		for _ in $(seq 50); do
-			kill -0 "$(cat "$work/varnishd.pid")" 2>/dev/null || break
-			sleep 0.1
-		done
-		rm -f "$work/varnishd.pid"
-	fi
+	local pid
+	pid=$(cat "$work/varnishd.pid" 2>/dev/null) || return 0
+	kill "$pid" 2>/dev/null || true
+	for _ in $(seq 50); do	# varnishd removes its pid file itself
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	rm -f "$work/varnishd.pid"
 }
 trap cleanup EXIT
 
@@ -81,6 +81,7 @@ VCL
 }
 child_pid() { pgrep -P "$(cat "$work/varnishd.pid")" | head -1; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }	# utime + stime
+idle_ticks() { awk '/^cpu / { print $5 + $6 }' /proc/stat; }	# whole machine
 
 echo "host: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
@@ -89,18 +90,18 @@ for n in 1 2 4 8; do
 	start_varnishd "$n" 64
 	wrk -t2 -c8 -d1s http://127.0.0.1:8092/kvm >/dev/null	# warm up
 	child=$(child_pid)
-	c0=$(cpu_ticks "$child"); t0=$(awk '{ print $14 + $15 + $16 + $17 }' /proc/self/stat)
+	c0=$(cpu_ticks "$child"); i0=$(idle_ticks)
 	out=$(wrk -t2 -c8 -d"${secs}s" http://127.0.0.1:8092/kvm)
-	c1=$(cpu_ticks "$child")
+	c1=$(cpu_ticks "$child"); i1=$(idle_ticks)
 	rps=$(echo "$out" | awk '/Requests\/sec/ { print $2 }')
 	reqs=$(echo "$out" | awk '/requests in/ { print $1 }')
 	hz=$(getconf CLK_TCK)
 	vus=$(echo "($c1 - $c0) * 1000000 / $hz / $reqs" | bc -l)
 	vshare=$(echo "($c1 - $c0) / $hz / $secs" | bc -l)
-	printf 'throughput_%d_request_vms: %s req/s (wrk -c8), varnishd %.1f us CPU per request, varnishd busy %.2f of 2 cores\n' \
-		"$n" "$rps" "$vus" "$vshare"
+	busy=$(echo "$(nproc) - ($i1 - $i0) / $hz / $secs" | bc -l)
+	printf 'throughput_%d_request_vms: %s req/s (wrk -c8), varnishd %.1f us CPU per request, varnishd busy %.2f cores, machine busy %.2f of %d cores (all processes)\n' \
+		"$n" "$rps" "$vus" "$vshare" "$busy" "$(nproc)"
 	stop_varnishd
-	: "$t0"
 done
 
 # 2. Latency side by side (4 request VMs, as bench/load.sh).
@@ -126,7 +127,7 @@ for n in 1 16 64; do
 	start_varnishd "$n" 64
 	child=$(child_pid)
 	before=$(awk '/VmRSS/ { print $2 }' "/proc/$child/status")
-	wrk -t2 -c"$n" -d2s http://127.0.0.1:8092/kvm >/dev/null
+	wrk -t"$(( n < 2 ? 1 : 2 ))" -c"$n" -d2s http://127.0.0.1:8092/kvm >/dev/null
 	after=$(awk '/VmRSS/ { print $2 }' "/proc/$child/status")
 	echo "varnishd_rss_64mib_program_${n}_request_vms: ${after} kB child RSS after serving (${before} kB after start)"
 	stop_varnishd

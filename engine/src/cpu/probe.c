@@ -110,9 +110,9 @@ cpu_probe(struct tkvm_vm *vm, char *err, size_t errlen)
 		snprintf(err, errlen, "SYSCALL entered ring %d", vm->syscall_ring);
 		return -1;
 	}
-	if (check_xstate(vm, err, errlen) != 0)
-		return -1;
 	if (vm->master == NULL) {
+		if (check_xstate(vm, err, errlen) != 0)
+			return -1;
 		cpu_map_syscall_stub(vm, vm->syscall_ring);
 		return 0;
 	}
@@ -125,6 +125,10 @@ cpu_probe(struct tkvm_vm *vm, char *err, size_t errlen)
 		    (unsigned long long)vm->master->xcr0);
 		return -1;
 	}
+	/* The main VM's XCR0, so its XSAVE size: no CPUID again (each one
+	 * traps to the hypervisor when this host is itself a VM, 6 us here,
+	 * and sizing takes one per enabled component). */
+	vm->xsave_size = vm->master->xsave_size;
 	return 0;
 }
 

@@ -169,7 +169,8 @@ cpu_setup_vcpu(struct tkvm_vm *vm, char *err, size_t errlen)
 {
 	struct kvm_regs *regs = &vm->run->s.regs.regs;
 
-	if (!xstate_host_has_xsave()) {
+	/* A request VM's main VM has checked this host already. */
+	if (vm->master == NULL && !xstate_host_has_xsave()) {
 		snprintf(err, errlen, "this CPU has no XSAVE: the engine needs it "
 		    "to reset vector state between requests");
 		return -1;
