@@ -118,23 +118,26 @@ load_guest(const char *dir, const char *name, size_t *len)
 	return img;
 }
 
-/* kB of the process's resident memory: total, anonymous and shmem (the
- * memfd that holds guest memory). */
+/* kB of the process's resident memory: RSS, and the proportional set
+ * size, anonymous and shmem (the memfd that holds guest memory).  RSS
+ * counts a page of the main VM's memfd once per VM that maps it; PSS
+ * counts it once in all, so PSS is the memory really used. */
 struct rss {
-	long total, anon, shmem;
+	long total, pss, anon, shmem;
 };
 
 static struct rss
 rss_now(void)
 {
-	struct rss r = { 0, 0, 0 };
+	struct rss r = { 0, 0, 0, 0 };
 	char line[256];
-	FILE *f = fopen("/proc/self/status", "r");
+	FILE *f = fopen("/proc/self/smaps_rollup", "r");
 
 	while (f != NULL && fgets(line, sizeof line, f) != NULL) {
-		sscanf(line, "VmRSS: %ld", &r.total);
-		sscanf(line, "RssAnon: %ld", &r.anon);
-		sscanf(line, "RssShmem: %ld", &r.shmem);
+		sscanf(line, "Rss: %ld", &r.total);
+		sscanf(line, "Pss: %ld", &r.pss);
+		sscanf(line, "Pss_Anon: %ld", &r.anon);
+		sscanf(line, "Pss_Shmem: %ld", &r.shmem);
 	}
 	if (f != NULL)
 		fclose(f);
@@ -270,7 +273,7 @@ program_load(const void *img, size_t len)
 {
 	double t[LOADS], t1[LOADS], per_vm_ioctls = 0, reqvm_ioctls = 0;
 	struct rss r0, r1;
-	long added = 0, shmem = 0, anon = 0;
+	long added = 0, rss_added = 0, shmem = 0, anon = 0;
 
 	for (int i = 0; i < LOADS; i++) {
 		unsigned long c0 = all_ioctls();
@@ -294,15 +297,17 @@ program_load(const void *img, size_t len)
 		per_vm_ioctls = (double)(after - before) / 9;
 		reqvm_ioctls = i == 0 ? ((double)(after - before) -
 		    reqvm_ioctls) / 7 : reqvm_ioctls;
-		added = r1.total - r0.total;
+		added = r1.pss - r0.pss;
+		rss_added = r1.total - r0.total;
 		anon = r1.anon - r0.anon;
 		shmem = r1.shmem - r0.shmem;
 		tkvm_program_destroy(p);
 	}
 	printf("program_load_8_request_vms: %.3f ms median of %d (hello_get, "
-	    "64 MiB), %.1f ioctls per VM (main + 8), RSS added %ld kB "
-	    "(anon %ld, shmem %ld)\n", median(t, LOADS) / 1e6, LOADS,
-	    per_vm_ioctls, added, anon, shmem);
+	    "64 MiB), %.1f ioctls per VM (main + 8), PSS added %ld kB "
+	    "(anon %ld, guest memory %ld), RSS added %ld kB\n",
+	    median(t, LOADS) / 1e6, LOADS, per_vm_ioctls, added, anon, shmem,
+	    rss_added);
 	double m8 = median(t, LOADS), m1 = median(t1, LOADS);
 	printf("program_load_per_request_vm: %.3f ms and %.1f ioctls per "
 	    "further request VM ((load with 8 - load with 1) / 7; load with 1: "
@@ -346,9 +351,10 @@ rss_per_request_vm(const char *dir, unsigned n)
 		}
 		r1 = rss_now();
 		printf("rss_per_request_vm_%s: after %u requests each, %.0f "
-		    "private pages (%.0f kB) per request VM; process RSS grew "
-		    "%.0f kB per request VM during the requests\n", names[g], n,
-		    (double)priv / 2, (double)priv * 4 / 2,
+		    "private pages (%.0f kB) per request VM; process PSS grew "
+		    "%.0f kB (RSS %.0f kB) per request VM during the requests\n",
+		    names[g], n, (double)priv / 2, (double)priv * 4 / 2,
+		    (double)(r1.pss - r0.pss) / 2,
 		    (double)(r1.total - r0.total) / 2);
 		tkvm_program_destroy(p);
 	}
@@ -374,10 +380,11 @@ rss_by_request_vms(const void *img, size_t len)
 			tkvm_request_end(rv, err, sizeof err);
 		}
 		struct rss r = rss_now();
-		printf("rss_64mib_program_%u_request_vms: %ld kB above the "
-		    "process's base (anon %ld, shmem %ld)\n", counts[i],
-		    r.total - base.total, r.anon - base.anon,
-		    r.shmem - base.shmem);
+		printf("memory_64mib_program_%u_request_vms: PSS %ld kB above "
+		    "the process's base (anon %ld, guest memory %ld), RSS %ld "
+		    "kB above\n", counts[i], r.pss - base.pss,
+		    r.anon - base.anon, r.shmem - base.shmem,
+		    r.total - base.total);
 		tkvm_program_destroy(p);
 	}
 }

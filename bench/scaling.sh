@@ -9,7 +9,9 @@
 #   2. p50/p99 latency and req/s of program() and of a pass to a local
 #      nginx serving the same bytes, side by side, at -c8 and -c64;
 #   3. varnishd child RSS with 1, 16 and 64 request VMs of a 64 MiB
-#      program, each request VM having served requests.
+#      program, each request VM having served requests (RSS counts a
+#      guest page once per VM mapping it, PSS once; more connections
+#      also mean more worker threads, whose stacks count too).
 # usage: bench/scaling.sh [SECONDS]   (run `make` first)
 set -eu
 cd "$(dirname "$0")/.."
@@ -126,9 +128,11 @@ stop_varnishd
 for n in 1 16 64; do
 	start_varnishd "$n" 64
 	child=$(child_pid)
-	before=$(awk '/VmRSS/ { print $2 }' "/proc/$child/status")
+	before=$(awk '/^Rss:/ { print $2 }' "/proc/$child/smaps_rollup")
 	wrk -t"$(( n < 2 ? 1 : 2 ))" -c"$n" -d2s http://127.0.0.1:8092/kvm >/dev/null
-	after=$(awk '/VmRSS/ { print $2 }' "/proc/$child/status")
-	echo "varnishd_rss_64mib_program_${n}_request_vms: ${after} kB child RSS after serving (${before} kB after start)"
+	after=$(awk '/^Rss:/ { print $2 }' "/proc/$child/smaps_rollup")
+	pss=$(awk '/^Pss:/ { print $2 }' "/proc/$child/smaps_rollup")
+	threads=$(awk '/^Threads:/ { print $2 }' "/proc/$child/status")
+	echo "varnishd_rss_64mib_program_${n}_request_vms: child RSS ${after} kB after serving (${before} kB after start), PSS ${pss} kB, ${threads} threads"
 	stop_varnishd
 done
