@@ -272,18 +272,23 @@ static void
 program_load(const void *img, size_t len)
 {
 	double t[LOADS], t1[LOADS], per_vm_ioctls = 0, reqvm_ioctls = 0;
+	struct tally a0, a1, b0, b1;
 	struct rss r0, r1;
 	long added = 0, rss_added = 0, shmem = 0, anon = 0;
 
 	for (int i = 0; i < LOADS; i++) {
 		unsigned long c0 = all_ioctls();
 		double t0 = now_ns();
+		a0 = tally;
 		struct tkvm_program *p = load_program(img, len, 1, 0);
+		a1 = tally;
 		t1[i] = now_ns() - t0;
 		reqvm_ioctls = (double)(all_ioctls() - c0);
 		tkvm_program_destroy(p);
 	}
 	for (int i = 0; i < LOADS; i++) {
+		if (i == 0)
+			b0 = tally;
 		unsigned long before = 0, after = 0;
 		for (size_t k = 0; k <= NKINDS; k++)
 			before += tally.calls[k];
@@ -294,6 +299,8 @@ program_load(const void *img, size_t len)
 		r1 = rss_now();
 		for (size_t k = 0; k <= NKINDS; k++)
 			after += tally.calls[k];
+		if (i == 0)
+			b1 = tally;
 		per_vm_ioctls = (double)(after - before) / 9;
 		reqvm_ioctls = i == 0 ? ((double)(after - before) -
 		    reqvm_ioctls) / 7 : reqvm_ioctls;
@@ -312,6 +319,15 @@ program_load(const void *img, size_t len)
 	printf("program_load_per_request_vm: %.3f ms and %.1f ioctls per "
 	    "further request VM ((load with 8 - load with 1) / 7; load with 1: "
 	    "%.3f ms)\n", (m8 - m1) / 7 / 1e6, reqvm_ioctls, m1 / 1e6);
+	printf("request_vm_ioctls:");
+	for (size_t k = 0; k <= NKINDS; k++) {
+		unsigned long d = (b1.calls[k] - b0.calls[k]) -
+		    (a1.calls[k] - a0.calls[k]);
+		if (d != 0)
+			printf(" %s %.2f", k < NKINDS ? kinds[k].name : "other",
+			    (double)d / 7);
+	}
+	printf("\n");
 }
 
 /* 4. After n requests on each of 2 request VMs: what one holds. */
