@@ -349,7 +349,7 @@ rss_per_request_vm(const char *dir, unsigned n)
 		struct tkvm_program *p = tkvm_program_load(&cfg, img, len, err,
 		    sizeof err);
 		struct rss r0, r1;
-		uint64_t priv = 0;
+		uint64_t priv = 0, restores = 0;
 
 		free(img);
 		if (p == NULL)
@@ -364,14 +364,17 @@ rss_per_request_vm(const char *dir, unsigned n)
 			}
 			tkvm_reqvm_stats(rv, &st);
 			priv += st.private_pages;
+			restores += st.segment_restores;
 		}
 		r1 = rss_now();
 		printf("rss_per_request_vm_%s: after %u requests each, %.0f "
 		    "private pages (%.0f kB) per request VM; process PSS grew "
-		    "%.0f kB (RSS %.0f kB) per request VM during the requests\n",
+		    "%.0f kB (RSS %.0f kB) per request VM during the requests; "
+		    "%llu segment restores from the first request on\n",
 		    names[g], n, (double)priv / 2, (double)priv * 4 / 2,
 		    (double)(r1.pss - r0.pss) / 2,
-		    (double)(r1.total - r0.total) / 2);
+		    (double)(r1.total - r0.total) / 2,
+		    (unsigned long long)restores);
 		tkvm_program_destroy(p);
 	}
 }

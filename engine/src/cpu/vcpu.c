@@ -41,6 +41,8 @@ setup_sregs(struct tkvm_vm *vm, uint64_t cr3, const struct kvm_sregs *base,
 		sr = *base;
 	else if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sr) < 0)
 		goto fail;
+	if (cr3 != PML4_ADDR && vm->master == NULL)
+		vm->fresh_sregs = sr;	/* for its request VMs */
 	user_segment(&sr.cs, SEL_USER_CS, true);
 	user_segment(&sr.ds, SEL_USER_DS, false);
 	sr.es = sr.fs = sr.gs = sr.ss = sr.ds;
@@ -67,10 +69,18 @@ setup_sregs(struct tkvm_vm *vm, uint64_t cr3, const struct kvm_sregs *base,
 		goto fail;
 	if (cr3 != PML4_ADDR)
 		return 0;
-	/* What KVM made of it is what every request starts from. */
-	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &vm->clean_sregs) != 0)
+	/* What KVM made of it is what every request starts from.  A request
+	 * VM's vCPU got the very registers its main VM's did (both started
+	 * from the same reset state and ran the same probe), FS base aside,
+	 * which is never taken from this copy: it takes the main VM's copy.
+	 * Were KVM ever to make something else of them, the first request's
+	 * entry would see the difference and write the copy back. */
+	if (vm->master != NULL)
+		vm->clean_sregs = vm->master->clean_sregs;
+	else if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &vm->clean_sregs) != 0)
 		goto fail;
 	vm->run->s.regs.sregs = vm->clean_sregs;
+	vm->run->s.regs.sregs.fs.base = vm->fs_base;
 	return 0;
 fail:
 	snprintf(err, errlen, "cannot set vCPU segment registers: %s",
@@ -178,7 +188,8 @@ cpu_setup_vcpu(struct tkvm_vm *vm, char *err, size_t errlen)
 	/* The probe's exit carries the segment registers (probe.c): the
 	 * final setup starts from that copy instead of reading them again.
 	 * Whatever the probe's SYSCALL changed (CS, SS) is set anew there. */
-	if (setup_sregs(vm, PROBE_PML4_ADDR, NULL, err, errlen) ||
+	if (setup_sregs(vm, PROBE_PML4_ADDR, vm->master ?
+	    &vm->master->fresh_sregs : NULL, err, errlen) ||
 	    setup_msrs(vm, err, errlen) || setup_cpuid_xsave(vm, err, errlen) ||
 	    cpu_probe(vm, err, errlen) ||
 	    setup_sregs(vm, PML4_ADDR, &vm->run->s.regs.sregs, err, errlen))
