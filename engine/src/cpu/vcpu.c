@@ -73,8 +73,9 @@ setup_sregs(struct tkvm_vm *vm, uint64_t cr3, const struct kvm_sregs *base,
 	 * VM's vCPU got the very registers its main VM's did (both started
 	 * from the same reset state and ran the same probe), FS base aside,
 	 * which is never taken from this copy: it takes the main VM's copy.
-	 * Were KVM ever to make something else of them, the first request's
-	 * entry would see the difference and write the copy back. */
+	 * Were KVM ever to make something else of them, the entry after the
+	 * first exit (which brings KVM's registers) would see the difference
+	 * and write the copy back, counted in segment_restores. */
 	if (vm->master != NULL)
 		vm->clean_sregs = vm->master->clean_sregs;
 	else if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &vm->clean_sregs) != 0)
