@@ -72,6 +72,11 @@ struct program_def {
 	char *warmup_url, *warmup_method; /* NULL when not given */
 	char **warmup_headers;		/* NULL-terminated, never NULL */
 	bool allow_debug, remote_debug_on_exception;
+	/* start(debug = true): where gdb connects (PORT, HOST:PORT or a
+	 * socket path; NULL: 2159) and how long a debug session may wait
+	 * for it (seconds, default 300). */
+	char *remote_debug_listen;
+	double remote_debug_timeout;
 	bool verbose, verbose_syscalls;
 	bool print_stdout;		/* "stdout" */
 	unsigned smp;			/* 0..16 */

@@ -11,7 +11,7 @@
 /* Alphabetical; used = false: accepted for compatibility, not acted on. */
 const struct program_key program_keys[] = {
 	{ "address_space",		false,	KT_PARSED },
-	{ "allow_debug",		false,	KT_PARSED },
+	{ "allow_debug",		true,	KT_PARSED },
 	{ "allowed_paths",		true,	KT_PARSED },
 	{ "blackout_area",		false,	KT_PARSED },
 	{ "cold_start_file",		false,	KT_STRING },
@@ -41,7 +41,9 @@ const struct program_key program_keys[] = {
 	{ "mmap_backed_files",		false,	KT_PARSED },
 	{ "relocate_fixed_mmap",	false,	KT_BOOL },
 	{ "remapping",			false,	KT_PARSED },
-	{ "remote_debug_on_exception",	false,	KT_PARSED },
+	{ "remote_debug_listen",	true,	KT_PARSED },
+	{ "remote_debug_on_exception",	true,	KT_PARSED },
+	{ "remote_debug_timeout",	true,	KT_PARSED },
 	{ "req_mem_limit_after_reset",	true,	KT_PARSED },
 	{ "request_hugepage_arena_size", false,	KT_PARSED },
 	{ "request_hugepages",		false,	KT_NUMBER },

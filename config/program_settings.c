@@ -272,6 +272,8 @@ static const struct simple_setting {
 	{ "split_hugepages",	K_BOOL,    FIELD(split_hugepages) },
 	{ "allow_debug",	K_BOOL,    FIELD(allow_debug) },
 	{ "remote_debug_on_exception", K_BOOL, FIELD(remote_debug_on_exception) },
+	{ "remote_debug_listen", K_STRING, FIELD(remote_debug_listen) },
+	{ "remote_debug_timeout", K_SECONDS, FIELD(remote_debug_timeout) },
 	{ "verbose",		K_BOOL,    FIELD(verbose) },
 	{ "verbose_syscalls",	K_BOOL,    FIELD(verbose_syscalls) },
 	{ "stdout",		K_BOOL,    FIELD(print_stdout) },

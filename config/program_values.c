@@ -140,6 +140,7 @@ pc_def_free(struct program_def *d)
 	free(d->cwd);
 	free(d->warmup_url);
 	free(d->warmup_method);
+	free(d->remote_debug_listen);
 	list_free(d->main_arguments);
 	list_free(d->environment);
 	list_free(d->warmup_headers);
@@ -162,6 +163,7 @@ pc_def_new(void)
 	d->max_boot_time = 20.0;
 	d->max_request_time = 8.0;
 	d->max_storage_time = 10.0;
+	d->remote_debug_timeout = 300.0;
 	d->max_queue_time = 5.0;
 	d->max_memory = 64;
 	d->max_request_memory = 32;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libFuzzer harness for the program unpacker (vmod/unpack.c): any bytes,
  * read as an ELF file or a tar archive (plain, gzip, xz, zstd).  What is

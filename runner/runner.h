@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "gdb.h"
 #include "tinykvm/engine.h"
 
 #define EXIT_SANDBOX 125
@@ -36,6 +37,7 @@ struct options {
 	bool test_flip_shared;		/* --test-flip-shared */
 	bool storage;			/* --storage */
 	const char *self_request;	/* --self-request URL-PREFIX */
+	struct gdb_options gdb;		/* --gdb, --gdb-on-crash, --gdb-wait */
 };
 
 /* Prints "tinykvm-run: MESSAGE" and exits with EXIT_SANDBOX. */

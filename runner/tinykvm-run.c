@@ -17,35 +17,13 @@
 
 #include <pthread.h>
 
+#include "gdb.h"
+#include "help.h"
 #include "headers.h"
 #include "regex.h"
 #include "runner.h"
 #include "program_config.h"
 #include "tinykvm/engine.h"
-
-
-static void
-usage(FILE *f)
-{
-	fprintf(f,
-	    "usage: tinykvm-run [--timeout SECONDS] [--memory MIB] [--allow PATH]...\n"
-	    "                   [--env KEY=VALUE]... [--verbose] PROGRAM [ARG...]\n"
-	    "       tinykvm-run [options] --request METHOD URL [--arg ARG] [--body FILE]\n"
-	    "                   [--content-type T] [--header 'K: V']... [--repeat N]\n"
-	    "                   [--concurrency N] [--storage] [--self-request URL-PREFIX]\n"
-	    "                   PROGRAM [ARG...]\n"
-	    "       tinykvm-run [options] --config FILE --program NAME [PROGRAM [ARG...]]\n"
-	    "                   takes the program's settings from a JSON library\n"
-	    "       tinykvm-run --host-info\n"
-	    "                   describes this host: CPU, KVM kind, guest ring for\n"
-	    "                   syscalls, XCR0 and XSAVE size, cost of a VM exit\n"
-	    "Runs a static x86-64 Linux PROGRAM inside a KVM sandbox.  With --request,\n"
-	    "initializes PROGRAM to wait_for_requests() and sends it requests, printing\n"
-	    "the response (status, headers, body) of the first.  sys_fetch and\n"
-	    "sys_request use libcurl; a self-request (a path) goes to URL-PREFIX.\n"
-	    "Exit status: the program's (0 for requests); 124 on timeout; 125 on a\n"
-	    "sandbox failure or a failed request.\n");
-}
 
 void
 fail(const char *fmt, ...)
@@ -105,26 +83,6 @@ add(const char **list, unsigned *n, const char *item, const char *option)
 }
 
 static int
-host_info(void)
-{
-	struct tkvm_host_info h;
-	char err[1024];
-
-	if (tkvm_host_info(&h, err, sizeof err) != 0) {
-		fprintf(stderr, "tinykvm-run: %s\n", err);
-		return EXIT_SANDBOX;
-	}
-	printf("cpu: %s\n", h.cpu_model);
-	printf("kvm: %s\n", h.kvm_kind);
-	printf("syscall_ring: %d\n", h.syscall_ring);
-	printf("xcr0: 0x%llx\n", (unsigned long long)h.xcr0);
-	printf("xsave_size: %u\n", h.xsave_size);
-	printf("xsave_components: %s\n", h.components);
-	printf("bare_exit_us: %.1f\n", h.exit_us);
-	return 0;
-}
-
-static int
 parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
@@ -146,6 +104,9 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "program", required_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "host-info", no_argument, NULL, 'I' },
+		{ "gdb", optional_argument, NULL, 'D' },
+		{ "gdb-on-crash", optional_argument, NULL, 'E' },
+		{ "gdb-wait", required_argument, NULL, 'W' },
 		/* Testing only: every Nth ioctl of a reset fails (engine.h). */
 		{ "test-fail-reset-ioctl", required_argument, NULL, 'X' },
 		/* Testing only: shared bytes change once copied (engine.h). */
@@ -189,6 +150,12 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'G': o->program = optarg; break;
 		case 'h': usage(stdout); exit(0);
 		case 'I': exit(host_info());
+		case 'D': case 'E':
+			*(c == 'D' ? &o->gdb.at_entry : &o->gdb.on_crash) = true;
+			if (optarg != NULL)
+				o->gdb.listen = optarg;
+			break;
+		case 'W': o->gdb.wait_s = parse_number(optarg, "--gdb-wait"); break;
 		case 'X': o->test_fail_reset = parse_count(optarg,
 		    "--test-fail-reset-ioctl"); break;
 		case 'Y': o->test_flip_shared = true; break;
@@ -268,6 +235,9 @@ main(int argc, char **argv)
 	char name_var[300];
 
 	settings(&o, &pcfg, &owned, &lib, &path);
+	static char gdb_program[4096];	/* path's library is freed early */
+	snprintf(gdb_program, sizeof gdb_program, "%s", path ? path : "");
+	o.gdb.program = gdb_program;
 	image = tkvm_read_file(path, MAX_PROGRAM_SIZE, &len, err, sizeof err);
 	if (image == NULL)
 		fail("%s", err);
@@ -299,6 +269,9 @@ main(int argc, char **argv)
 	cfg->regex = &runner_regex_ops;
 	cfg->verbose |= o.verbose;
 	if (o.nrequests > 0) {
+		if (o.gdb.at_entry || o.gdb.on_crash)
+			fail("--gdb and --gdb-on-crash debug a plain run, "
+			    "not --request");
 		int rc = request_mode(&o, &pcfg, image, len);
 		free(image);
 		program_engine_config_free(&owned);
@@ -310,6 +283,9 @@ main(int argc, char **argv)
 	program_engine_config_free(&owned);
 	library_free(lib);
 	if (vm == NULL)
+		fail("%s", err);
+	if ((o.gdb.at_entry || o.gdb.on_crash) &&
+	    gdb_attach(vm, &o.gdb, err, sizeof err) != 0)
 		fail("%s", err);
 	tkvm_vm_run(vm, &res);
 	tkvm_vm_destroy(vm);

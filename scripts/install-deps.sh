@@ -3,14 +3,14 @@
 # Installs the Debian 12 packages the build, the tests and the demo need,
 # only those missing.  Needs root (apt-get).
 set -eu
-# tests/deploy/ uses systemd-analyze (systemd), groupadd/usermod
+# gdb drives tests/debug/.  tests/deploy/ uses systemd-analyze (systemd), groupadd/usermod
 # (passwd), unshare/setpriv (util-linux) and dpkg-shlibdeps (dpkg-dev).
 # clang and libclang-rt-14-dev (libFuzzer, clang's sanitizer runtimes,
 # a recommendation that --no-install-recommends skips) build fuzz/.
 packages=(build-essential musl-tools g++ python3 pkg-config make
 	varnish libvarnishapi-dev python3-docutils wrk nginx-light zlib1g-dev libpcre2-dev bc curl libcurl4-openssl-dev
 	libarchive-dev xz-utils zstd openssl ca-certificates
-	clang libclang-rt-14-dev
+	clang libclang-rt-14-dev gdb
 	systemd passwd util-linux dpkg-dev)
 missing=()
 for p in "${packages[@]}"; do

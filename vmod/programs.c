@@ -184,6 +184,7 @@ instance_create(struct vprogram *vp, const struct program_def *def,
 	struct tkvm_program_config cfg;
 	struct program_engine_config owned;
 	struct vinstance *vi;
+	struct vdebug dbg;
 	double t0 = VTIM_mono();
 
 	if (program_def_to_engine(def, (const char *const *)vp->main_args,
@@ -196,8 +197,10 @@ instance_create(struct vprogram *vp, const struct program_def *def,
 	cfg.log = guest_log;
 	cfg.log_opaque = vp;
 	cfg.test_fail_reset_ioctl = test_fail_reset_ioctl();
+	cfg.debug = debug_config(vp, def, &dbg);
 	ALLOC_OBJ(vi, VINSTANCE_MAGIC);
 	AN(vi);
+	cfg.debug_on_exception = debug_crash_config(vp, def, &vi->crash_debug);
 	vi->vp = vp;
 	vi->refcnt = 1;
 	vi->prog = tkvm_program_load(&cfg, image, len, err, errlen);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * http(s) downloads with a cache (remote.h).  Every download has a
  * deadline for the whole exchange and a size cap, so a server that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Downloads of libraries and programs over http(s) with libcurl, kept in
  * a cache file and revalidated (If-Modified-Since from the file's mtime,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Where libraries and programs come from: a plain path, a file:// URI,
  * or an http(s):// URI downloaded through the cache (remote.c).  A

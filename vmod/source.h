@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Libraries and programs read from a path, file:// or http(s):// URI
  * (source.c), with the download cache of remote.h.

@@ -45,6 +45,14 @@ struct vstats {
 	uint64_t status[6];	/* 1xx..5xx, [0] other */
 };
 
+/* debug.c: what the debug waiting callback says. */
+struct vdebug {
+	const char *name, *path;
+	char path_copy[256];
+	struct tkvm_debug_config cfg;
+	char listen[256];
+};
+
 /* What counters_vm_end() last saw of a request VM's engine counters. */
 struct vmarks {
 	uint64_t resets, replacements;
@@ -63,6 +71,7 @@ struct vinstance {
 	uint64_t storage_calls_seen;	/* under vprogram->mtx */
 	double loaded_at;
 	double load_time;
+	struct vdebug crash_debug;	/* remote_debug_on_exception */
 	/* A live update: when its binary was in hand (VTIM_mono), and from
 	 * then to the end of the first request it served (0: none yet). */
 	double received_at;
@@ -88,6 +97,7 @@ struct vprogram {
 	VCL_BACKEND director;
 	VCL_BACKEND live_director;
 	char **main_args;		/* main_arguments(), NULL-terminated */
+	bool debug;			/* start(debug): next load under gdb */
 	struct vprogram *next;
 };
 
@@ -178,6 +188,16 @@ int program_invalidate(struct vprogram *vp);
 const struct program_def *program_def(const struct vprogram *vp);
 /* library_find() under the library's read lock; NULL without a library. */
 const struct program_def *state_find(struct vmod_state *st, const char *name);
+
+/* debug.c: start(debug = true) and the debug session of a load. */
+int debug_start(VRT_CTX, struct vprogram *vp);
+/* The debug session for this load, or NULL; n must outlive the load. */
+const struct tkvm_debug_config *debug_config(struct vprogram *vp,
+    const struct program_def *def, struct vdebug *n);
+/* remote_debug_on_exception: the session a crashing request VM opens,
+ * or NULL; n lives in the instance, as long as its program. */
+const struct tkvm_debug_config *debug_crash_config(struct vprogram *vp,
+    const struct program_def *def, struct vdebug *n);
 
 /* live_update.c: moves old's state into vi (not serving yet), first
  * letting old's requests end when its state is in a storage VM. */

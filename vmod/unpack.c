@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Finding the program in a downloaded file (unpack.h).  As in the
  * published VMOD: an ELF file is the program; otherwise the file is a tar

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The program inside a downloaded file: an ELF executable as it is, or
  * the one executable in a tar archive (plain, gzip, xz or zstd), found as

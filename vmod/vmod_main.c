@@ -224,8 +224,7 @@ vmod_start(VRT_CTX, struct vmod_priv *priv, VCL_STRING program,
 	if (vp == NULL)
 		return 0;
 	if (debug)
-		vlog(ctx, SLT_VCL_Log, VMOD_LOG_PREFIX "start('%s'): remote "
-		    "debugging is not available yet; starting normally", program);
+		return debug_start(ctx, vp);
 	if (async) {
 		program_start_async(vp);
 		return 1;

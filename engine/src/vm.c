@@ -18,6 +18,7 @@
 #include "vm.h"
 #include "guest/program.h"
 #include "timeout.h"
+#include "debug/debug.h"
 
 #define MEMORY_DEFAULT_MIB	64
 #define MEMORY_MIN_MIB		8
@@ -314,6 +315,7 @@ tkvm_vm_destroy(struct tkvm_vm *vm)
 		return;
 	TKVM_CHECK_OBJ(vm, TKVM_VM_MAGIC);
 	vm->magic = 0;
+	debug_fini(vm);
 	regex_fini(vm);
 	fds_close_all(vm);
 	paths_fini(vm);
@@ -386,7 +388,16 @@ handle_syscall(struct tkvm_vm *vm)
 	}
 	vm->counters.syscalls++;
 	syscall_dispatch(vm, regs);
-	if (vm->syscall_ring == 3) {
+	if (vm->debug_stepping) {
+		/* gdb steps over the syscall: SYSCALL masked TF and the return
+		 * would set it again only after one more instruction, so the
+		 * step ends here, at the instruction after the syscall. */
+		regs->rip = regs->rcx;
+		regs->rflags = (regs->r11 & 0x3c7fd7ULL & ~0x100ULL) | 0x2;
+		cpu_restore_segments(vm);
+		if (vm->halt == HALT_NONE)
+			vm->halt = HALT_DEBUG;
+	} else if (vm->syscall_ring == 3) {
 		/* SYSCALL did not enter ring 0 (PVM): return as SYSRET would.
 		 * With ring 0 the stub's sysretq does it. */
 		regs->rip = regs->rcx;
@@ -414,6 +425,7 @@ handle_exit(struct tkvm_vm *vm, struct tkvm_result *res)
 		} else if (run->io.port >= PORT_EXCEPTION &&
 		    run->io.port < PORT_EXCEPTION + 32) {
 			res->stop = TKVM_STOP_EXCEPTION;
+			vm->last_exception = (int)(run->io.port - PORT_EXCEPTION);
 			cpu_describe_exception(vm, run->io.port - PORT_EXCEPTION,
 			    res->reason, sizeof res->reason);
 			vm->halt = HALT_FAULT;
@@ -473,10 +485,19 @@ handle_exit(struct tkvm_vm *vm, struct tkvm_result *res)
 enum vm_halt
 vm_run(struct tkvm_vm *vm, double timeout_s, struct tkvm_result *res)
 {
+	if (debug_active(vm))
+		return debug_run(vm, timeout_s, res);
+	return vm_run_plain(vm, timeout_s, res);
+}
+
+enum vm_halt
+vm_run_plain(struct tkvm_vm *vm, double timeout_s, struct tkvm_result *res)
+{
 	struct timeout tmo;
 
 	memset(res, 0, sizeof *res);
 	vm->halt = HALT_NONE;
+	vm->last_exception = -1;
 	vm->uncollected = true;
 	if (timeout_start(&tmo, timeout_s) != 0) {
 		stop(res, TKVM_STOP_ERROR, "cannot arm the execution timer: %s",

@@ -59,7 +59,10 @@ enum vm_halt {
 	HALT_WAITING,		/* wait_for_requests(_paused): init is over */
 	HALT_RESPONDED,		/* sys_backend_response */
 	HALT_RETURNED,		/* a request callback returned */
+	HALT_DEBUG,		/* under gdb: sys_breakpoint, a step's end */
 };
+
+struct debug_session;
 
 struct request_ctx;
 
@@ -153,6 +156,9 @@ struct tkvm_vm {
 	int exit_status;
 	enum tkvm_stop fault_stop;
 	char fault[160];	/* set by vm_fail(): the run stops */
+	int last_exception;	/* vector that ended the last run, or -1 */
+	struct debug_session *dbg;	/* under gdb (debug/), or NULL */
+	bool debug_stepping;	/* gdb single-steps: stop after a syscall */
 	struct tkvm_counters counters;
 };
 
@@ -216,6 +222,9 @@ int cpu_set_fs_base(struct tkvm_vm *vm, uint64_t base);
 void cpu_restore_segments(struct tkvm_vm *vm);
 void cpu_describe_exception(struct tkvm_vm *vm, unsigned vector,
     char *out, size_t outlen);
+/* After an exit through an exception stub: puts the guest back where the
+ * exception hit, from the frame the CPU pushed; -1 if it hit in ring 0. */
+int cpu_exception_return(struct tkvm_vm *vm, unsigned vector);
 /* cpu/probe.c: sets syscall_ring, xcr0 and xsave_size from the probe;
  * a request VM must find its main VM's values. */
 int cpu_probe(struct tkvm_vm *vm, char *err, size_t errlen);
@@ -297,8 +306,12 @@ vm_at_syscall_stub(uint64_t rip)
 	    rip == SYSCALL_STUB_ADDR + STUB_SYSCALL + 2;
 }
 
-/* vm.c: runs until a handler halts the VM; fills res on faults. */
+/* vm.c: runs until a handler halts the VM; fills res on faults.  Under
+ * gdb, stops are served in between (debug/debug.c); vm_run_plain() is the
+ * bare loop. */
 enum vm_halt vm_run(struct tkvm_vm *vm, double timeout_s, struct tkvm_result *res);
+enum vm_halt vm_run_plain(struct tkvm_vm *vm, double timeout_s,
+    struct tkvm_result *res);
 int vm_create_machine(struct tkvm_vm *vm, char *err, size_t errlen);
 /* A VM with its system area and a probed vCPU but no program. */
 struct tkvm_vm *vm_create_bare(char *err, size_t errlen);

@@ -8,9 +8,13 @@
 # the installed varnish provides.  Then varnishd is started with the
 # exact arguments of Debian's varnish.service (default jail, worker user
 # vcache), on its own port and instance name, with a VCL importing
-# tinykvm and a file:// library; a program answers 200.  Finally
-# `dpkg -r` removes every file and the kvm group membership is put back
-# as it was.
+# tinykvm and an https library served by a local nginx with a test CA,
+# whose program is a .tar.xz there too; the program answers 200, and the
+# downloads land in the package's cache directory.  With nginx stopped, a
+# reloaded VCL uses the cached library with a warning; a restarted
+# varnishd loads library and program from the cache, warns for each, and
+# the program still answers.  Finally `dpkg -r` removes every file, a purge
+# the cache, and the kvm group membership is put back as it was.
 # The test runs in its own mount namespace with its own /dev/kvm node
 # (root:root 0600 like the real one here), so the postinst's chgrp and
 # chmod never change the real device other tests see.
@@ -34,8 +38,10 @@ kvm_existed=0; getent group kvm >/dev/null && kvm_existed=1
 vcache_in_kvm=0
 id -nG vcache | tr ' ' '\n' | grep -qx kvm && vcache_in_kvm=1
 varnishd_pid=
+nginx_pid=
 cleanup() {
 	[ -n "$varnishd_pid" ] && kill "$varnishd_pid" 2>/dev/null && wait "$varnishd_pid"
+	[ -n "$nginx_pid" ] && kill "$nginx_pid" 2>/dev/null && wait "$nginx_pid"
 	if dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed"; then
 		dpkg -r "$pkg" >/dev/null 2>&1
 	fi
@@ -93,17 +99,27 @@ verify=$(systemd-analyze verify /lib/systemd/system/varnish.service 2>&1 | grep 
 # and instance name, with a VCL importing tinykvm.
 gcc -static -O2 -Wall -o "$WORK/hello" "$GUESTS/hello_http.c" || die "cannot build against /usr/include/tinykvm"
 dir="$WORK/site"
-mkdir -p "$dir"
-cp "$WORK/hello" "$dir/hello"
-cat >"$dir/programs.json" <<EOF
-{ "hello": { "filename": "$dir/hello", "concurrency": 1 } }
+mkdir -p "$dir/pkg/bin"
+# nginx with a test CA (tests/lib/tls_nginx.sh) serves the library and
+# the program as a .tar.xz.
+sh "$ROOT/tests/lib/tls_nginx.sh" setup "$WORK/n" >/dev/null || die "cannot set up nginx"
+nport=$(cat "$WORK/n/port")
+cp "$WORK/hello" "$dir/pkg/bin/hello"
+tar -C "$dir/pkg" -cJf "$WORK/n/www/hello.tar.xz" bin
+cat >"$WORK/n/www/programs.json" <<EOF
+{ "hello": { "uri": "https://127.0.0.1:$nport/hello.tar.xz", "concurrency": 1 } }
 EOF
+chmod -R a+rX "$WORK"
+nginx -p "$WORK/n" -c "$WORK/n/nginx.conf" &
+nginx_pid=$!
+sh "$ROOT/tests/lib/tls_nginx.sh" wait "$WORK/n" || die "nginx did not start"
 cat >"$dir/default.vcl" <<EOF
 vcl 4.1;
 import tinykvm;
 backend default none;
 sub vcl_init {
-	tinykvm.library("file://$dir/programs.json");
+	tinykvm.remote_settings(ca_file = "$WORK/n/ca.pem");
+	tinykvm.library("https://127.0.0.1:$nport/programs.json");
 }
 sub vcl_backend_fetch {
 	set bereq.backend = tinykvm.program("hello", bereq.url);
@@ -126,21 +142,55 @@ for ((i = 1; i < ${#exec_start[@]}; i++)); do
 done
 printf '%s\n' "${args[@]}" | grep -qx -- '-j' || die "ExecStart has no -j: ${args[*]}"
 echo "varnishd ${args[*]} -n $WORK/varnishd"
-/usr/sbin/varnishd "${args[@]}" -n "$WORK/varnishd" >"$WORK/varnishd.log" 2>&1 &
-varnishd_pid=$!
-port=
-for _ in $(seq 300); do
-	kill -0 "$varnishd_pid" 2>/dev/null || { cat "$WORK/varnishd.log"; die "varnishd exited"; }
-	port=$(varnishadm -n "$WORK/varnishd" debug.listen_address 2>/dev/null |
-		awk '/^a0 / { print $3 }')
-	[ -n "$port" ] && break
-	sleep 0.1
-done
-[ -n "$port" ] || { cat "$WORK/varnishd.log"; die "varnishd did not come up"; }
+start_varnishd() {
+	/usr/sbin/varnishd "${args[@]}" -n "$WORK/varnishd" >"$WORK/varnishd.log" 2>&1 &
+	varnishd_pid=$!
+	port=
+	for _ in $(seq 300); do
+		kill -0 "$varnishd_pid" 2>/dev/null || { cat "$WORK/varnishd.log"; die "varnishd exited"; }
+		port=$(varnishadm -n "$WORK/varnishd" debug.listen_address 2>/dev/null |
+			awk '/^a0 / { print $3 }')
+		[ -n "$port" ] && break
+		sleep 0.1
+	done
+	[ -n "$port" ] || { cat "$WORK/varnishd.log"; die "varnishd did not come up"; }
+}
+start_varnishd
 # The worker (the manager's child) runs as vcache.
 pgrep -P "$varnishd_pid" -u vcache >/dev/null || die "no worker running as vcache"
 body=$(curl -s -o - -w ' %{http_code}' "http://127.0.0.1:$port/deb")
 [ "$body" = "Hello from /deb 200" ] || die "GET /deb gave [$body]"
+grep -q '^/programs.json 200$' "$WORK/n/access.log" &&
+	grep -q '^/hello.tar.xz 200$' "$WORK/n/access.log" ||
+	die "nginx did not serve both files: $(cat "$WORK/n/access.log")"
+cached=$(find /var/lib/varnish-tinykvm -type f ! -name '*.meta' | wc -l)
+[ "$cached" -ge 2 ] ||
+	die "the downloads are not in /var/lib/varnish-tinykvm: $(ls -la /var/lib/varnish-tinykvm)"
+[ -z "$(find /var/lib/varnish-tinykvm -type f ! -user vcache)" ] ||
+	die "cache files not owned by vcache"
+
+# The server goes away; a reloaded VCL uses the cached copies and says so.
+kill "$nginx_pid"; wait "$nginx_pid"; nginx_pid=
+varnishadm -n "$WORK/varnishd" vcl.load reload "$dir/default.vcl" >"$WORK/reload.log" 2>&1 ||
+	{ cat "$WORK/reload.log" "$WORK/varnishd.log"; die "the reload failed without the server"; }
+varnishadm -n "$WORK/varnishd" vcl.use reload >/dev/null || die "vcl.use reload failed"
+body=$(curl -s -o - -w ' %{http_code}' "http://127.0.0.1:$port/deb")
+[ "$body" = "Hello from /deb 200" ] || die "after the reload GET /deb gave [$body]"
+grep -q "download of 'https://127.0.0.1:$nport/programs.json' failed.*using the cached copy" \
+    "$WORK/varnishd.log" || { cat "$WORK/varnishd.log"; die "no cached-copy warning at the reload"; }
+# The loaded program stays; a restart while the server is down loads
+# library and program from the cache.  A warning at VCL load goes to
+# stderr, one while a request loads the program to varnishlog.
+kill "$varnishd_pid"; wait "$varnishd_pid"; varnishd_pid=
+start_varnishd
+body=$(curl -s -o - -w ' %{http_code}' "http://127.0.0.1:$port/deb")
+[ "$body" = "Hello from /deb 200" ] || die "after the restart GET /deb gave [$body]"
+varnishlog -n "$WORK/varnishd" -d -g raw -i VCL_Log >"$WORK/vsl.log" 2>&1
+for f in programs.json hello.tar.xz; do
+	cat "$WORK/varnishd.log" "$WORK/vsl.log" |
+	    grep -q "download of 'https://127.0.0.1:$nport/$f' failed.*using the cached copy" ||
+	    { cat "$WORK/varnishd.log" "$WORK/vsl.log"; die "no cached-copy warning for $f"; }
+done
 kill "$varnishd_pid"; wait "$varnishd_pid"; varnishd_pid=
 
 # 5. dpkg -r takes every file away again.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # A test CA and an nginx that serves DIR/www over https with it, for the
 # varnishtest tests of downloads and sys_fetch over https.
 #   tls_nginx.sh setup DIR   makes, in DIR:

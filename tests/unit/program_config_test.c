@@ -177,6 +177,7 @@ test_all_settings(void)
 	CHECK(count(d->warmup_headers) == 1);
 	CHECK_STR(d->warmup_headers[0], "X-A: 1");
 	CHECK(d->allow_debug && d->remote_debug_on_exception);
+	CHECK(d->remote_debug_listen == NULL && d->remote_debug_timeout == 300.0);
 	CHECK(d->verbose && d->verbose_syscalls && d->print_stdout && d->smp == 16);
 	CHECK(json_is(d->remapping, JSON_OBJECT));
 	CHECK(json_number(json_get(d->remapping, "0x1000")) == 2);
@@ -539,7 +540,9 @@ test_key_table(void)
 	}
 	/* Ours as well; the table is sorted and has no duplicates. */
 	CHECK(program_key_find("max_queue_time") != NULL);
-	CHECK(program_nkeys == n + 1);
+	CHECK(program_key_find("remote_debug_listen") != NULL);
+	CHECK(program_key_find("remote_debug_timeout") != NULL);
+	CHECK(program_nkeys == n + 3);
 	for (size_t i = 1; i < program_nkeys; i++)
 		CHECK(strcmp(program_keys[i - 1].name, program_keys[i].name) < 0);
 	CHECK(program_key_find("concurency") == NULL);

@@ -98,6 +98,37 @@ void tkvm_vm_run(struct tkvm_vm *vm, struct tkvm_result *res);
 
 void tkvm_vm_destroy(struct tkvm_vm *vm);
 
+/*
+ * Remote debugging with gdb (docs/DEBUGGING.md).  Once a VM has a debug
+ * session, its runs stop where gdb wants (breakpoints, single steps,
+ * sys_breakpoint()) and, with on_crash, at a faulting instruction; at a
+ * stop the run waits for gdb, which then owns the VM until it continues,
+ * detaches or kills it.  With stop_at_entry the program is being
+ * debugged: sys_is_debug() returns 1 and sys_breakpoint() stops.  A
+ * session that only waits for a crash leaves both as without gdb.
+ */
+typedef void tkvm_debug_wait_f(void *opaque, const char *target,
+    const char *why);
+struct tkvm_debug_config {
+	const char *listen;		/* "PORT" (loopback), "HOST:PORT", or a
+					 * unix socket path (with a '/') */
+	bool stop_at_entry;		/* stop before the first instruction */
+	bool on_crash;			/* an exception stops for gdb instead of
+					 * ending the run at once */
+	double wait_s;			/* for gdb to connect and for each of its
+					 * packets; 0 = no limit */
+	tkvm_debug_wait_f *waiting;	/* called before waiting for gdb, with
+					 * what `target remote` takes */
+	void *opaque;
+};
+/* 0 when listening, or -1 with a reason (bad address, bind failed). */
+int tkvm_vm_debug(struct tkvm_vm *vm, const struct tkvm_debug_config *cfg,
+    char *err, size_t errlen);
+/* What `target remote` takes, or NULL without a debug session. */
+const char *tkvm_vm_debug_target(const struct tkvm_vm *vm);
+/* What sys_is_debug() returns: a session with stop_at_entry. */
+bool tkvm_vm_is_debug(const struct tkvm_vm *vm);
+
 /* Counters, for benchmarks and statistics. */
 struct tkvm_counters {
 	uint64_t kvm_run_calls;	/* KVM_RUN ioctls */
@@ -136,6 +167,14 @@ struct tkvm_program_config {
 	const char *warmup_method;	/* "GET" if NULL */
 	bool storage;			/* a persistent storage VM (below) */
 	double max_storage_time;	/* seconds per storage call; 0 = 10 */
+	/* The main VM's initialization under gdb (tkvm_vm_debug()); the
+	 * session ends when main() reaches wait_for_requests(), which gdb
+	 * sees as an exit with status 0.  NULL: no debugging. */
+	const struct tkvm_debug_config *debug;
+	/* A request VM that crashes waits for gdb at the faulting
+	 * instruction (listen, wait_s, waiting are used), then the request
+	 * fails as it would have.  NULL: no. */
+	const struct tkvm_debug_config *debug_on_exception;
 	tkvm_log_f *log;		/* sys_log during initialization */
 	void *log_opaque;
 	/* Testing only: every Nth ioctl on a request VM's reset path fails

@@ -169,7 +169,9 @@ build_idt_and_syscall_stubs(struct tkvm_vm *vm)
 		gate[0] = handler & 0xff; gate[1] = (handler >> 8) & 0xff;
 		gate[2] = SEL_KERNEL_CS; gate[3] = 0;
 		gate[4] = 1;		/* IST1 */
-		gate[5] = 0x8e;		/* present, DPL 0, interrupt gate */
+		/* present, interrupt gate; DPL 3 for #BP only, so that int3 at
+		 * CPL 3 reaches its stub (for a debugger) instead of #GP. */
+		gate[5] = v == 3 ? 0xee : 0x8e;
 		gate[6] = (handler >> 16) & 0xff; gate[7] = (handler >> 24) & 0xff;
 		memcpy(gate + 8, &(uint32_t){ (uint32_t)(handler >> 32) }, 4);
 	}

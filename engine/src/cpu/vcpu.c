@@ -305,3 +305,24 @@ cpu_describe_exception(struct tkvm_vm *vm, unsigned vector, char *out,
 	snprintf(out, outlen, "guest %s (vector %u) at rip 0x%llx", name,
 	    vector, (unsigned long long)rip);
 }
+
+int
+cpu_exception_return(struct tkvm_vm *vm, unsigned vector)
+{
+	struct kvm_regs *regs = &vm->run->s.regs.regs;
+	uint64_t frame = regs->rsp + (has_error_code(vector) ? 8 : 0);
+	uint64_t f[5];		/* rip, cs, rflags, rsp, ss */
+
+	if (frame < IST_BOTTOM || frame + sizeof f > IST_TOP)
+		return -1;
+	memcpy(f, vm->mem + frame, sizeof f);
+	if ((f[1] & 3) != 3)
+		return -1;
+	regs->rip = f[0];
+	regs->rflags = f[2];
+	regs->rsp = f[3];
+	vm->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+	/* CS and SS are the stub's: back to the guest's. */
+	cpu_restore_segments(vm);
+	return 0;
+}

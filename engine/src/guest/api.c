@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "program.h"
+#include "debug/debug.h"
 
 #define MAX_CTYPE_LEN	256
 #define MAX_FIELD_LEN	(64 * 1024)
@@ -463,8 +464,8 @@ api_request(struct tkvm_vm *vm, struct kvm_regs *r)
 static int64_t
 api_is_debug(struct tkvm_vm *vm, struct kvm_regs *r)
 {
-	(void)vm; (void)r;
-	return 0;
+	(void)r;
+	return tkvm_vm_is_debug(vm);
 }
 
 /*
@@ -490,13 +491,18 @@ api_multiprocess_wait(struct tkvm_vm *vm, struct kvm_regs *r)
 	return 0;
 }
 
-/* Remote debugging is not offered: the breakpoint does nothing, as in a
- * program that may not be debugged. */
+/* Under gdb the run stops here (debug/debug.c); otherwise, a VM that only
+ * waits for gdb on a crash included, it does nothing, as in a program
+ * that may not be debugged. */
 static int64_t
 api_breakpoint(struct tkvm_vm *vm, struct kvm_regs *r)
 {
 	(void)r;
-	vm_verbose(vm, "sys_breakpoint ignored: no remote debugging");
+	if (debug_is_session(vm)) {
+		vm->halt = HALT_DEBUG;
+		return 0;
+	}
+	vm_verbose(vm, "sys_breakpoint ignored: not debugging");
 	return 0;
 }
 

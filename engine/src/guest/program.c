@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "program.h"
+#include "debug/debug.h"
 
 #define DEFAULT_BOOT_TIME	10.0
 #define DEFAULT_REQUEST_TIME	8.0
@@ -80,6 +81,8 @@ boot(struct tkvm_program *p, char *err, size_t errlen)
 	struct tkvm_result res;
 	enum vm_halt h = vm_run(p->main, p->cfg.max_boot_time, &res);
 
+	/* Request VMs are forked without the debugger. */
+	debug_fini(p->main);
 	if (h != HALT_WAITING) {
 		explain_boot_failure(p, h, &res, err, errlen);
 		return -1;
@@ -224,6 +227,8 @@ tkvm_program_load(const struct tkvm_program_config *cfg, const void *elf,
 	if (p->main == NULL)
 		goto fail;
 	p->main->program = p;
+	if (cfg->debug != NULL && tkvm_vm_debug(p->main, cfg->debug, err, errlen))
+		goto fail;
 	p->max_request_pages = p->cfg.max_request_memory_mib ?
 	    (p->cfg.max_request_memory_mib << 20) / PAGE_SIZE_4K :
 	    p->main->mem_size / PAGE_SIZE_4K;

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "program.h"
+#include "debug/debug.h"
 
 #define ON_ERROR_BUDGET	1.0	/* seconds for the on_error callback */
 #define MAX_REQUEST_HEADERS 1024
@@ -351,6 +352,8 @@ run_to_response(struct tkvm_vm *vm, double budget, struct tkvm_response *resp)
 
 	if (h == HALT_RESPONDED)
 		return 0;
+	if (h == HALT_FAULT && vm->program->cfg.debug_on_exception != NULL)
+		debug_hold_crash(vm, vm->program->cfg.debug_on_exception, &res);
 	if (h == HALT_RETURNED)
 		snprintf(why, sizeof why, "request callback returned without a response");
 	else if (h == HALT_EXIT)
