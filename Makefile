@@ -50,7 +50,7 @@ HTTP_LIB   = $(BUILD)/libtinykvm-http.a
 UNIT_SRC   = $(wildcard tests/unit/*.c)
 UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
 
-.PHONY: all check bench bench-load bench-live soak install uninstall deb clean fuzz fuzz-build
+.PHONY: all check bench bench-load bench-scaling bench-live soak install uninstall deb clean fuzz fuzz-build
 
 # The Varnish module.
 VARNISH_CFLAGS := $(shell pkg-config --cflags varnishapi 2>/dev/null)
@@ -205,6 +205,11 @@ bench: all
 # varnishd + wrk: program() vs vcl_synth vs a pass to nginx (minutes).
 bench-load: all
 	./bench/load.sh
+
+# varnishd + wrk: req/s with 1, 2, 4, 8 request VMs, program() vs a pass
+# to nginx (p50/p99, -c8 and -c64), RSS with 1, 16, 64 request VMs.
+bench-scaling: all
+	./bench/scaling.sh
 
 # A storage counter under wrk load while a new version is pushed every
 # 2 s (60 s; tests/soak/live_update.sh runs it for 10 s).

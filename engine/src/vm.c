@@ -125,7 +125,10 @@ vm_create_vcpu(struct tkvm_vm *vm, char *err, size_t errlen)
 	int size;
 
 	vm->vcpu_fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0);
-	size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	/* The size is the same for every vCPU of this host: a request VM
+	 * takes its main VM's. */
+	size = vm->master ? (int)vm->master->run_size :
+	    ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (vm->vcpu_fd < 0 || size <= 0) {
 		snprintf(err, errlen, "cannot create vCPU: %s", strerror(errno));
 		return -1;

@@ -140,6 +140,9 @@ struct tkvm_vm {
 	uint64_t initial_rsp;
 	uint64_t fs_base;
 	struct kvm_sregs clean_sregs;	/* segments and system registers at entry */
+	/* A new vCPU's registers as KVM reset them: a request VM's vCPU
+	 * starts the same, so it takes its main VM's copy (cpu/vcpu.c). */
+	struct kvm_sregs fresh_sregs;
 
 	/* Found by the probe before any guest code runs (cpu/probe.c). */
 	int syscall_ring;	/* CPL the syscall stub runs at: 0 or 3 */

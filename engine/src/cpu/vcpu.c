@@ -29,13 +29,20 @@ user_segment(struct kvm_segment *s, uint16_t sel, bool code)
 	s->db = !code;
 }
 
+/* Sets the segments, descriptor tables and control registers over base,
+ * the vCPU's registers as KVM last gave them (NULL: read them now). */
 static int
-setup_sregs(struct tkvm_vm *vm, uint64_t cr3, char *err, size_t errlen)
+setup_sregs(struct tkvm_vm *vm, uint64_t cr3, const struct kvm_sregs *base,
+    char *err, size_t errlen)
 {
 	struct kvm_sregs sr;
 
-	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sr) < 0)
+	if (base != NULL)
+		sr = *base;
+	else if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sr) < 0)
 		goto fail;
+	if (cr3 != PML4_ADDR && vm->master == NULL)
+		vm->fresh_sregs = sr;	/* for its request VMs */
 	user_segment(&sr.cs, SEL_USER_CS, true);
 	user_segment(&sr.ds, SEL_USER_DS, false);
 	sr.es = sr.fs = sr.gs = sr.ss = sr.ds;
@@ -62,10 +69,19 @@ setup_sregs(struct tkvm_vm *vm, uint64_t cr3, char *err, size_t errlen)
 		goto fail;
 	if (cr3 != PML4_ADDR)
 		return 0;
-	/* What KVM made of it is what every request starts from. */
-	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &vm->clean_sregs) != 0)
+	/* What KVM made of it is what every request starts from.  A request
+	 * VM's vCPU got the very registers its main VM's did (both started
+	 * from the same reset state and ran the same probe), FS base aside,
+	 * which is never taken from this copy: it takes the main VM's copy.
+	 * Were KVM ever to make something else of them, the entry after the
+	 * first exit (which brings KVM's registers) would see the difference
+	 * and write the copy back, counted in segment_restores. */
+	if (vm->master != NULL)
+		vm->clean_sregs = vm->master->clean_sregs;
+	else if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &vm->clean_sregs) != 0)
 		goto fail;
 	vm->run->s.regs.sregs = vm->clean_sregs;
+	vm->run->s.regs.sregs.fs.base = vm->fs_base;
 	return 0;
 fail:
 	snprintf(err, errlen, "cannot set vCPU segment registers: %s",
@@ -164,15 +180,20 @@ cpu_setup_vcpu(struct tkvm_vm *vm, char *err, size_t errlen)
 {
 	struct kvm_regs *regs = &vm->run->s.regs.regs;
 
-	if (!xstate_host_has_xsave()) {
+	/* A request VM's main VM has checked this host already. */
+	if (vm->master == NULL && !xstate_host_has_xsave()) {
 		snprintf(err, errlen, "this CPU has no XSAVE: the engine needs it "
 		    "to reset vector state between requests");
 		return -1;
 	}
-	if (setup_sregs(vm, PROBE_PML4_ADDR, err, errlen) ||
+	/* The probe's exit carries the segment registers (probe.c): the
+	 * final setup starts from that copy instead of reading them again.
+	 * Whatever the probe's SYSCALL changed (CS, SS) is set anew there. */
+	if (setup_sregs(vm, PROBE_PML4_ADDR, vm->master ?
+	    &vm->master->fresh_sregs : NULL, err, errlen) ||
 	    setup_msrs(vm, err, errlen) || setup_cpuid_xsave(vm, err, errlen) ||
 	    cpu_probe(vm, err, errlen) ||
-	    setup_sregs(vm, PML4_ADDR, err, errlen))
+	    setup_sregs(vm, PML4_ADDR, &vm->run->s.regs.sregs, err, errlen))
 		return -1;
 	memset(regs, 0, sizeof *regs);
 	regs->rip = vm->entry;
