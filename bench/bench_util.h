@@ -3,8 +3,35 @@
 #ifndef BENCH_UTIL_H
 #define BENCH_UTIL_H
 
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "tinykvm/engine.h"
+
+/* "PROGRAM: WHAT: WHY" on stderr, and exit status 1. */
+static inline void __attribute__((noreturn))
+die(const char *what, const char *why)
+{
+	fprintf(stderr, "%s: %s: %s\n", program_invocation_short_name, what, why);
+	exit(1);
+}
+
+/* The static guest DIR/NAME (built by bench/run.sh), or die. */
+static inline void *
+load_guest(const char *dir, const char *name, size_t *len)
+{
+	char path[512], err[256];
+	void *img;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	img = tkvm_read_file(path, 1 << 30, len, err, sizeof err);
+	if (img == NULL)
+		die(name, err);
+	return img;
+}
 
 /* Keeps the first bytes a guest prints, for figures it reports itself. */
 struct capture {

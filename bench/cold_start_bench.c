@@ -98,26 +98,6 @@ ioctl(int fd, unsigned long request, ...)
 	return (int)r;
 }
 
-static void
-die(const char *what, const char *why)
-{
-	fprintf(stderr, "cold_start_bench: %s: %s\n", what, why);
-	exit(1);
-}
-
-static void *
-load_guest(const char *dir, const char *name, size_t *len)
-{
-	char path[512], err[256];
-	void *img;
-
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	img = tkvm_read_file(path, 1 << 30, len, err, sizeof err);
-	if (img == NULL)
-		die(name, err);
-	return img;
-}
-
 /* kB of the process's resident memory: RSS, and the proportional set
  * size, anonymous and shmem (the memfd that holds guest memory).  RSS
  * counts a page of the main VM's memfd once per VM that maps it; PSS

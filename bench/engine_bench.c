@@ -47,26 +47,6 @@ median(double *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-static void
-die(const char *what, const char *why)
-{
-	fprintf(stderr, "engine_bench: %s: %s\n", what, why);
-	exit(1);
-}
-
-static void *
-load_guest(const char *dir, const char *name, size_t *len)
-{
-	char path[512], err[256];
-	void *img;
-
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	img = tkvm_read_file(path, 1 << 30, len, err, sizeof err);
-	if (img == NULL)
-		die(name, err);
-	return img;
-}
-
 /* Runs a guest that prints a number (and maybe a second, into *second)
  * and exits; returns the number.  *run_ns (if not NULL) gets the host's
  * time for tkvm_vm_run alone. */

@@ -19,21 +19,6 @@
 #include "tinykvm/engine.h"
 #include "bench_util.h"
 
-static void *
-load_image(const char *dir, const char *name, size_t *len)
-{
-	char path[512], err[256];
-	void *img;
-
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	img = tkvm_read_file(path, 1 << 30, len, err, sizeof err);
-	if (img == NULL) {
-		fprintf(stderr, "request_bench: %s\n", err);
-		exit(1);
-	}
-	return img;
-}
-
 /* ns per bare exit, timed by the guest itself. */
 static double
 bare_exit_ns(const char *dir)
@@ -45,7 +30,7 @@ bare_exit_ns(const char *dir)
 	struct tkvm_result res;
 	char err[256];
 	size_t len;
-	void *img = load_image(dir, "exit_loop", &len);
+	void *img = load_guest(dir, "exit_loop", &len);
 	struct tkvm_vm *vm = tkvm_vm_create(&cfg, img, len, err, sizeof err);
 
 	free(img);
@@ -77,7 +62,7 @@ run_requests(const char *dir, const char *name, unsigned n, uint64_t space,
 	struct tkvm_reqvm *rv;
 	char err[256];
 	size_t len;
-	void *img = load_image(dir, name, &len);
+	void *img = load_guest(dir, name, &len);
 	double t0;
 
 	p = tkvm_program_load(&cfg, img, len, err, sizeof err);
