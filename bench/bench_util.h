@@ -19,6 +19,22 @@ die(const char *what, const char *why)
 	exit(1);
 }
 
+static inline int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The median of v[0..n), which it sorts. */
+static inline double
+median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof *v, cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
 /* The static guest DIR/NAME (built by bench/run.sh), or die. */
 static inline void *
 load_guest(const char *dir, const char *name, size_t *len)

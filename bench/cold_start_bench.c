@@ -133,21 +133,6 @@ minor_faults(void)
 	return ru.ru_minflt;
 }
 
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double
-median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof *v, cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 /* 1 and 2: creation by ioctl kind, then the first run. */
 static void
 creation_breakdown(const char *dir)

@@ -32,21 +32,6 @@
 
 extern char **environ;
 
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double
-median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof *v, cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 /* Runs a guest that prints a number (and maybe a second, into *second)
  * and exits; returns the number.  *run_ns (if not NULL) gets the host's
  * time for tkvm_vm_run alone. */

@@ -363,7 +363,10 @@ mm_trim_master(const struct tkvm_vm *vm)
 	struct stat st;
 	uint64_t page = 0;
 
-	if (m == NULL || m->data_map == NULL || fstat(m->memfd, &st) != 0 ||
+	/* When the address space is the limit, the memfd cannot grow past
+	 * it: no system call on this per-request path. */
+	if (m == NULL || m->data_map == NULL || m->mem_size <= m->mem_limit ||
+	    fstat(m->memfd, &st) != 0 ||
 	    (uint64_t)st.st_blocks * 512 <= m->mem_limit)
 		return;
 	while (page < pages) {
