@@ -222,7 +222,7 @@ request_mode(const struct options *o, const struct tkvm_program_config *base,
 	unsigned long n = o->concurrency ? o->concurrency : 1;
 	unsigned long repeat = o->repeat ? o->repeat : 1;
 	unsigned long failed = 0, timeouts = 0, differ = 0, replaced = 0;
-	void *body = NULL;
+	void *body = NULL, *storage_image = NULL;
 	char err[1024];
 
 	cfg.vm.timeout_s = 0;
@@ -232,8 +232,16 @@ request_mode(const struct options *o, const struct tkvm_program_config *base,
 	cfg.test_fail_reset_ioctl = (unsigned)o->test_fail_reset;
 	cfg.vm.test_flip_shared = o->test_flip_shared;
 	cfg.storage |= o->storage;
+	if (o->storage_program != NULL) {
+		storage_image = tkvm_read_file(o->storage_program,
+		    MAX_PROGRAM_SIZE, &cfg.storage_image_len, err, sizeof err);
+		if (storage_image == NULL)
+			fail("storage program: %s", err);
+		cfg.storage_image = storage_image;
+	}
 	build_requests(o, protos, hdrs, &body);
 	prog = tkvm_program_load(&cfg, image, len, err, sizeof err);
+	free(storage_image);
 	if (prog == NULL)
 		fail("%s", err);
 	workers = calloc(n, sizeof *workers);

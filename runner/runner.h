@@ -36,6 +36,7 @@ struct options {
 	unsigned long test_fail_reset;	/* --test-fail-reset-ioctl N */
 	bool test_flip_shared;		/* --test-flip-shared */
 	bool storage;			/* --storage */
+	const char *storage_program;	/* --storage-program FILE */
 	const char *self_request;	/* --self-request URL-PREFIX */
 	struct gdb_options gdb;		/* --gdb, --gdb-on-crash, --gdb-wait */
 };

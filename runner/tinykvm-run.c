@@ -99,6 +99,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "repeat", required_argument, NULL, 'N' },
 		{ "concurrency", required_argument, NULL, 'P' },
 		{ "storage", no_argument, NULL, 'S' },
+		{ "storage-program", required_argument, NULL, 'T' },
 		{ "self-request", required_argument, NULL, 'Q' },
 		{ "config", required_argument, NULL, 'F' },
 		{ "program", required_argument, NULL, 'G' },
@@ -145,6 +146,7 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'N': o->repeat = parse_count(optarg, "--repeat"); break;
 		case 'P': o->concurrency = parse_count(optarg, "--concurrency"); break;
 		case 'S': o->storage = true; break;
+		case 'T': o->storage_program = optarg; o->storage = true; break;
 		case 'Q': o->self_request = optarg; break;
 		case 'F': o->config = optarg; break;
 		case 'G': o->program = optarg; break;

@@ -188,11 +188,12 @@ make_memfd(const char *name, uint64_t size)
 }
 
 static int
-alloc_memory(struct tkvm_vm *vm, char *err, size_t errlen)
+alloc_memory(struct tkvm_vm *vm, uint64_t floor, char *err, size_t errlen)
 {
 	uint64_t mib = vm->cfg.memory_mib ? vm->cfg.memory_mib : MEMORY_DEFAULT_MIB;
 	uint64_t space = vm->cfg.address_space_mib > mib ?
 	    vm->cfg.address_space_mib : mib;
+	const uint64_t floor_mib = floor >> 20;
 
 	if (mib < MEMORY_MIN_MIB || mib > PD_MAX_PAGES * 1024ULL ||
 	    vm->cfg.shared_memory_mib > PD_MAX_PAGES * 1024ULL - mib) {
@@ -206,6 +207,16 @@ alloc_memory(struct tkvm_vm *vm, char *err, size_t errlen)
 		    "shared memory included", PD_MAX_PAGES * 1024);
 		return -1;
 	}
+	/* A program linked at floor has its address space above it. */
+	if (floor_mib > PD_MAX_PAGES * 1024ULL - space - vm->cfg.shared_memory_mib) {
+		snprintf(err, errlen, "the program is linked at %llu MiB: with "
+		    "its address space (%llu MiB) and shared memory it would "
+		    "end above %d MiB", (unsigned long long)floor_mib,
+		    (unsigned long long)space, PD_MAX_PAGES * 1024);
+		return -1;
+	}
+	space += floor_mib;
+	vm->user_floor = floor;
 	/* The memfd is sparse: a page costs memory once touched, so a large
 	 * address space is cheap (page tables map it with 2 MiB pages). */
 	vm->mem_limit = ((mib << 20) + PAGE_SIZE_2M - 1) & ~(PAGE_SIZE_2M - 1);
@@ -247,7 +258,7 @@ initial_cwd(struct tkvm_vm *vm, char *err, size_t errlen)
 
 /* A VM object with its memory; nothing loaded, no KVM objects yet. */
 static struct tkvm_vm *
-vm_new(const struct tkvm_config *cfg, char *err, size_t errlen)
+vm_new(const struct tkvm_config *cfg, uint64_t floor, char *err, size_t errlen)
 {
 	struct tkvm_vm *vm = calloc(1, sizeof *vm);
 
@@ -268,7 +279,7 @@ vm_new(const struct tkvm_config *cfg, char *err, size_t errlen)
 		tkvm_vm_destroy(vm);
 		return NULL;
 	}
-	if (alloc_memory(vm, err, errlen) != 0) {
+	if (alloc_memory(vm, floor, err, errlen) != 0) {
 		tkvm_vm_destroy(vm);
 		return NULL;
 	}
@@ -290,7 +301,7 @@ struct tkvm_vm *
 tkvm_vm_create(const struct tkvm_config *cfg, const void *elf, size_t elf_len,
     char *err, size_t errlen)
 {
-	struct tkvm_vm *vm = vm_new(cfg, err, errlen);
+	struct tkvm_vm *vm = vm_new(cfg, elf_user_floor(elf, elf_len), err, errlen);
 	struct elf_image img;
 
 	if (vm == NULL)
@@ -310,7 +321,7 @@ struct tkvm_vm *
 vm_create_bare(char *err, size_t errlen)
 {
 	const struct tkvm_config cfg = { .memory_mib = 8 };
-	struct tkvm_vm *vm = vm_new(&cfg, err, errlen);
+	struct tkvm_vm *vm = vm_new(&cfg, 0, err, errlen);
 
 	if (vm != NULL && vm_start_kvm(vm, 0, err, errlen) != 0) {
 		tkvm_vm_destroy(vm);
@@ -434,6 +445,9 @@ handle_exit(struct tkvm_vm *vm, struct tkvm_result *res)
 			run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
 		} else if (run->io.port == PORT_RETURN) {
 			vm->halt = HALT_RETURNED;
+		} else if (run->io.port == PORT_EXCEPTION + 14 &&
+		    vm->program != NULL && storage_direct_call(vm)) {
+			;	/* returned to the caller, or it failed */
 		} else if (run->io.port >= PORT_EXCEPTION &&
 		    run->io.port < PORT_EXCEPTION + 32) {
 			res->stop = TKVM_STOP_EXCEPTION;

@@ -83,6 +83,8 @@ struct tkvm_vm {
 
 	uint8_t *mem;		/* host mapping of guest physical memory */
 	uint64_t mem_size;	/* the guest address space */
+	uint64_t user_floor;	/* user pages start here (elf_user_floor),
+				 * or at USER_BASE when 0 */
 	uint64_t mem_limit;	/* memory_mib in bytes: at most mem_size */
 	uint64_t *data_map;	/* frozen VM: pages its memfd holds data in */
 	int memfd;		/* backs the main VM's memory; -1 in a fork */
@@ -227,6 +229,16 @@ void cpu_describe_exception(struct tkvm_vm *vm, unsigned vector,
 /* After an exit through an exception stub: puts the guest back where the
  * exception hit, from the frame the CPU pushed; -1 if it hit in ring 0. */
 int cpu_exception_return(struct tkvm_vm *vm, unsigned vector);
+/* An exception that hit at CPL 3: the frame the CPU pushed, the error
+ * code and (page faults) CR2.  -1 if it hit in ring 0. */
+struct cpu_fault {
+	uint64_t rip, rflags, rsp, code, cr2;
+};
+int cpu_user_fault(struct tkvm_vm *vm, unsigned vector, struct cpu_fault *out);
+/* guest/storage_call.c: a page fault of a request VM that executed the
+ * separate storage program is a direct storage call.  True when it was
+ * one: the caller then goes on after the call, or has failed. */
+bool storage_direct_call(struct tkvm_vm *vm);
 /* cpu/probe.c: sets syscall_ring, xcr0 and xsave_size from the probe;
  * a request VM must find its main VM's values. */
 int cpu_probe(struct tkvm_vm *vm, char *err, size_t errlen);
@@ -249,6 +261,10 @@ struct elf_image {
 };
 int elf_load(struct tkvm_vm *vm, const uint8_t *img, size_t len,
     struct elf_image *out, char *err, size_t errlen);
+/* A program linked at or above 1 GiB (a storage program beside a request
+ * program) gets its memory from the gigabyte its lowest segment is in:
+ * that gigabyte's start, else 0 (PIE, or below 1 GiB). */
+uint64_t elf_user_floor(const void *image, size_t len);
 
 /* stack.c */
 int stack_build(struct tkvm_vm *vm, const struct elf_image *img,

@@ -173,6 +173,13 @@ struct tkvm_program_config {
 	const char *warmup_method;	/* "GET" if NULL */
 	bool storage;			/* a persistent storage VM (below) */
 	double max_storage_time;	/* seconds per storage call; 0 = 10 */
+	/* With storage: the storage VM's own program (the published
+	 * "filename_storage", or an archive's storage entry); NULL = the
+	 * program itself.  Linked at or above 1 GiB, request VMs may call
+	 * its allowed functions directly (docs/DESIGN.md, "Direct storage
+	 * calls").  Used only during tkvm_program_load(). */
+	const void *storage_image;
+	size_t storage_image_len;
 	/* The main VM's initialization under gdb (tkvm_vm_debug()); the
 	 * session ends when main() reaches wait_for_requests(), which gdb
 	 * sees as an exit with status 0.  NULL: no debugging. */

@@ -69,6 +69,8 @@ build_page_tables(struct tkvm_vm *vm)
 		uint64_t idx = (addr >> 21) & 511;
 		if (addr == 0)
 			pd[idx] = PT0_ADDR | PTE_P | PTE_W | PTE_U;
+		else if (addr < vm->user_floor)
+			continue;	/* below a program linked high: absent */
 		else if (addr != guard)
 			pd[idx] = addr | PTE_P | PTE_W | PTE_U | PTE_PS;
 	}

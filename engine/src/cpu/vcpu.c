@@ -307,6 +307,34 @@ cpu_describe_exception(struct tkvm_vm *vm, unsigned vector, char *out,
 }
 
 int
+cpu_user_fault(struct tkvm_vm *vm, unsigned vector, struct cpu_fault *out)
+{
+	const struct kvm_regs *regs = &vm->run->s.regs.regs;
+	uint64_t frame = regs->rsp + (has_error_code(vector) ? 8 : 0);
+	uint64_t f[5];		/* rip, cs, rflags, rsp, ss */
+	struct kvm_sregs sr;
+
+	memset(out, 0, sizeof *out);
+	if (frame < IST_BOTTOM || frame + sizeof f > IST_TOP)
+		return -1;
+	memcpy(f, vm->mem + frame, sizeof f);
+	if ((f[1] & 3) != 3)
+		return -1;
+	out->rip = f[0];
+	out->rflags = f[2];
+	out->rsp = f[3];
+	if (has_error_code(vector))
+		memcpy(&out->code, vm->mem + frame - 8, 8);
+	if (vector == 14) {
+		vm->counters.kvm_ioctls++;
+		if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sr) != 0)
+			return -1;
+		out->cr2 = sr.cr2;
+	}
+	return 0;
+}
+
+int
 cpu_exception_return(struct tkvm_vm *vm, unsigned vector)
 {
 	struct kvm_regs *regs = &vm->run->s.regs.regs;

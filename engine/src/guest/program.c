@@ -111,6 +111,7 @@ program_fork_vm(struct tkvm_program *p, struct tkvm_vm *main, uint64_t entry,
 	vm->entry = entry;
 	vm->fs_base = main->fs_base;
 	vm->mem_size = main->mem_size;
+	vm->user_floor = main->user_floor;
 	vm->mem_limit = main->mem_limit;
 	vm->shm_size = main->shm_size;
 	if (getrandom(&vm->prng_state, sizeof vm->prng_state, 0) != 8)
@@ -194,6 +195,8 @@ forget_embedder_strings(struct tkvm_program *p)
 {
 	struct tkvm_config *c[] = { &p->cfg.vm, &p->main->cfg };
 
+	p->cfg.storage_image = NULL;
+	p->cfg.storage_image_len = 0;
 	for (unsigned i = 0; i < 2; i++) {
 		c[i]->argv = NULL;
 		c[i]->envp = NULL;
@@ -235,7 +238,9 @@ tkvm_program_load(const struct tkvm_program_config *cfg, const void *elf,
 	    p->main->mem_limit / PAGE_SIZE_4K;
 	p->keep_pages = (p->cfg.limit_workmem_after_req_mib << 20) / PAGE_SIZE_4K;
 	/* Storage first: main() and warmup requests may call it. */
-	if ((p->cfg.storage && storage_create(p, elf, elf_len, err, errlen)) ||
+	if ((p->cfg.storage && storage_create(p, cfg->storage_image ?
+	    cfg->storage_image : elf, cfg->storage_image ?
+	    cfg->storage_image_len : elf_len, err, errlen)) ||
 	    boot(p, err, errlen) || warmup_run(p, err, errlen) ||
 	    mm_check_resident(p->main, "the main VM", err, errlen) ||
 	    (mm_map_data(p->main), make_reqvms(p, err, errlen)))

@@ -11,6 +11,7 @@
 #include "vm.h"
 
 #define CALLBACK_SLOTS 16
+#define CALL_ARGS	6	/* a guest function's register arguments */
 #define CB_GET		1
 #define CB_POST		2
 #define CB_REQUEST	3
@@ -43,6 +44,9 @@ struct storage {
 	struct tkvm_vm *base;		/* booted, frozen: the reset source */
 	struct tkvm_vm *vm;		/* forked from base; runs the calls */
 	bool ready;			/* base initialized: allow-list closed */
+	/* A separate storage program linked high: a request VM executing
+	 * in [direct_lo, direct_hi) makes a direct call; 0 = none. */
+	uint64_t direct_lo, direct_hi;
 	struct kvm_regs frozen_regs;	/* base at wait_for_requests */
 	uint64_t stack_top;		/* storage functions' fresh stacks */
 	uint64_t allow[STORAGE_MAX_ALLOW];
@@ -118,7 +122,8 @@ uint64_t storage_stack_room(const struct storage *s);
 bool storage_allowed(const struct storage *s, uint64_t fn);
 /* Runs fn(args) in the storage VM; the lock is held.  0, or -1 with why
  * (the storage VM was then reset). */
-int storage_run(struct tkvm_program *p, uint64_t fn, const uint64_t args[3],
+int storage_run(struct tkvm_program *p, uint64_t fn,
+    const uint64_t args[CALL_ARGS],
     uint64_t rsp, struct storage_call *call, double budget,
     enum tkvm_stop *stop, char *why, size_t whylen);
 /* live_update.c: storage_return during on_live_update/on_live_restore. */
@@ -136,7 +141,6 @@ int program_replace_vm(struct tkvm_vm *vm, char *why, size_t whylen);
 /* Enters fn(args) through the entry stub on the stack at rsp (16-byte
  * aligned); fn returns into the return stub (HALT_RETURNED).  The six
  * arguments go in rdi, rsi, rdx, rcx, r8 and r9. */
-#define CALL_ARGS 6
 int enter_function(struct tkvm_vm *vm, uint64_t rsp, uint64_t fn,
     const uint64_t args[CALL_ARGS]);
 int warmup_run(struct tkvm_program *p, char *err, size_t errlen);

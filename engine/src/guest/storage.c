@@ -107,6 +107,11 @@ storage_create(struct tkvm_program *p, const void *elf, size_t elf_len,
 	vmcfg.timeout_s = 0;
 	s->base = tkvm_vm_create(&vmcfg, elf, elf_len, err, errlen);
 	free(envp);
+	if (s->base == NULL && elf == p->cfg.storage_image) {
+		char why[256];
+		snprintf(why, sizeof why, "%s", err);
+		snprintf(err, errlen, "storage program: %s", why);
+	}
 	if (s->base == NULL)
 		return -1;
 	forget_strings(s->base);
@@ -115,6 +120,21 @@ storage_create(struct tkvm_program *p, const void *elf, size_t elf_len,
 	if (boot_base(p, s, err, errlen) != 0 ||
 	    mm_check_resident(s->base, "the storage VM", err, errlen) != 0)
 		return -1;
+	if (elf != p->cfg.storage_image || s->base->user_floor == 0)
+		;	/* the program itself, or linked low: no direct calls */
+	else if (p->main->mem_size + p->main->shm_size > s->base->user_floor) {
+		snprintf(err, errlen, "the storage program is linked at %llu "
+		    "MiB, inside the request program's address space (%llu "
+		    "MiB with shared memory): lower address_space or link the "
+		    "storage program higher",
+		    (unsigned long long)(s->base->user_floor >> 20),
+		    (unsigned long long)((p->main->mem_size +
+		    p->main->shm_size) >> 20));
+		return -1;
+	} else {
+		s->direct_lo = s->base->user_floor;
+		s->direct_hi = s->base->mem_size;
+	}
 	mm_map_data(s->base);
 	err[0] = '\0';
 	vm = fork_storage(p, err, errlen);
@@ -172,18 +192,17 @@ storage_reset(struct tkvm_program *p, char *why, size_t whylen)
 }
 
 int
-storage_run(struct tkvm_program *p, uint64_t fn, const uint64_t args[3],
-    uint64_t rsp, struct storage_call *call, double budget,
-    enum tkvm_stop *stop, char *why, size_t whylen)
+storage_run(struct tkvm_program *p, uint64_t fn,
+    const uint64_t args[CALL_ARGS], uint64_t rsp, struct storage_call *call,
+    double budget, enum tkvm_stop *stop, char *why, size_t whylen)
 {
 	struct storage *s = p->storage;
 	struct tkvm_vm *sv = s->vm;
-	const uint64_t a[CALL_ARGS] = { args[0], args[1], args[2], 0, 0, 0 };
 	struct tkvm_result res;
 	enum vm_halt h;
 
 	*stop = TKVM_STOP_ERROR;
-	if (enter_function(sv, rsp, fn, a) != 0) {
+	if (enter_function(sv, rsp, fn, args) != 0) {
 		snprintf(why, whylen, "cannot enter the storage VM");
 		return -1;
 	}

@@ -140,8 +140,7 @@ call_locked(struct tkvm_program *p, struct tkvm_vm *vm,
 {
 	struct storage *s = p->storage;
 	double budget = p->cfg.max_storage_time, t0 = now_s();
-	const uint64_t args[3] = { r->rsi, 0, r->r8 };
-	uint64_t a[3], rsp;
+	uint64_t a[CALL_ARGS] = { r->rsi, 0, r->r8, 0, 0, 0 }, rsp;
 	enum tkvm_stop stop;
 	char why[160];
 	int rc;
@@ -162,7 +161,6 @@ call_locked(struct tkvm_program *p, struct tkvm_vm *vm,
 	rsp = place_buffers(s, vm, bufs, r->rsi);
 	if (rsp == 0)
 		return 1;	/* too large: the call returns -1 */
-	memcpy(a, args, sizeof a);
 	a[1] = rsp;
 	rc = storage_run(p, r->rdi, a, rsp, c, budget, &stop, why, sizeof why);
 	*ran = now_s() - t0;
@@ -300,4 +298,106 @@ api_storage_allow(struct tkvm_vm *vm, struct kvm_regs *r)
 		return -1;
 	s->allow[s->nallow++] = r->rdi;
 	return 0;
+}
+
+/* Runs the direct call with the lock held: 0 and its result, or -1 and
+ * the caller failed. */
+static int
+direct_locked(struct tkvm_program *p, struct tkvm_vm *vm, uint64_t fn,
+    const uint64_t args[CALL_ARGS], struct storage_call *c,
+    uint64_t *result, double *ran)
+{
+	struct storage *s = p->storage;
+	double budget = p->cfg.max_storage_time, t0 = now_s();
+	enum tkvm_stop stop;
+	char why[160];
+
+	*ran = 0;
+	if (s->vm == NULL) {
+		vm_fail(vm, TKVM_STOP_ERROR, "direct storage call to 0x%llx: the "
+		    "storage VM is out of service: %s", (unsigned long long)fn,
+		    s->out_of_service);
+		return -1;
+	}
+	if (vm->deadline != NULL && timespec_s(vm->deadline) - t0 < budget)
+		budget = timespec_s(vm->deadline) - t0;
+	if (budget <= 0) {
+		vm_fail(vm, TKVM_STOP_TIMEOUT, "direct storage call to 0x%llx: "
+		    "no time left", (unsigned long long)fn);
+		return -1;
+	}
+	if (storage_run(p, fn, args, s->stack_top, c, budget, &stop, why,
+	    sizeof why) != 0) {
+		*ran = now_s() - t0;
+		vm_fail(vm, stop, "direct storage call to 0x%llx failed: %s",
+		    (unsigned long long)fn, why);
+		return -1;
+	}
+	*ran = now_s() - t0;
+	*result = s->vm->run->s.regs.regs.rax;
+	return 0;
+}
+
+/*
+ * A request VM executed an address of the separate storage program, which
+ * its page tables do not map: a direct call (docs/DESIGN.md, "Direct
+ * storage calls").  The function runs in the storage VM with the caller's
+ * six argument registers, serialized and limited like storage_callv, and
+ * the caller goes on at its return address with the result in rax, as if
+ * the call had returned there.
+ */
+bool
+storage_direct_call(struct tkvm_vm *vm)
+{
+	struct tkvm_program *p = vm->program;
+	struct storage *s = p->storage;
+	struct kvm_regs *r = &vm->run->s.regs.regs;
+	struct storage_call c = { .caller = vm, .result = -1 };
+	struct cpu_fault f;
+	uint64_t ret, result = 0;
+	double waited, ran;
+	int rc;
+
+	if (s == NULL || s->direct_hi == 0 || vm->is_storage ||
+	    cpu_user_fault(vm, 14, &f) != 0 || (f.code & 0x10) == 0 ||
+	    f.cr2 != f.rip || f.rip < s->direct_lo || f.rip >= s->direct_hi)
+		return false;
+	const uint64_t args[CALL_ARGS] = { r->rdi, r->rsi, r->rdx, r->rcx,
+	    r->r8, r->r9 };
+	if (gmem_copy(vm, &ret, f.rsp, sizeof ret) != 0) {
+		vm_fail(vm, TKVM_STOP_EXCEPTION, "direct storage call to 0x%llx: "
+		    "no return address on the caller's stack (rsp 0x%llx)",
+		    (unsigned long long)f.rip, (unsigned long long)f.rsp);
+		return true;
+	}
+	if (!storage_allowed(s, f.rip)) {
+		vm_fail(vm, TKVM_STOP_ERROR, "direct storage call to 0x%llx: not "
+		    "a function allowed by sys_storage_allow()",
+		    (unsigned long long)f.rip);
+		return true;
+	}
+	if (storage_lock(p, vm, &waited) != 0) {
+		vm_fail(vm, TKVM_STOP_TIMEOUT, "direct storage call to 0x%llx: "
+		    "the storage VM stayed busy until the time limit",
+		    (unsigned long long)f.rip);
+		return true;
+	}
+	rc = direct_locked(p, vm, f.rip, args, &c, &result, &ran);
+	pthread_mutex_unlock(&s->lock);
+	count_call(s, waited, ran, 0, &c, rc != 0);
+	if (rc != 0)
+		return true;
+	if (vm->deadline != NULL && now_s() >= timespec_s(vm->deadline)) {
+		vm_fail(vm, TKVM_STOP_TIMEOUT, "guest exceeded its time limit "
+		    "during a direct storage call");
+		return true;
+	}
+	/* As the function's `ret` would have: pop the return address. */
+	r->rax = result;
+	r->rip = ret;
+	r->rsp = f.rsp + 8;
+	r->rflags = f.rflags;
+	vm->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+	cpu_restore_segments(vm);
+	return true;
 }

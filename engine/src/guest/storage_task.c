@@ -62,7 +62,7 @@ run_task(struct tkvm_program *p, uint64_t fn, const void *data, size_t len)
 	struct storage *s = p->storage;
 	struct storage_call c = { .kind = SCALL_CALL };
 	enum tkvm_stop stop;
-	uint64_t addr, args[3];
+	uint64_t addr, args[CALL_ARGS] = { 0 };
 	char why[160];
 	bool failed = true;
 	struct timespec t0, t1;
@@ -74,7 +74,6 @@ run_task(struct tkvm_program *p, uint64_t fn, const void *data, size_t len)
 		if (len == 0 || gmem_put(s->vm, addr, data, len) == 0) {
 			args[0] = len ? addr : 0;
 			args[1] = len;
-			args[2] = 0;
 			failed = storage_run(p, fn, args, addr, &c,
 			    p->cfg.max_storage_time, &stop, why, sizeof why) != 0;
 			if (failed)

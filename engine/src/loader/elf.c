@@ -120,6 +120,25 @@ copy_segments(struct tkvm_vm *vm, const uint8_t *img, const Elf64_Ehdr *eh,
 	}
 }
 
+uint64_t
+elf_user_floor(const void *image, size_t len)
+{
+	const Elf64_Ehdr *eh = image;
+	const Elf64_Phdr *ph;
+	uint64_t low = UINT64_MAX;
+	char err[8];
+
+	if (check_header(eh, len, err, sizeof err) != 0 || eh->e_type != ET_EXEC)
+		return 0;	/* elf_load() says what is wrong; PIE: no floor */
+	ph = (const void *)((const uint8_t *)image + eh->e_phoff);
+	for (unsigned i = 0; i < eh->e_phnum; i++)
+		if (ph[i].p_type == PT_LOAD && ph[i].p_vaddr < low)
+			low = ph[i].p_vaddr;
+	if (low == UINT64_MAX || low >= (uint64_t)PD_MAX_PAGES << 30)
+		return 0;	/* elf_load() refuses these segments */
+	return low & ~((1ULL << 30) - 1);
+}
+
 int
 elf_load(struct tkvm_vm *vm, const uint8_t *img, size_t len,
     struct elf_image *out, char *err, size_t errlen)
