@@ -47,7 +47,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (unpack_program(data, size, &lim, &u, err, sizeof err) != 0) {
 		if (err[0] == '\0')
 			fatal("refused without a reason", "");
-		if (u.image != NULL || u.len != 0)
+		if (u.image != NULL || u.len != 0 || u.storage != NULL)
 			fatal("refused but an image is left", err);
 		return 0;
 	}
@@ -62,7 +62,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fatal("program over the unpack limit", u.entry);
 		check_name(u.entry);
 	}
-	check_name(u.skipped);
+	if (u.storage != NULL && (u.storage_len == 0 ||
+	    u.storage_len > lim.max_total))
+		fatal("storage program of a wrong size", u.storage_entry);
+	check_name(u.storage_entry);
 	free(u.image);
+	free(u.storage);
 	return 0;
 }

@@ -152,7 +152,7 @@ run() {
 	mkdir -p "$(dirname "$W/log/$name")"
 	for v in pub ours; do
 		if [ ! -x "$W/bin/$out.$v" ]; then eval "R_$v='not built'"; continue; fi
-		(cd "$W" && timeout 60 "$RUN" --timeout 20 "$@" "$W/bin/$out.$v") \
+		(cd "$W" && timeout 60 "$RUN" --timeout 20 "${@//@V/$v}" "$W/bin/$out.$v") \
 			>"$W/log/$name.$v.out" 2>"$W/log/$name.$v.err"
 		eval "R_$v=\$(show \"\$W/log/\$name.\$v.out\" \"\$W/log/\$name.\$v.err\" $?)"
 	done
@@ -270,10 +270,13 @@ for two in minimal collector; do
 		fi
 	done 2>/dev/null
 	mkdir -p "$W/log/cpp"
+	# Each binary with the storage binary built with the same header.
 	if [ $two = minimal ]; then
-		run "cpp/$two" "$two" --storage --request GET /a --request GET /b
+		run "cpp/$two" "$two" --storage-program "$W/bin/$two-storage.@V" \
+			--request GET /a --request GET /b
 	else
-		run "cpp/$two" "$two" --storage --request GET /a --request GET :report:
+		run "cpp/$two" "$two" --storage-program "$W/bin/$two-storage.@V" \
+			--request GET /a --request GET :report:
 	fi
 	report "cpp/$two (storage binary)"
 done

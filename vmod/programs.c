@@ -13,6 +13,7 @@
 
 #include "tinykvm_vmod.h"
 #include "source.h"
+#include "unpack.h"
 #include "vtim.h"
 
 #define DEFAULT_RESERVE_TIMEOUT 5.0
@@ -85,6 +86,7 @@ state_free(struct vmod_state *st)
 		for (char **a = vp->main_args; a && *a; a++)
 			free(*a);
 		free(vp->main_args);
+		free(vp->storage);
 		free(vp->name);
 		FREE_OBJ(vp);
 	}
@@ -179,7 +181,8 @@ test_fail_reset_ioctl(void)
 /* Builds and loads a new instance (no lock held). */
 static struct vinstance *
 instance_create(struct vprogram *vp, const struct program_def *def,
-    const void *image, size_t len, char *err, size_t errlen)
+    const void *image, size_t len, const void *storage, size_t storage_len,
+    char *err, size_t errlen)
 {
 	struct tkvm_program_config cfg;
 	struct program_engine_config owned;
@@ -201,6 +204,8 @@ instance_create(struct vprogram *vp, const struct program_def *def,
 	ALLOC_OBJ(vi, VINSTANCE_MAGIC);
 	AN(vi);
 	cfg.debug_on_exception = debug_crash_config(vp, def, &vi->crash_debug);
+	cfg.storage_image = def->storage ? storage : NULL;
+	cfg.storage_image_len = def->storage ? storage_len : 0;
 	vi->vp = vp;
 	vi->refcnt = 1;
 	vi->prog = tkvm_program_load(&cfg, image, len, err, errlen);
@@ -235,6 +240,25 @@ current_ref(struct vprogram *vp)
 	return vi;
 }
 
+/* The storage program the instance that took over runs, kept for live
+ * updates that bring none. */
+static void
+keep_storage(struct vprogram *vp, const void *storage, size_t len)
+{
+	void *copy = NULL;
+
+	if (storage == vp->storage)
+		return;
+	if (storage != NULL) {
+		copy = malloc(len);
+		AN(copy);
+		memcpy(copy, storage, len);
+	}
+	free(vp->storage);
+	vp->storage = copy;
+	vp->storage_len = copy ? len : 0;
+}
+
 int
 program_load_now(VRT_CTX, struct vprogram *vp, const void *image, size_t len,
     struct vupdate *up, char *err, size_t errlen)
@@ -243,6 +267,11 @@ program_load_now(VRT_CTX, struct vprogram *vp, const void *image, size_t len,
 	struct vinstance *vi = NULL, *old, *prev;
 	struct vupdate local;
 	struct program_source src;
+	const struct unpack_limits lim = { vp->state->remote.max_entries,
+	    vp->state->remote.max_unpacked };
+	struct unpacked u = { 0 };
+	const void *storage = NULL;
+	size_t storage_len = 0;
 	bool own = false;
 	double t0 = VTIM_mono();
 
@@ -256,13 +285,26 @@ program_load_now(VRT_CTX, struct vprogram *vp, const void *image, size_t len,
 	else if (image == NULL && source_program(ctx, vp->state, def, &src,
 	    err, errlen) != 0)
 		;
+	else if (image != NULL && unpack_program(image, len, &lim, &u, err,
+	    errlen) != 0)
+		;
 	else {
 		if (image == NULL) {
 			own = true;
 			image = src.image;
 			len = src.len;
+			storage = src.storage;
+			storage_len = src.storage_len;
+		} else {
+			/* New bytes without a storage program keep the one
+			 * that runs now. */
+			image = u.image;
+			len = u.len;
+			storage = u.storage ? u.storage : vp->storage;
+			storage_len = u.storage ? u.storage_len : vp->storage_len;
 		}
-		vi = instance_create(vp, def, image, len, err, errlen);
+		vi = instance_create(vp, def, image, len, storage, storage_len,
+		    err, errlen);
 	}
 	up->load_s = VTIM_mono() - t0;
 	/* The new program is whole before the old one is touched. */
@@ -271,6 +313,10 @@ program_load_now(VRT_CTX, struct vprogram *vp, const void *image, size_t len,
 		instance_destroy(vi);
 		vi = NULL;
 	}
+	if (vi != NULL)
+		keep_storage(vp, def->storage ? storage : NULL, storage_len);
+	free(u.image);
+	free(u.storage);
 	/* Only a program that took over is kept in the download cache. */
 	if (own)
 		source_program_done(ctx, &src, def->name, vi != NULL);

@@ -418,6 +418,26 @@ remote_commit(const struct remote_file *f, const void *data, size_t len,
 	return rc;
 }
 
+int
+remote_commit_beside(const struct remote_file *f, const char *suffix,
+    const void *data, size_t len, mode_t mode, char *err, size_t errlen)
+{
+	char path[1100];
+
+	if (!f->fresh || f->cache[0] == '\0')
+		return 0;
+	snprintf(path, sizeof path, "%s%s", f->cache, suffix);
+	if (data == NULL) {
+		if (unlink(path) != 0 && errno != ENOENT) {
+			snprintf(err, errlen, "cannot remove %s: %s", path,
+			    strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	return write_atomically(path, data, len, mode, f->mtime, err, errlen);
+}
+
 void
 remote_file_free(struct remote_file *f)
 {

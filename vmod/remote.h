@@ -65,6 +65,11 @@ int remote_get(const struct remote_settings *s, const char *url,
 int remote_commit(const struct remote_file *f, const void *data, size_t len,
     mode_t mode, char *err, size_t errlen);
 
+/* After remote_commit(): a companion file, the cache file's name with
+ * suffix, holding data, or removed when data is NULL (a fresh download
+ * only; 0 otherwise). */
+int remote_commit_beside(const struct remote_file *f, const char *suffix,
+    const void *data, size_t len, mode_t mode, char *err, size_t errlen);
 void remote_file_free(struct remote_file *f);
 
 #endif

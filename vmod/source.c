@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tinykvm_vmod.h"
 #include "unpack.h"
@@ -92,6 +93,29 @@ source_saved(VRT_CTX, struct remote_file *f, const void *data, size_t len,
 		source_warn(ctx, what, why);
 }
 
+/* FILE_storage beside a program read from FILE (a local file, or the
+ * cache): the published VMOD's separate storage program.  0 when there
+ * is none or it was read; -1 with err when it is there but unreadable. */
+static int
+storage_beside(struct program_source *ps, const char *path, char *err,
+    size_t errlen)
+{
+	char sp[1200], why[400];
+
+	if (path == NULL || *path == '\0')
+		return 0;
+	snprintf(sp, sizeof sp, "%s_storage", path);
+	if (access(sp, F_OK) != 0)
+		return 0;
+	ps->storage = tkvm_read_file(sp, 1ULL << 30, &ps->storage_len, why,
+	    sizeof why);
+	if (ps->storage == NULL) {
+		snprintf(err, errlen, "storage program: %s", why);
+		return -1;
+	}
+	return 0;
+}
+
 int
 source_program(VRT_CTX, struct vmod_state *st, const struct program_def *def,
     struct program_source *ps, char *err, size_t errlen)
@@ -126,15 +150,24 @@ source_program(VRT_CTX, struct vmod_state *st, const struct program_def *def,
 		remote_file_free(&ps->file);
 		return -1;
 	}
-	if (u.skipped[0] != '\0') {
-		char msg[700];
-		snprintf(msg, sizeof msg, "archive entry '%s' (a separate "
-		    "storage program) is not used: the storage VM runs the "
-		    "request program '%s'", u.skipped, u.entry);
-		source_warn(ctx, what, msg);
-	}
 	ps->image = u.image;
 	ps->len = u.len;
+	ps->storage = u.storage;
+	ps->storage_len = u.storage_len;
+	if (ps->storage != NULL && !def->storage) {
+		char msg[700];
+		snprintf(msg, sizeof msg, "archive entry '%s' (a separate "
+		    "storage program) is not used: the program has no "
+		    "\"storage\": true", u.storage_entry);
+		source_warn(ctx, what, msg);
+		free(ps->storage);
+		ps->storage = NULL;
+	} else if (ps->storage == NULL && def->storage && !ps->file.fresh &&
+	    storage_beside(ps, remote_is_url(uri) ? ps->file.cache :
+	    local_path(uri, err, errlen), err, errlen) != 0) {
+		source_program_done(ctx, ps, def->name, false);
+		return -1;
+	}
 	return 0;
 }
 
@@ -145,9 +178,17 @@ source_program_done(VRT_CTX, struct program_source *ps, const char *name,
 	char what[160];
 
 	snprintf(what, sizeof what, "program '%s'", name);
-	if (loaded)
+	if (loaded) {
+		char why[1200];
 		source_saved(ctx, &ps->file, ps->image, ps->len, 0755, what);
+		/* The next start from the cache finds the same storage
+		 * program, or none. */
+		if (remote_commit_beside(&ps->file, "_storage", ps->storage,
+		    ps->storage_len, 0755, why, sizeof why) != 0)
+			source_warn(ctx, what, why);
+	}
 	remote_file_free(&ps->file);
 	free(ps->image);
-	ps->image = NULL;
+	free(ps->storage);
+	ps->image = ps->storage = NULL;
 }

@@ -32,6 +32,10 @@ struct program_source {
 	struct remote_file file;	/* what was read or downloaded */
 	void *image;			/* the program in it (malloc'd) */
 	size_t len;
+	/* The separate storage program (malloc'd), or NULL: an archive's
+	 * storage entry, else FILE_storage beside a local or cached FILE. */
+	void *storage;
+	size_t storage_len;
 };
 /* The program of def: its uri or filename, unpacked.  0, or -1 with err. */
 int source_program(VRT_CTX, struct vmod_state *st,

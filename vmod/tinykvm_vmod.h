@@ -98,6 +98,8 @@ struct vprogram {
 	VCL_BACKEND live_director;
 	char **main_args;		/* main_arguments(), NULL-terminated */
 	bool debug;			/* start(debug): next load under gdb */
+	void *storage;			/* the separate storage program the */
+	size_t storage_len;		/* current instance runs, or NULL */
 	struct vprogram *next;
 };
 

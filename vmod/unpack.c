@@ -3,9 +3,9 @@
  * Finding the program in a downloaded file (unpack.h).  As in the
  * published VMOD: an ELF file is the program; otherwise the file is a tar
  * archive whose one regular, non-empty entry is the program, and an entry
- * whose name ends in "storage" is the published VMOD's separate storage
- * program (our storage VM boots from the request program, so it is
- * skipped and reported).  Every entry is checked before anything else is
+ * whose name ends in "storage" is the separate storage program (what the
+ * storage VM runs; docs/DESIGN.md, "Direct storage calls").  Every entry
+ * is checked before anything else is
  * done with it: an archive comes from a server we only partly trust.
  * Tests: tests/vmod/remote_hostile.vtc, fuzz/archive_fuzz.c.
  */
@@ -172,7 +172,21 @@ take_entry(struct walk *w, struct archive *a, struct archive_entry *e,
 	if (archive_entry_filetype(e) != AE_IFREG || size == 0)
 		return 0;
 	if (ends_with(archive_entry_pathname(e), "storage")) {
-		snprintf(w->out->skipped, sizeof w->out->skipped, "%s", w->name);
+		if (w->out->storage != NULL) {
+			snprintf(err, errlen, "the archive has two storage "
+			    "programs, '%s' and '%s'", w->out->storage_entry,
+			    w->name);
+			return -1;
+		}
+		w->out->storage = read_entry(a, (size_t)size, ierr, sizeof ierr);
+		if (w->out->storage == NULL) {
+			snprintf(err, errlen, "archive entry '%s': %s", w->name,
+			    ierr);
+			return -1;
+		}
+		w->out->storage_len = (size_t)size;
+		snprintf(w->out->storage_entry, sizeof w->out->storage_entry,
+		    "%s", w->name);
 		return 0;
 	}
 	if (w->out->image != NULL) {
@@ -215,7 +229,7 @@ walk_archive(struct archive *a, struct walk *w, char *err, size_t errlen)
 	}
 	if (w->out->image == NULL) {
 		snprintf(err, errlen, "the archive has no program (no regular "
-		    "file with content%s)", w->out->skipped[0] ?
+		    "file with content%s)", w->out->storage != NULL ?
 		    " other than the storage entry" : "");
 		return -1;
 	}
@@ -341,6 +355,7 @@ unpack_program(const void *data, size_t len, const struct unpack_limits *lim,
 	free(g);
 	if (rc != 0) {
 		free(out->image);
+		free(out->storage);
 		memset(out, 0, sizeof *out);
 	}
 	return rc;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The program inside a downloaded file: an ELF executable as it is, or
- * the one executable in a tar archive (plain, gzip, xz or zstd), found as
+ * the one executable in a tar archive (plain, gzip, xz or zstd) with
+ * optionally a separate storage program beside it, found as
  * the published VMOD finds it (docs/COMPATIBILITY.md, "Remote programs").
  * Needs only libc and libarchive, so fuzz/archive_fuzz.c runs it alone (unpack.c).
  */
@@ -19,7 +20,9 @@ struct unpacked {
 	void *image;		/* malloc'd: the program */
 	size_t len;
 	char entry[256];	/* its name in the archive; "" for a bare ELF */
-	char skipped[256];	/* a "storage" entry not used, or "" */
+	void *storage;		/* malloc'd: an entry named "...storage", */
+	size_t storage_len;	/* the separate storage program, or NULL */
+	char storage_entry[256];
 };
 
 /*

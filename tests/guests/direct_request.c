@@ -2,11 +2,16 @@
 /* The request program of tests/requests/direct_storage.sh: it calls the
  * functions of the separate storage program direct_storage.c as plain C
  * functions (their addresses come from that program's symbols at link
- * time); the host runs each in the storage VM. */
+ * time); the host runs each in the storage VM.  -DVERSION=N says which
+ * build answers (tests/vmod/direct_storage.vtc). */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <tinykvm/kvm_api.h>
+
+#ifndef VERSION
+#define VERSION 1
+#endif
 
 extern long direct_add(long n);
 extern long direct_sum6(long, long, long, long, long, long);
@@ -17,6 +22,9 @@ extern long direct_deref(const long *p);
 extern long direct_secret(void);
 extern long direct_exit(void);
 extern void direct_echo(size_t n, struct virtbuffer b[], size_t res);
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 static long local_value = 5;
 
@@ -37,7 +45,7 @@ on_get(const char *url, const char *arg)
 
 	(void)arg;
 	if (strcmp(url, "/add") == 0) {
-		reply("counter=%ld", direct_add(1));
+		reply("v=" STR(VERSION) " counter=%ld", direct_add(1));
 	} else if (strcmp(url, "/sum") == 0) {
 		/* Callee-saved registers and the stack survive the call. */
 		volatile long keep = 77;

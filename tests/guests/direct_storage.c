@@ -76,6 +76,20 @@ void direct_echo(size_t n, struct virtbuffer b[], size_t res)
 	storage_return(out, (size_t)len);
 }
 
+/* Live update: the counter moves to the next storage VM. */
+static void
+on_live_update(void)
+{
+	storage_return(&counter, sizeof counter);
+}
+
+static void
+on_live_restore(size_t len)
+{
+	(void)len;
+	storage_return(&counter, sizeof counter);
+}
+
 int main(void)
 {
 	heap_note = strdup("storage heap");
@@ -89,5 +103,7 @@ int main(void)
 	STORAGE_ALLOW(direct_deref);
 	STORAGE_ALLOW(direct_exit);
 	STORAGE_ALLOW(direct_echo);
+	set_on_live_update(on_live_update);
+	set_on_live_restore(on_live_restore);
 	wait_for_requests();
 }

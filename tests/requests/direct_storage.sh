@@ -56,7 +56,7 @@ expect_err_has ": not a function allowed by sys_storage_allow()"
 expect_err_has "request 8 (GET /middle) failed: direct storage call to 0x"
 expect_err_has "tinykvm-run: 9 requests on 1 VMs: 6 failed"
 expect_err_has "tinykvm-run: storage: 7 calls (4 failed), 4 resets,"
-[ "$(grep -c '^counter=1001$' "$WORK/out")" = 3 ] || die "resets: [$OUT]"
+[ "$(grep -c '^v=1 counter=1001$' "$WORK/out")" = 3 ] || die "resets: [$OUT]"
 [ "$(grep -c '^HTTP 504' "$WORK/out")" = 1 ] || die "loop status: [$OUT]"
 
 # Without the storage program the same call is an ordinary crash.

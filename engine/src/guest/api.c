@@ -25,6 +25,14 @@ api_register_func(struct tkvm_vm *vm, struct kvm_regs *r)
 {
 	struct tkvm_program *p = vm->program;
 
+	if (p != NULL && vm->is_storage && p->storage != NULL &&
+	    p->storage->own_program && !p->storage->ready &&
+	    (r->rdi == CB_LIVE_UPDATE || r->rdi == CB_LIVE_RESTORE)) {
+		/* A separate storage program keeps the state, so its own
+		 * live-update callbacks move it (live_update.c). */
+		p->storage->live_cb[r->rdi] = r->rsi;
+		return 0;
+	}
 	if (p == NULL || vm->is_storage)
 		return 0;	/* callbacks are the main VM's */
 	if (p->frozen) {

@@ -190,6 +190,14 @@ refork_reqvms(struct tkvm_program *p, char *err, size_t errlen)
 	return 0;
 }
 
+uint64_t
+live_callback(const struct tkvm_program *p, unsigned slot)
+{
+	if (p->storage != NULL && p->storage->own_program)
+		return p->storage->live_cb[slot];
+	return p->callbacks[slot];
+}
+
 static int
 transfer(struct tkvm_program *from, struct tkvm_program *to,
     struct tkvm_live_result *res, char *err, size_t errlen)
@@ -203,7 +211,7 @@ transfer(struct tkvm_program *from, struct tkvm_program *to,
 
 	if (live_vm_take(from, true, &old, "old", err, errlen) != 0)
 		return -1;
-	if (live_run(&old, from->callbacks[CB_LIVE_UPDATE], 0, &ser,
+	if (live_run(&old, live_callback(from, CB_LIVE_UPDATE), 0, &ser,
 	    from->cfg.max_storage_time, "on_live_update", why,
 	    sizeof why) != 0) {
 		snprintf(err, errlen, "the old program could not hand over its "
@@ -223,7 +231,7 @@ transfer(struct tkvm_program *from, struct tkvm_program *to,
 	rst.from = old.vm;
 	rst.data = ser.data;
 	rst.len = ser.len;
-	rc = live_run(&fresh, to->callbacks[CB_LIVE_RESTORE], ser.len, &rst,
+	rc = live_run(&fresh, live_callback(to, CB_LIVE_RESTORE), ser.len, &rst,
 	    to->cfg.max_storage_time, "on_live_restore", why, sizeof why);
 	live_vm_release(&fresh);
 	if (rc != 0)
@@ -249,12 +257,12 @@ tkvm_program_live_transfer(struct tkvm_program *from, struct tkvm_program *to,
 	TKVM_CHECK_OBJ(from, TKVM_PROGRAM_MAGIC);
 	TKVM_CHECK_OBJ(to, TKVM_PROGRAM_MAGIC);
 	memset(res, 0, sizeof *res);
-	if (from->callbacks[CB_LIVE_UPDATE] == 0) {
+	if (live_callback(from, CB_LIVE_UPDATE) == 0) {
 		snprintf(res->note, sizeof res->note, "the old program has no "
 		    "on_live_update: nothing moved");
 		return 0;
 	}
-	if (to->callbacks[CB_LIVE_RESTORE] == 0) {
+	if (live_callback(to, CB_LIVE_RESTORE) == 0) {
 		snprintf(res->note, sizeof res->note, "the new program has no "
 		    "on_live_restore: nothing moved");
 		return 0;
@@ -266,7 +274,7 @@ bool
 tkvm_program_live_serializer(const struct tkvm_program *p)
 {
 	TKVM_CHECK_OBJ(p, TKVM_PROGRAM_MAGIC);
-	return p->callbacks[CB_LIVE_UPDATE] != 0;
+	return live_callback(p, CB_LIVE_UPDATE) != 0;
 }
 
 bool

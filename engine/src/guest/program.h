@@ -44,6 +44,8 @@ struct storage {
 	struct tkvm_vm *base;		/* booted, frozen: the reset source */
 	struct tkvm_vm *vm;		/* forked from base; runs the calls */
 	bool ready;			/* base initialized: allow-list closed */
+	bool own_program;		/* runs a separate storage program */
+	uint64_t live_cb[CALLBACK_SLOTS]; /* its live-update callbacks */
 	/* A separate storage program linked high: a request VM executing
 	 * in [direct_lo, direct_hi) makes a direct call; 0 = none. */
 	uint64_t direct_lo, direct_hi;
@@ -126,6 +128,9 @@ int storage_run(struct tkvm_program *p, uint64_t fn,
     const uint64_t args[CALL_ARGS],
     uint64_t rsp, struct storage_call *call, double budget,
     enum tkvm_stop *stop, char *why, size_t whylen);
+/* live_update.c: the on_live_update or on_live_restore function of p: the
+ * separate storage program's when it has one, else the main VM's. */
+uint64_t live_callback(const struct tkvm_program *p, unsigned slot);
 /* live_update.c: storage_return during on_live_update/on_live_restore. */
 int64_t live_give(struct tkvm_vm *vm, struct storage_call *c, uint64_t data,
     uint64_t len);

@@ -105,9 +105,10 @@ storage_create(struct tkvm_program *p, const void *elf, size_t elf_len,
 		return snprintf(err, errlen, "out of memory"), -1;
 	vmcfg.envp = envp;
 	vmcfg.timeout_s = 0;
+	s->own_program = elf == p->cfg.storage_image;
 	s->base = tkvm_vm_create(&vmcfg, elf, elf_len, err, errlen);
 	free(envp);
-	if (s->base == NULL && elf == p->cfg.storage_image) {
+	if (s->base == NULL && s->own_program) {
 		char why[256];
 		snprintf(why, sizeof why, "%s", err);
 		snprintf(err, errlen, "storage program: %s", why);
@@ -120,7 +121,7 @@ storage_create(struct tkvm_program *p, const void *elf, size_t elf_len,
 	if (boot_base(p, s, err, errlen) != 0 ||
 	    mm_check_resident(s->base, "the storage VM", err, errlen) != 0)
 		return -1;
-	if (elf != p->cfg.storage_image || s->base->user_floor == 0)
+	if (!s->own_program || s->base->user_floor == 0)
 		;	/* the program itself, or linked low: no direct calls */
 	else if (p->main->mem_size + p->main->shm_size > s->base->user_floor) {
 		snprintf(err, errlen, "the storage program is linked at %llu "
