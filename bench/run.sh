@@ -11,6 +11,15 @@ for src in bench/guests/*.c; do
 	name=$(basename "$src" .c)
 	gcc -static -O2 -Iengine/include -Ibench/guests -o "build/bench/guests/$name" "$src"
 done
+# The direct-call pair: a storage program linked at 1 GiB and a request
+# program linked against its symbols (docs/DESIGN.md, "Direct storage calls").
+G=build/bench/guests
+gcc -static -O2 -Iengine/include -Wl,-Ttext-segment=0x40200000 \
+	-o $G/counter_storage bench/guests/direct/counter_storage.c
+objcopy -w --extract-symbol --strip-symbol='!bench_*' --strip-symbol='*' \
+	$G/counter_storage $G/counter_storage.syms
+gcc -static -O2 -Iengine/include -Wl,--just-symbols=$G/counter_storage.syms \
+	-o $G/direct_get bench/guests/direct/direct_get.c
 for b in build/bench/*; do
 	[ -f "$b" ] && [ -x "$b" ] || continue
 	echo "== $(basename "$b")"
