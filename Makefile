@@ -33,6 +33,14 @@ SAN_FLAGS = -fsanitize=$(SANITIZE) -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 ALL_CFLAGS += $(SAN_FLAGS)
 endif
+# BENCH_NO_VM=1: a VMOD whose program() backend answers "Hello World"
+# without a VM (in build-novm/), the baseline bench/load.sh measures
+# Varnish's own cost of a backend fetch with.  Never installed.
+BENCH_NO_VM ?=
+ifneq ($(BENCH_NO_VM),)
+BUILD   = build-novm
+ALL_CFLAGS += -DTKVM_BENCH_NO_VM
+endif
 ENGINE_SRC = $(wildcard engine/src/*.c engine/src/*/*.c)
 ENGINE_HDR = $(wildcard engine/src/*.h engine/src/*/*.h)
 ENGINE_OBJ = $(ENGINE_SRC:engine/src/%.c=$(BUILD)/engine/%.o)
@@ -50,7 +58,7 @@ HTTP_LIB   = $(BUILD)/libtinykvm-http.a
 UNIT_SRC   = $(wildcard tests/unit/*.c)
 UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
 
-.PHONY: all check bench bench-load bench-scaling bench-live soak install uninstall deb clean fuzz fuzz-build
+.PHONY: vmod all check bench bench-load bench-scaling bench-live soak install uninstall deb clean fuzz fuzz-build
 
 # The Varnish module.
 VARNISH_CFLAGS := $(shell pkg-config --cflags varnishapi 2>/dev/null)
@@ -67,6 +75,8 @@ RUNNER_MAN = $(BUILD)/tinykvm-run.1
 VMOD_CFLAGS = -std=gnu11 -Wall -Wextra $(VMOD_WERROR) -Wshadow -Wpointer-arith \
 	-Wno-unused-parameter $(CPPFLAGS) $(CFLAGS) -fPIC -D_GNU_SOURCE $(VARNISH_CFLAGS) \
 	-Iengine/include -Iconfig -Ihttp -I$(BUILD)/vmod -Ivmod $(SAN_FLAGS)
+
+vmod: $(VMOD_SO)
 
 all: $(ENGINE_LIB) $(RUNNER) $(BENCH_BIN) $(UNIT_BIN) $(VMOD_SO) $(VMOD_MAN) $(RUNNER_MAN)
 
@@ -283,4 +293,4 @@ deb: all
 	./deploy/build-deb.sh $(VERSION) $(DEB_STAGE) $(BUILD)
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) build-novm

@@ -5,6 +5,9 @@
 # nginx on loopback serving the same bytes.  wrk runs them interleaved,
 # ROUNDS times each, and the ratios a/b and a/c are printed.  Then a long
 # run at 64 connections reports errors and varnishd's RSS before and after.
+# In between, varnishd's CPU per request of each kind, and of program() on
+# a VMOD built without the VM (BENCH_NO_VM=1), give what the VMOD and the
+# engine cost beyond the VM exit itself.
 # usage: bench/load.sh [ROUNDS] [SECONDS] [LONG_SECONDS]
 set -eu
 cd "$(dirname "$0")/.."
@@ -81,6 +84,40 @@ done
 a=${sum[kvm]}; b=${sum[synth]}; c=${sum[nginx]}
 printf 'load_kvm_vs_synth: ratio %.3f (target >= 0.5)\n' "$(echo "$a / $b" | bc -l)"
 printf 'load_kvm_vs_nginx_pass: ratio %.3f (target >= 1.0)\n' "$(echo "$a / $c" | bc -l)"
+
+# CPU of the varnishd child per request, each kind alone at 8 connections:
+# program(), the same VCL on the VMOD built with BENCH_NO_VM=1 (program()
+# answers without a VM: Varnish's own cost of the backend fetch), synth
+# and the pass to nginx.  What program() costs beyond that baseline and
+# beyond one bare VM exit is the VMOD's and the engine's own.
+make -s BENCH_NO_VM=1 vmod >/dev/null
+varnishd -j none -a 127.0.0.1:8092 -f "$work/load.vcl" -n "$work/varnishd-novm" \
+	-p vmod_path="$PWD/build-novm/vmod:$(pkg-config --variable=vmoddir varnishapi)" \
+	-s malloc,64m -P "$work/varnishd-novm.pid"
+for i in $(seq 50); do curl -sf http://127.0.0.1:8092/kvm >/dev/null && break; sleep 0.1; done
+child_of() { pgrep -P "$(cat "$1")" | head -1; }
+ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+cpu_us() {	# cpu_us PORT URL CHILD -> microseconds of CPU per request
+	local t0 t1 n
+	t0=$(ticks "$3")
+	n=$(wrk -t2 -c8 -d"$secs"s "http://127.0.0.1:$1$2" | awk '/requests in/ { print $1 }')
+	t1=$(ticks "$3")
+	echo "($t1 - $t0) * 1000000 / $(getconf CLK_TCK) / $n" | bc -l
+}
+main_child=$(child_of "$work/varnishd.pid")
+novm_child=$(child_of "$work/varnishd-novm.pid")
+[ "$(curl -s http://127.0.0.1:8092/kvm)" = "Hello World" ] || { echo "load: the no-VM build does not answer"; exit 1; }
+exit_us=$(build/tinykvm-run --host-info | awk '/^bare_exit_us/ { print $2 }')
+c_kvm=$(cpu_us 8090 /kvm "$main_child")
+c_novm=$(cpu_us 8092 /kvm "$novm_child")
+c_synth=$(cpu_us 8090 /synth "$main_child")
+c_nginx=$(cpu_us 8090 /nginx "$main_child")
+printf 'cpu_per_request_us: program %.1f, no-VM program %.1f, synth %.1f, pass to nginx %.1f (varnishd child only); bare exit %.1f\n' \
+	"$c_kvm" "$c_novm" "$c_synth" "$c_nginx" "$exit_us"
+printf 'vmod_cpu_beyond_exit: %.1f us = program - no-VM program - bare exit; ratio to the bare exit %.3f (target <= 0.3)\n' \
+	"$(echo "$c_kvm - $c_novm - $exit_us" | bc -l)" \
+	"$(echo "($c_kvm - $c_novm - $exit_us) / $exit_us" | bc -l)"
+kill "$(cat "$work/varnishd-novm.pid")" 2>/dev/null || true
 
 pid=$(pgrep -f "varnishd.*$work" | tail -1)
 child=$(pgrep -P "$(cat "$work/varnishd.pid")" | head -1)

@@ -396,7 +396,9 @@ storage_direct_call(struct tkvm_vm *vm)
 	r->rax = result;
 	r->rip = ret;
 	r->rsp = f.rsp + 8;
-	r->rflags = f.rflags;
+	/* The flags a user program may hold, as the syscall return does:
+	 * the frame is the CPU's, but a guest can enter the fault stub. */
+	r->rflags = (f.rflags & 0x3c7fd7ULL) | 0x2;
 	vm->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
 	cpu_restore_segments(vm);
 	return true;
