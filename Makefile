@@ -39,7 +39,7 @@ endif
 BENCH_NO_VM ?=
 ifneq ($(BENCH_NO_VM),)
 BUILD   = build-novm
-ALL_CFLAGS += -DTKVM_BENCH_NO_VM
+NOVM_FLAGS = -DTKVM_BENCH_NO_VM
 endif
 ENGINE_SRC = $(wildcard engine/src/*.c engine/src/*/*.c)
 ENGINE_HDR = $(wildcard engine/src/*.h engine/src/*/*.h)
@@ -74,7 +74,8 @@ VMOD_MAN   = $(BUILD)/vmod/vmod_tinykvm.3
 RUNNER_MAN = $(BUILD)/tinykvm-run.1
 VMOD_CFLAGS = -std=gnu11 -Wall -Wextra $(VMOD_WERROR) -Wshadow -Wpointer-arith \
 	-Wno-unused-parameter $(CPPFLAGS) $(CFLAGS) -fPIC -D_GNU_SOURCE $(VARNISH_CFLAGS) \
-	-Iengine/include -Iconfig -Ihttp -I$(BUILD)/vmod -Ivmod $(SAN_FLAGS)
+	-Iengine/include -Iconfig -Ihttp -I$(BUILD)/vmod -Ivmod $(SAN_FLAGS) \
+	$(NOVM_FLAGS)
 
 vmod: $(VMOD_SO)
 

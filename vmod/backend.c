@@ -283,7 +283,7 @@ backend_gethdrs(VRT_CTX, VCL_BACKEND dir)
 		static const char hello[] = "Hello World";
 		struct tkvm_response r = { .status = 200,
 		    .content_type = "text/plain", .content_type_len = 10 };
-		f->body = hello;
+		f->body = (const uint8_t *)hello;
 		f->len = sizeof hello - 1;
 		write_beresp(bo, 200, &r, f->len);
 		return start_body(bo, f);
