@@ -6,6 +6,7 @@
  * VMs from a running request.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -240,25 +241,6 @@ current_ref(struct vprogram *vp)
 	return vi;
 }
 
-/* The storage program the instance that took over runs, kept for live
- * updates that bring none. */
-static void
-keep_storage(struct vprogram *vp, const void *storage, size_t len)
-{
-	void *copy = NULL;
-
-	if (storage == vp->storage)
-		return;
-	if (storage != NULL) {
-		copy = malloc(len);
-		AN(copy);
-		memcpy(copy, storage, len);
-	}
-	free(vp->storage);
-	vp->storage = copy;
-	vp->storage_len = copy ? len : 0;
-}
-
 int
 program_load_now(VRT_CTX, struct vprogram *vp, const void *image, size_t len,
     struct vupdate *up, char *err, size_t errlen)
@@ -313,8 +295,17 @@ program_load_now(VRT_CTX, struct vprogram *vp, const void *image, size_t len,
 		instance_destroy(vi);
 		vi = NULL;
 	}
-	if (vi != NULL)
-		keep_storage(vp, def->storage ? storage : NULL, storage_len);
+	/* The storage program the instance that took over runs stays for
+	 * live updates that bring none: vp takes the buffer over. */
+	if (vi != NULL && (!def->storage || storage != vp->storage)) {
+		free(vp->storage);
+		vp->storage = def->storage ? (void *)(uintptr_t)storage : NULL;
+		vp->storage_len = vp->storage ? storage_len : 0;
+		if (vp->storage != NULL && vp->storage == u.storage)
+			u.storage = NULL;
+		if (vp->storage != NULL && own && vp->storage == src.storage)
+			src.storage_taken = true;
+	}
 	free(u.image);
 	free(u.storage);
 	/* Only a program that took over is kept in the download cache. */

@@ -189,6 +189,7 @@ source_program_done(VRT_CTX, struct program_source *ps, const char *name,
 	}
 	remote_file_free(&ps->file);
 	free(ps->image);
-	free(ps->storage);
+	if (!ps->storage_taken)
+		free(ps->storage);
 	ps->image = ps->storage = NULL;
 }

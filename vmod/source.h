@@ -36,6 +36,7 @@ struct program_source {
 	 * storage entry, else FILE_storage beside a local or cached FILE. */
 	void *storage;
 	size_t storage_len;
+	bool storage_taken;		/* the caller keeps storage: not freed */
 };
 /* The program of def: its uri or filename, unpacked.  0, or -1 with err. */
 int source_program(VRT_CTX, struct vmod_state *st,
