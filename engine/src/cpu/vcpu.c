@@ -306,25 +306,36 @@ cpu_describe_exception(struct tkvm_vm *vm, unsigned vector, char *out,
 	    vector, (unsigned long long)rip);
 }
 
-int
-cpu_user_fault(struct tkvm_vm *vm, unsigned vector, struct cpu_fault *out)
+/* The frame the CPU pushed on IST1 for an exception at CPL 3: rip, cs,
+ * rflags, rsp, ss; -1 if it is not there or hit in ring 0. */
+static int
+user_frame(const struct tkvm_vm *vm, unsigned vector, uint64_t f[5],
+    uint64_t *code)
 {
 	const struct kvm_regs *regs = &vm->run->s.regs.regs;
 	uint64_t frame = regs->rsp + (has_error_code(vector) ? 8 : 0);
-	uint64_t f[5];		/* rip, cs, rflags, rsp, ss */
+
+	if (frame < IST_BOTTOM || frame + 5 * 8 > IST_TOP)
+		return -1;
+	memcpy(f, vm->mem + frame, 5 * 8);
+	*code = 0;
+	if (has_error_code(vector))
+		memcpy(code, vm->mem + frame - 8, 8);
+	return (f[1] & 3) == 3 ? 0 : -1;
+}
+
+int
+cpu_user_fault(struct tkvm_vm *vm, unsigned vector, struct cpu_fault *out)
+{
+	uint64_t f[5];
 	struct kvm_sregs sr;
 
 	memset(out, 0, sizeof *out);
-	if (frame < IST_BOTTOM || frame + sizeof f > IST_TOP)
-		return -1;
-	memcpy(f, vm->mem + frame, sizeof f);
-	if ((f[1] & 3) != 3)
+	if (user_frame(vm, vector, f, &out->code) != 0)
 		return -1;
 	out->rip = f[0];
 	out->rflags = f[2];
 	out->rsp = f[3];
-	if (has_error_code(vector))
-		memcpy(&out->code, vm->mem + frame - 8, 8);
 	if (vector == 14) {
 		vm->counters.kvm_ioctls++;
 		if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sr) != 0)
@@ -338,13 +349,9 @@ int
 cpu_exception_return(struct tkvm_vm *vm, unsigned vector)
 {
 	struct kvm_regs *regs = &vm->run->s.regs.regs;
-	uint64_t frame = regs->rsp + (has_error_code(vector) ? 8 : 0);
-	uint64_t f[5];		/* rip, cs, rflags, rsp, ss */
+	uint64_t f[5], code;
 
-	if (frame < IST_BOTTOM || frame + sizeof f > IST_TOP)
-		return -1;
-	memcpy(f, vm->mem + frame, sizeof f);
-	if ((f[1] & 3) != 3)
+	if (user_frame(vm, vector, f, &code) != 0)
 		return -1;
 	regs->rip = f[0];
 	regs->rflags = f[2];
