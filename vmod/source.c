@@ -154,6 +154,7 @@ source_program(VRT_CTX, struct vmod_state *st, const struct program_def *def,
 	ps->len = u.len;
 	ps->storage = u.storage;
 	ps->storage_len = u.storage_len;
+	ps->storage_wanted = def->storage;
 	if (ps->storage != NULL && !def->storage) {
 		char msg[700];
 		snprintf(msg, sizeof msg, "archive entry '%s' (a separate "
@@ -183,8 +184,9 @@ source_program_done(VRT_CTX, struct program_source *ps, const char *name,
 		source_saved(ctx, &ps->file, ps->image, ps->len, 0755, what);
 		/* The next start from the cache finds the same storage
 		 * program, or none. */
-		if (remote_commit_beside(&ps->file, "_storage", ps->storage,
-		    ps->storage_len, 0755, why, sizeof why) != 0)
+		if (ps->storage_wanted && remote_commit_beside(&ps->file,
+		    "_storage", ps->storage, ps->storage_len, 0755, why,
+		    sizeof why) != 0)
 			source_warn(ctx, what, why);
 	}
 	remote_file_free(&ps->file);

@@ -37,6 +37,7 @@ struct program_source {
 	void *storage;
 	size_t storage_len;
 	bool storage_taken;		/* the caller keeps storage: not freed */
+	bool storage_wanted;		/* "storage": true: the cache keeps it */
 };
 /* The program of def: its uri or filename, unpacked.  0, or -1 with err. */
 int source_program(VRT_CTX, struct vmod_state *st,

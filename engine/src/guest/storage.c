@@ -118,9 +118,8 @@ storage_create(struct tkvm_program *p, const void *elf, size_t elf_len,
 	forget_strings(s->base);
 	s->base->program = p;
 	s->base->is_storage = true;
-	if (boot_base(p, s, err, errlen) != 0 ||
-	    mm_check_resident(s->base, "the storage VM", err, errlen) != 0)
-		return -1;
+	/* Before its main() runs: a storage program the request VMs could
+	 * reach is refused with nothing done. */
 	if (!s->own_program || s->base->user_floor == 0)
 		;	/* the program itself, or linked low: no direct calls */
 	else if (p->main->mem_size + p->main->shm_size > s->base->user_floor) {
@@ -136,6 +135,9 @@ storage_create(struct tkvm_program *p, const void *elf, size_t elf_len,
 		s->direct_lo = s->base->user_floor;
 		s->direct_hi = s->base->mem_size;
 	}
+	if (boot_base(p, s, err, errlen) != 0 ||
+	    mm_check_resident(s->base, "the storage VM", err, errlen) != 0)
+		return -1;
 	mm_map_data(s->base);
 	err[0] = '\0';
 	vm = fork_storage(p, err, errlen);
