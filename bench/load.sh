@@ -17,22 +17,8 @@ chmod 755 "$work"	# nginx workers run as www-data
 trap 'kill $(cat "$work"/nginx.pid 2>/dev/null) 2>/dev/null; pkill -f "varnishd.*$work" 2>/dev/null; rm -rf "$work"' EXIT
 
 gcc -static -O2 -Iengine/include -o "$work/hello" bench/guests/hello_get.c
-printf 'Hello World' > "$work/index.html"
-cat > "$work/nginx.conf" <<NGINX
-worker_processes 1;
-pid $work/nginx.pid;
-error_log $work/nginx-error.log;
-events { worker_connections 1024; }
-http {
-	access_log off;
-	server {
-		listen 127.0.0.1:8091;
-		root $work;
-		location / { default_type text/plain; try_files /index.html =404; }
-	}
-}
-NGINX
-nginx -c "$work/nginx.conf" -p "$work"
+. bench/nginx.sh
+start_nginx "$work" 8091
 cat > "$work/load.vcl" <<VCL
 vcl 4.1;
 import tinykvm;

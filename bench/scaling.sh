@@ -36,22 +36,8 @@ stop_varnishd() {
 trap cleanup EXIT
 
 gcc -static -O2 -Iengine/include -o "$work/hello" bench/guests/hello_get.c
-printf 'Hello World' > "$work/index.html"
-cat > "$work/nginx.conf" <<NGINX
-worker_processes 1;
-pid $work/nginx.pid;
-error_log $work/nginx-error.log;
-events { worker_connections 1024; }
-http {
-	access_log off;
-	server {
-		listen 127.0.0.1:8093;
-		root $work;
-		location / { default_type text/plain; try_files /index.html =404; }
-	}
-}
-NGINX
-nginx -c "$work/nginx.conf" -p "$work"
+. bench/nginx.sh
+start_nginx "$work" 8093
 
 # start_varnishd CONCURRENCY MAX_MEMORY_MIB
 start_varnishd() {

@@ -26,17 +26,8 @@ fi
 . "$(dirname "$0")/../lib/common.sh"
 pkg=vmod-tinykvm
 
-# Our own /dev/kvm node, root-only as on a machine without udev.
-mkdir "$WORK/node"
-mount -t tmpfs -o mode=755 tinykvm-test "$WORK/node"
-mknod -m 600 "$WORK/node/kvm" c 10 232
-mount --bind "$WORK/node/kvm" /dev/kvm
-[ "$(stat -c '%U:%G %a' /dev/kvm)" = "root:root 600" ] || die "private /dev/kvm not in place"
-
-# vcache's groups and the kvm group come back as they were.
-kvm_existed=0; getent group kvm >/dev/null && kvm_existed=1
-vcache_in_kvm=0
-id -nG vcache | tr ' ' '\n' | grep -qx kvm && vcache_in_kvm=1
+. "$(dirname "$0")/../lib/private_kvm.sh"
+private_kvm_node
 varnishd_pid=
 nginx_pid=
 cleanup() {
@@ -49,12 +40,7 @@ cleanup() {
 	if dpkg-query -W "$pkg" >/dev/null 2>&1; then
 		dpkg -P "$pkg" >/dev/null 2>&1
 	fi
-	if [ "$kvm_existed" = 0 ]; then
-		getent group kvm >/dev/null && groupdel kvm
-	elif [ "$vcache_in_kvm" = 0 ]; then
-		gpasswd -d vcache kvm >/dev/null 2>&1
-	fi
-	umount /dev/kvm "$WORK/node"
+	private_kvm_restore
 	rm -rf "$WORK"
 }
 trap cleanup EXIT

@@ -13,24 +13,13 @@ if [ -z "${TKVM_DEMO_NS:-}" ]; then
 fi
 . "$(dirname "$0")/../lib/common.sh"
 
-mkdir "$WORK/node"
-mount -t tmpfs -o mode=755 tinykvm-test "$WORK/node"
-mknod -m 600 "$WORK/node/kvm" c 10 232
-mount --bind "$WORK/node/kvm" /dev/kvm
-
-kvm_existed=0; getent group kvm >/dev/null && kvm_existed=1
-vcache_in_kvm=0
-id -nG vcache | tr ' ' '\n' | grep -qx kvm && vcache_in_kvm=1
+. "$(dirname "$0")/../lib/private_kvm.sh"
+private_kvm_node
 demo_pid=
 cleanup() {
 	[ -n "$demo_pid" ] && kill "$demo_pid" 2>/dev/null && wait "$demo_pid"
 	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$ROOT" uninstall >/dev/null 2>&1
-	if [ "$kvm_existed" = 0 ]; then
-		getent group kvm >/dev/null && groupdel kvm
-	elif [ "$vcache_in_kvm" = 0 ]; then
-		gpasswd -d vcache kvm >/dev/null 2>&1
-	fi
-	umount /dev/kvm "$WORK/node"
+	private_kvm_restore
 	rm -rf "$WORK"
 }
 trap cleanup EXIT

@@ -28,6 +28,15 @@ run_guest() {
 	OUT=$(cat "$WORK/out"); ERR=$(cat "$WORK/err")
 }
 
+# run_library PROG URL...: GETs each URL from program PROG of the library
+# $WORK/lib.json in one tinykvm-run, as run_guest does
+run_library() {
+	local prog=$1 u; shift
+	local args=()
+	for u in "$@"; do args+=(--request GET "$u"); done
+	run_guest --config "$WORK/lib.json" --program "$prog" "${args[@]}"
+}
+
 expect_rc() { [ "$RC" -eq "$1" ] || die "exit status $RC, expected $1 (stderr: $ERR)"; }
 expect_out() { [ "$OUT" = "$1" ] || die "stdout was [$OUT], expected [$1]"; }
 expect_err() { [ "$ERR" = "$1" ] || die "stderr was [$ERR], expected [$1]"; }

@@ -28,10 +28,7 @@ cat > "$WORK/lib.json" <<JSON
 }
 JSON
 req() {
-	local prog=$1; shift
-	local args=()
-	for u in "$@"; do args+=(--request GET "$u"); done
-	run_guest --config "$WORK/lib.json" --program "$prog" "${args[@]}"
+	run_library "$@"
 	BODIES=$(grep -E '^(malloc|init)' "$WORK/out" | tr '\n' '|')
 }
 OK8="malloc ok mmap ok touched 8+8 max_memory=64MiB"

@@ -23,10 +23,7 @@ cat > "$WORK/lib.json" <<JSON
 }
 JSON
 req() {
-	local prog=$1; shift
-	local args=()
-	for u in "$@"; do args+=(--request GET "$u"); done
-	run_guest --config "$WORK/lib.json" --program "$prog" "${args[@]}"
+	run_library "$@"
 	BODIES=$(grep -E '^(counter=|$)' "$WORK/out" | grep . | tr '\n' ' ')
 }
 req eph /dirty / /dirty /

@@ -30,6 +30,8 @@ api_register_func(struct tkvm_vm *vm, struct kvm_regs *r)
 	    (r->rdi == CB_LIVE_UPDATE || r->rdi == CB_LIVE_RESTORE)) {
 		/* A separate storage program keeps the state, so its own
 		 * live-update callbacks move it (live_update.c). */
+		if (r->rsi != 0 && gmem_at(vm, r->rsi, 1) == NULL)
+			return -EFAULT;
 		p->storage->live_cb[r->rdi] = r->rsi;
 		return 0;
 	}
