@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "vm.h"
+#include "cpu/x86.h"
 #include "guest/program.h"
 #include "timeout.h"
 #include "debug/debug.h"
@@ -60,7 +61,8 @@ handle_syscall(struct tkvm_vm *vm)
 		 * would set it again only after one more instruction, so the
 		 * step ends here, at the instruction after the syscall. */
 		regs->rip = regs->rcx;
-		regs->rflags = (regs->r11 & 0x3c7fd7ULL & ~0x100ULL) | 0x2;
+		regs->rflags = (regs->r11 & RFLAGS_USER & ~0x100ULL) |
+		    vm->user_rflags;
 		cpu_restore_segments(vm);
 		if (vm->halt == HALT_NONE)
 			vm->halt = HALT_DEBUG;
@@ -68,7 +70,7 @@ handle_syscall(struct tkvm_vm *vm)
 		/* SYSCALL did not enter ring 0 (PVM): return as SYSRET would.
 		 * With ring 0 the stub's sysretq does it. */
 		regs->rip = regs->rcx;
-		regs->rflags = (regs->r11 & 0x3c7fd7ULL) | 0x2;
+		regs->rflags = (regs->r11 & RFLAGS_USER) | vm->user_rflags;
 	}
 	vm->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
 }
@@ -89,6 +91,14 @@ handle_exit(struct tkvm_vm *vm, struct tkvm_result *res)
 			run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
 		} else if (run->io.port == PORT_RETURN) {
 			vm->halt = HALT_RETURNED;
+		} else if (run->io.port >= PORT_EXCEPTION &&
+		    run->io.port < PORT_EXCEPTION + 32 &&
+		    !vm_at_exception_stub(regs->rip,
+		    run->io.port - PORT_EXCEPTION)) {
+			stop(res, TKVM_STOP_EXCEPTION, "guest wrote to exception "
+			    "port 0x%x outside its stub, at rip 0x%llx",
+			    run->io.port, (unsigned long long)regs->rip);
+			vm->halt = HALT_FAULT;
 		} else if (run->io.port == PORT_EXCEPTION + 14 &&
 		    vm->program != NULL && storage_direct_call(vm)) {
 			;	/* returned to the caller, or it failed */

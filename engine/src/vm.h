@@ -150,6 +150,10 @@ struct tkvm_vm {
 	int syscall_ring;	/* CPL the syscall stub runs at: 0 or 3 */
 	uint64_t xcr0;		/* XSAVE components the guest runs with */
 	uint32_t xsave_size;	/* their standard-form save area, bytes */
+	/* The RFLAGS every user entry gets: IOPL 3 where SYSCALL enters
+	 * ring 0 (hardware KVM), else IOPL 0 (PVM drops IOPL); see
+	 * docs/DESIGN.md "I/O permission". */
+	uint64_t user_rflags;
 	char cwd[256];			/* guest path of the working directory */
 	uint64_t sigactions[65][4];	/* struct k_sigaction per signal */
 	uint64_t sigmask;
@@ -331,7 +335,20 @@ vm_at_syscall_stub(uint64_t rip)
 	    rip == SYSCALL_STUB_ADDR + STUB_SYSCALL + 2;
 }
 
-/* vm.c: runs until a handler halts the VM; fills res on faults.  Under
+/* Whether rip, at an exit through port PORT_EXCEPTION + vector, lies at
+ * that vector's stub.  With IOPL 3 (hardware KVM) user code could write
+ * to any port, so an exception exit counts only from its stub, which
+ * user code cannot execute there (supervisor-only page). */
+static inline bool
+vm_at_exception_stub(uint64_t rip, unsigned vector)
+{
+	const uint64_t stub = SYSCALL_STUB_ADDR + STUB_EXCEPTION +
+	    (uint64_t)vector * STUB_EXCEPTION_SIZE;
+
+	return rip == stub || rip == stub + 2;
+}
+
+/* run.c: runs until a handler halts the VM; fills res on faults.  Under
  * gdb, stops are served in between (debug/debug.c); vm_run_plain() is the
  * bare loop. */
 enum vm_halt vm_run(struct tkvm_vm *vm, double timeout_s, struct tkvm_result *res);

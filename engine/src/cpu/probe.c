@@ -106,6 +106,11 @@ cpu_probe(struct tkvm_vm *vm, char *err, size_t errlen)
 		return -1;
 	vm->syscall_ring = sr->cs.selector & 3;
 	vm->xcr0 = (regs->rdx << 32) | (uint32_t)regs->rax;
+	/* Hardware KVM: user code reaches the API port with IOPL 3, as the
+	 * TSS I/O bitmap is not honoured everywhere (QEMU's emulator checks
+	 * it only for an available TSS, and VT-x needs TR busy).  PVM drops
+	 * IOPL, and there the bitmap does it. */
+	vm->user_rflags = RFLAGS_FIXED | (vm->syscall_ring == 0 ? RFLAGS_IOPL3 : 0);
 	if (vm->syscall_ring != 0 && vm->syscall_ring != 3) {
 		snprintf(err, errlen, "SYSCALL entered ring %d", vm->syscall_ring);
 		return -1;

@@ -198,7 +198,7 @@ cpu_setup_vcpu(struct tkvm_vm *vm, char *err, size_t errlen)
 	memset(regs, 0, sizeof *regs);
 	regs->rip = vm->entry;
 	regs->rsp = vm->initial_rsp;
-	regs->rflags = 0x2;
+	regs->rflags = vm->user_rflags;
 	/* KVM copies the segments out at every exit too, so a request's
 	 * changes to them can be seen and undone without an ioctl. */
 	vm->run->kvm_valid_regs = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS;

@@ -26,6 +26,13 @@
 #define EFER_LMA 0x400ULL
 #define EFER_NXE 0x800ULL
 
+/* RFLAGS: bit 1 is always set; IOPL (bits 12-13) is the host's choice
+ * (cpu/probe.c); RFLAGS_USER are the flags a user program may hold and
+ * the host takes from guest-controlled copies (r11, a frame). */
+#define RFLAGS_FIXED	0x2ULL
+#define RFLAGS_IOPL3	0x3000ULL
+#define RFLAGS_USER	0x3c4fd5ULL
+
 #define MSR_STAR	0xC0000081
 #define MSR_LSTAR	0xC0000082
 #define MSR_CSTAR	0xC0000083

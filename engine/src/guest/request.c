@@ -177,7 +177,7 @@ enter_at(struct tkvm_vm *vm, const struct kvm_regs *base, uint64_t target)
 	r->r11 = target;
 	r->rax = r->rdx = ~0ULL;	/* XRSTOR: every component */
 	r->rip = STUB_ADDR + STUB_ENTRY;
-	r->rflags = 0x2;
+	r->rflags = vm->user_rflags;
 	vm->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
 }
 

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "program.h"
+#include "cpu/x86.h"
 
 #define MAX_BUFFERS	64		/* per storage_callv, as published */
 
@@ -398,7 +399,7 @@ storage_direct_call(struct tkvm_vm *vm)
 	r->rsp = f.rsp + 8;
 	/* The flags a user program may hold, as the syscall return does:
 	 * the frame is the CPU's, but a guest can enter the fault stub. */
-	r->rflags = (f.rflags & 0x3c7fd7ULL) | 0x2;
+	r->rflags = (f.rflags & RFLAGS_USER) | vm->user_rflags;
 	vm->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
 	cpu_restore_segments(vm);
 	return true;
