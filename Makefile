@@ -58,7 +58,7 @@ HTTP_LIB   = $(BUILD)/libtinykvm-http.a
 UNIT_SRC   = $(wildcard tests/unit/*.c)
 UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
 
-.PHONY: vmod all check bench bench-load bench-scaling bench-live soak install uninstall deb clean fuzz fuzz-build
+.PHONY: vmod all check check-hwkvm bench bench-load bench-scaling bench-live soak install uninstall deb clean fuzz fuzz-build
 
 # The Varnish module.
 VARNISH_CFLAGS := $(shell pkg-config --cflags varnishapi 2>/dev/null)
@@ -150,6 +150,11 @@ $(BUILD)/unit/%: tests/unit/%.c $(ENGINE_LIB) $(CONFIG_LIB)
 # tests/fuzz/ runs each fuzzer briefly.
 check: all fuzz-build
 	BUILD=$(BUILD) ./tests/run-all.sh
+
+# The engine, requests, debug and vmod suites on hardware KVM: kvm_amd
+# under QEMU's emulator (scripts/hwkvm.sh), one boot for the whole run.
+check-hwkvm: all
+	BUILD=$(BUILD) ./scripts/check-hwkvm.sh
 
 # libFuzzer harnesses (fuzz/), built with clang and ASan/UBSan, run for
 # FUZZ_SECONDS each on a copy of their corpus (fuzz/corpus/NAME).

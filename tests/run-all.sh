@@ -2,13 +2,26 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # Runs every test: tests/unit/* binaries (built by make) and every
 # tests/*/*.sh script.  A test passes only by exiting 0; anything else,
-# a "skip" included, is a failure.  Usage: tests/run-all.sh [PATTERN]
+# a "skip" included, is a failure.  Usage: tests/run-all.sh [PATTERN...]
+# runs the tests whose path contains any PATTERN (all without one).
 # BUILD (default build) is the build directory tested, TEST_TIMEOUT
 # (default 600) each test's limit in seconds; a sanitizer build
 # (make SANITIZE=... check) also fails a test that left a report.
 set -u
 cd "$(dirname "$0")/.."
-pattern=${1:-}
+patterns=("$@")
+selected() {	# NAME: whether a pattern (or none) selects it
+	local p
+	[ ${#patterns[@]} -eq 0 ] && return 0
+	for p in "${patterns[@]}"; do
+		case "$1" in *"$p"*) return 0 ;; esac
+	done
+	return 1
+}
+# TKVM_CC_CACHE=DIR: the tests' compilers go through tests/lib/cc-cache.sh.
+if [ -n "${TKVM_CC_CACHE:-}" ]; then
+	export TKVM_CC_CACHE PATH="$PWD/tests/lib/cc-cache:$PATH"
+fi
 export BUILD=${BUILD:-build}
 # Each test's time limit in seconds (a test over it fails); the
 # hardware-KVM rig, where everything runs emulated, raises it.
@@ -52,13 +65,13 @@ run_one() {
 
 for t in "$BUILD"/unit/*; do
 	[ -x "$t" ] || continue
-	case "$t" in *"$pattern"*) ;; *) continue ;; esac
+	selected "$t" || continue
 	run_one "unit/$(basename "$t")" "$t"
 done
 for t in tests/*/*.sh; do
 	[ -f "$t" ] || continue
 	case "$t" in tests/lib/*) continue ;; esac
-	case "$t" in *"$pattern"*) ;; *) continue ;; esac
+	selected "$t" || continue
 	run_one "${t#tests/}" timeout -k 10 "$TEST_TIMEOUT" bash "$t"
 done
 
@@ -80,7 +93,7 @@ run_vtc() {
 
 for t in tests/*/*.vtc; do
 	[ -f "$t" ] || continue
-	case "$t" in *"$pattern"*) ;; *) continue ;; esac
+	selected "$t" || continue
 	run_one "${t#tests/}" run_vtc "$t"
 done
 

@@ -88,6 +88,10 @@ main(int argc, char **argv)
 		__asm__ volatile("hlt");
 	else if (!strcmp(w, "cli"))
 		__asm__ volatile("cli");
+	else if (!strcmp(w, "cliloop"))
+		__asm__ volatile("cli; 1: jmp 1b");
+	else if (!strcmp(w, "fakeexc"))	/* pretend to be the #GP stub */
+		__asm__ volatile("outb %%al, $0x8d" : : "a"(0));
 	else if (!strcmp(w, "port"))
 		__asm__ volatile("outb %%al, $0x70" : : "a"(0));
 	return 0;

@@ -37,6 +37,17 @@ run_library() {
 	run_guest --config "$WORK/lib.json" --program "$prog" "${args[@]}"
 }
 
+# kvm_kind: "hardware" (SYSCALL enters CPL 0) or "software" (PVM), from
+# tinykvm-run --host-info.  Where the safe outcome differs by host, a test
+# asserts the one for the host it sees and says which with a NOTE line.
+kvm_kind() {
+	[ -n "${KVM_KIND:-}" ] || KVM_KIND=$("$RUN" --host-info | sed -n 's/^kvm: \([a-z]*\):.*/\1/p')
+	case "$KVM_KIND" in
+	hardware|software) echo "$KVM_KIND" ;;
+	*) die "tinykvm-run --host-info names no kind of KVM" ;;
+	esac
+}
+
 expect_rc() { [ "$RC" -eq "$1" ] || die "exit status $RC, expected $1 (stderr: $ERR)"; }
 expect_out() { [ "$OUT" = "$1" ] || die "stdout was [$OUT], expected [$1]"; }
 expect_err() { [ "$ERR" = "$1" ] || die "stderr was [$ERR], expected [$1]"; }
