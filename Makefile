@@ -58,6 +58,10 @@ HTTP_LIB   = $(BUILD)/libtinykvm-http.a
 UNIT_SRC   = $(wildcard tests/unit/*.c)
 UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
 
+# `make` builds what `all` builds (the engine, tinykvm-run, the VMOD,
+# the man pages, benchmarks and unit tests); `make vmod` only the VMOD.
+.DEFAULT_GOAL := all
+
 .PHONY: vmod all check check-hwkvm bench bench-load bench-scaling bench-live soak install uninstall deb clean fuzz fuzz-build
 
 # The Varnish module.

@@ -14,36 +14,30 @@
 # reloaded VCL uses the cached library with a warning; a restarted
 # varnishd loads library and program from the cache, warns for each, and
 # the program still answers.  Finally `dpkg -r` removes every file, a purge
-# the cache, and the kvm group membership is put back as it was.
-# The test runs in its own mount namespace with its own /dev/kvm node
-# (root:root 0600 like the real one here), so the postinst's chgrp and
-# chmod never change the real device other tests see.
+# the cache.
+# It runs in a throwaway copy of the system (tests/lib/throwaway_root.sh):
+# an earlier make install, an installed vmod-tinykvm package (removed
+# first in the copy, so that apt installs this one afresh), the kvm group
+# and /dev/kvm are found afterwards exactly as they were, which is checked.
 set -u
-if [ -z "${TKVM_DEB_NS:-}" ]; then
-	[ "$(id -u)" -eq 0 ] || { echo "FAILED: needs root (apt-get, unshare)" >&2; exit 1; }
-	exec env TKVM_DEB_NS=1 unshare -m bash "$0" "$@"
-fi
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/throwaway_root.sh"
+throwaway_root_run TKVM_DEB_NS "$@"
 pkg=vmod-tinykvm
 
-. "$(dirname "$0")/../lib/private_kvm.sh"
-private_kvm_node
 varnishd_pid=
 nginx_pid=
 cleanup() {
 	[ -n "$varnishd_pid" ] && kill "$varnishd_pid" 2>/dev/null && wait "$varnishd_pid"
 	[ -n "$nginx_pid" ] && kill "$nginx_pid" 2>/dev/null && wait "$nginx_pid"
-	if dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed"; then
-		dpkg -r "$pkg" >/dev/null 2>&1
-	fi
-	# Not even a "removed" status line stays behind.
-	if dpkg-query -W "$pkg" >/dev/null 2>&1; then
-		dpkg -P "$pkg" >/dev/null 2>&1
-	fi
-	private_kvm_restore
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
+
+if dpkg-query -W "$pkg" >/dev/null 2>&1; then
+	echo "$pkg $(dpkg-query -W -f='${Version} (${Status})' "$pkg") is installed: purged in the copy first"
+	dpkg -P "$pkg" >"$WORK/dpkg-old.log" 2>&1 || { cat "$WORK/dpkg-old.log"; die "dpkg -P of the installed $pkg failed"; }
+fi
 
 # 1. The package, built from the plain (not sanitizer) build: a make
 # check of a sanitizer build must not hand its settings down.

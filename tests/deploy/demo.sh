@@ -2,24 +2,19 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # scripts/demo.sh as the README tells a new user to run it: make install
 # gives /dev/kvm to group kvm and vcache to that group, and varnishd with
-# its default jail (worker user vcache, no -j none) serves the examples.
-# As in tests/deploy/deb.sh, everything runs in a mount namespace with
-# its own root-only /dev/kvm node so the real device is never changed;
-# make uninstall and the kvm group as it was leave the machine as found.
+# its default jail (worker user vcache, no -j none) serves the examples;
+# make uninstall then removes every file make install put in place.
+# It runs in a throwaway copy of the system (tests/lib/throwaway_root.sh):
+# an earlier make install, the vmod-tinykvm package, the kvm group and
+# /dev/kvm are found afterwards exactly as they were, which is checked.
 set -u
-if [ -z "${TKVM_DEMO_NS:-}" ]; then
-	[ "$(id -u)" -eq 0 ] || { echo "FAILED: needs root (make install, unshare)" >&2; exit 1; }
-	exec env TKVM_DEMO_NS=1 unshare -m bash "$0" "$@"
-fi
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/throwaway_root.sh"
+throwaway_root_run TKVM_DEMO_NS "$@"
 
-. "$(dirname "$0")/../lib/private_kvm.sh"
-private_kvm_node
 demo_pid=
 cleanup() {
 	[ -n "$demo_pid" ] && kill "$demo_pid" 2>/dev/null && wait "$demo_pid"
-	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$ROOT" uninstall >/dev/null 2>&1
-	private_kvm_restore
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -44,4 +39,21 @@ pgrep -P "$demo_pid" -u vcache >/dev/null || die "the demo's worker is not vcach
 status=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/")
 [ "$status" = 200 ] || die "GET / gave $status: $body"
 echo "GET / -> $status: $body"
+kill "$demo_pid"; wait "$demo_pid" || true; demo_pid=
+
+# Every file make install wrote is one the state check watches, and make
+# uninstall removes them all (in this copy: the real ones stay).
+vmoddir=$(pkg-config --variable=vmoddir varnishapi)
+{ throwaway_written /usr; throwaway_written /etc; } |
+    grep -E "^(/usr/local/|$vmoddir/|/etc/systemd/|/etc/udev/)" | sort >"$WORK/installed"
+[ -s "$WORK/installed" ] || die "make install wrote nothing"
+throwaway_install_files | sort >"$WORK/watched"
+unwatched=$(comm -23 "$WORK/installed" "$WORK/watched")
+[ -z "$unwatched" ] || die "make install wrote files throwaway_install_files lacks: $unwatched"
+env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$ROOT" uninstall >"$WORK/uninstall.log" 2>&1 ||
+	{ cat "$WORK/uninstall.log"; die "make uninstall failed"; }
+while IFS= read -r f; do
+	if [ -e "$f" ]; then die "make uninstall left $f"; fi
+done <"$WORK/watched"
+echo "make install wrote $(wc -l <"$WORK/installed") files, make uninstall removed them"
 echo ok
