@@ -49,16 +49,16 @@ run_one() {
 	local name=$1; shift
 	local log=$BUILD/test-logs/${name//\//_}.log
 	mkdir -p "$BUILD/test-logs"
-	local rc=0
+	local rc=0 t0=$SECONDS
 	"$@" >"$log" 2>&1 || rc=$?
 	[ "$rc" -eq 124 ] && echo "timed out after $TEST_TIMEOUT s" >>"$log"
 	san_check "$log" >>"$log" 2>&1 || rc=1
 	if [ "$rc" -eq 0 ]; then
-		pass=$((pass + 1)); echo "PASS $name"
+		pass=$((pass + 1)); echo "PASS $name ($((SECONDS - t0)) s)"
 		# What a test could not check on this host, it says in a NOTE.
 		grep '^NOTE:' "$log" | sed 's/^/    /' || true
 	else
-		fail=$((fail + 1)); failed+=("$name"); echo "FAIL $name (log: $log)"
+		fail=$((fail + 1)); failed+=("$name"); echo "FAIL $name ($((SECONDS - t0)) s, log: $log)"
 		sed 's/^/    /' "$log" | tail -n 30
 	fi
 }
