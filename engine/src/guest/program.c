@@ -95,7 +95,6 @@ program_fork_vm(struct tkvm_program *p, struct tkvm_vm *main, uint64_t entry,
     unsigned index, char *err, size_t errlen)
 {
 	struct tkvm_vm *vm = calloc(1, sizeof *vm);
-	uint32_t info[2] = { 0, index };
 
 	if (vm == NULL)
 		return snprintf(err, errlen, "out of memory"), NULL;
@@ -124,7 +123,7 @@ program_fork_vm(struct tkvm_program *p, struct tkvm_vm *main, uint64_t entry,
 		    strerror(errno));
 		goto fail;
 	}
-	memcpy(vm->mem + VCPU_INFO_ADDR, info, sizeof info);
+	reset_vcpu_info(vm);
 	vm->mm.maps = calloc(TKVM_MAX_MAPPINGS, sizeof *vm->mm.maps);
 	if (vm->kvm_fd < 0 || vm->program_name == NULL || vm->mm.maps == NULL ||
 	    (main->state_file != NULL && vm->state_file == NULL) ||

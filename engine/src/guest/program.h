@@ -162,6 +162,9 @@ int reset_collect(struct tkvm_vm *vm, uint64_t *pages);
 /* Restores memory and guest OS state to the frozen main VM's; -1 and
  * vm->broken set when it could not. */
 int reset_restore(struct tkvm_vm *vm);
+/* Writes the VM's own info page (%gs: vcpuid 0, request VM index), which
+ * it has since its fork and keeps across resets. */
+void reset_vcpu_info(struct tkvm_vm *vm);
 /* Copies the frozen main VM's guest OS state (mm, fds, signals). */
 int reset_os_state(struct tkvm_vm *vm);
 

@@ -130,11 +130,23 @@ reset_collect(struct tkvm_vm *vm, uint64_t *pages)
 	return vm->manual_protect ? sort_hot(vm) : 0;
 }
 
+void
+reset_vcpu_info(struct tkvm_vm *vm)
+{
+	const uint32_t info[2] = { 0, vm->index };
+
+	memcpy(vm->mem + VCPU_INFO_ADDR, info, sizeof info);
+}
+
 static void
 restore_pages(struct tkvm_vm *vm)
 {
 	const uint8_t *master = vm->master->mem;
 	const uint64_t pages = vm->mem_size / PAGE_SIZE_4K;
+	const uint64_t info_pg = VCPU_INFO_ADDR / PAGE_SIZE_4K;
+	/* Hardware KVM logs the info page dirty though the guest only reads
+	 * it: once it is copied back from the main VM, it is this VM's again. */
+	const bool info = vm->dirty_host[info_pg / 64] & (1ULL << (info_pg % 64));
 
 	for (size_t w = 0; w < vm->dirty_words; w++) {
 		uint64_t bits = vm->dirty_host[w];
@@ -158,6 +170,8 @@ restore_pages(struct tkvm_vm *vm)
 			    master + page * PAGE_SIZE_4K, run * PAGE_SIZE_4K);
 		}
 	}
+	if (info)
+		reset_vcpu_info(vm);
 }
 
 /* Gives back the private copies when more are kept than allowed. */
@@ -165,7 +179,6 @@ static int
 trim_working_memory(struct tkvm_vm *vm)
 {
 	const struct tkvm_program *p = vm->program;
-	uint32_t info[2] = { 0, vm->index };
 	uint64_t n = 0;
 
 	if (p->keep_pages == 0)
@@ -177,7 +190,7 @@ trim_working_memory(struct tkvm_vm *vm)
 	if (madvise(vm->mem, vm->mem_size, MADV_DONTNEED) != 0)
 		return reset_failed(vm, "madvise(MADV_DONTNEED)");
 	memset(vm->dirty_ever, 0, vm->dirty_words * 8);
-	memcpy(vm->mem + VCPU_INFO_ADDR, info, sizeof info);
+	reset_vcpu_info(vm);
 	if (vm->hot_pages != 0) {
 		vm->hot_pages = 0;
 		if (protect_again(vm, vm->dirty_hot) != 0)
