@@ -199,7 +199,8 @@ vm_run_plain(struct tkvm_vm *vm, double timeout_s, struct tkvm_result *res)
 		} else if (timeout_expired(&tmo)) {
 			stop(res, TKVM_STOP_TIMEOUT,
 			    "guest exceeded its %.3g s time limit at rip 0x%llx",
-			    timeout_s, (unsigned long long)vm->run->s.regs.regs.rip);
+			    vm->limit_named > 0 ? vm->limit_named : timeout_s,
+			    (unsigned long long)vm->run->s.regs.regs.rip);
 			vm->halt = HALT_FAULT;
 		}
 	}

@@ -159,6 +159,10 @@ struct tkvm_vm {
 	uint64_t sigmask;
 	uint64_t altstack[3];		/* stack_t */
 	const struct timespec *deadline; /* of the current run, or NULL */
+	/* The limit a time-out message names when a run was given what is
+	 * left of a longer one (a request's, for a storage call or a stream
+	 * chunk); 0: the run's own.  Set by the caller around vm_run(). */
+	double limit_named;
 
 	bool exited;
 	int exit_status;

@@ -122,11 +122,13 @@ api_fn api_storage_allow, api_is_storage;
 uint64_t storage_stack_room(const struct storage *s);
 /* fn is on the allow-list, or there is none (as published). */
 bool storage_allowed(const struct storage *s, uint64_t fn);
-/* Runs fn(args) in the storage VM; the lock is held.  0, or -1 with why
- * (the storage VM was then reset). */
+/* Runs fn(args) in the storage VM for budget seconds; the lock is held.
+ * named: the limit a time-out names when budget is what is left of a
+ * request's (0: budget).  0, or -1 with why (the storage VM was then
+ * reset). */
 int storage_run(struct tkvm_program *p, uint64_t fn,
     const uint64_t args[CALL_ARGS],
-    uint64_t rsp, struct storage_call *call, double budget,
+    uint64_t rsp, struct storage_call *call, double budget, double named,
     enum tkvm_stop *stop, char *why, size_t whylen);
 /* live_update.c: the on_live_update or on_live_restore function of p: the
  * separate storage program's when it has one, else the main VM's. */

@@ -248,7 +248,9 @@ feed_body(struct tkvm_vm *vm, const struct tkvm_request *req,
 			snprintf(why, whylen, "streaming POST: cannot enter the callback");
 			return -1;
 		}
+		vm->limit_named = vm->program->cfg.max_request_time;
 		h = vm_run(vm, *budget, &res);
+		vm->limit_named = 0;
 		if (vm->program->cfg.max_request_time > 0)
 			*budget -= now_s() - t0;	/* 0: no limit */
 		if (h == HALT_RESPONDED)

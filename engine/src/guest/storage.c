@@ -197,7 +197,8 @@ storage_reset(struct tkvm_program *p, char *why, size_t whylen)
 int
 storage_run(struct tkvm_program *p, uint64_t fn,
     const uint64_t args[CALL_ARGS], uint64_t rsp, struct storage_call *call,
-    double budget, enum tkvm_stop *stop, char *why, size_t whylen)
+    double budget, double named, enum tkvm_stop *stop, char *why,
+    size_t whylen)
 {
 	struct storage *s = p->storage;
 	struct tkvm_vm *sv = s->vm;
@@ -210,7 +211,9 @@ storage_run(struct tkvm_program *p, uint64_t fn,
 		return -1;
 	}
 	sv->scall = call;
+	sv->limit_named = named;
 	h = vm_run(sv, budget, &res);
+	sv->limit_named = 0;
 	sv->scall = NULL;
 	pthread_mutex_lock(&s->stats_lock);
 	s->stats.kvm_run_calls = sv->counters.kvm_run_calls;

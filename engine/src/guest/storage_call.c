@@ -140,7 +140,7 @@ call_locked(struct tkvm_program *p, struct tkvm_vm *vm,
     struct storage_call *c, double *ran)
 {
 	struct storage *s = p->storage;
-	double budget = p->cfg.max_storage_time, t0 = now_s();
+	double budget = p->cfg.max_storage_time, t0 = now_s(), named = 0;
 	uint64_t a[CALL_ARGS] = { r->rsi, 0, r->r8, 0, 0, 0 }, rsp;
 	enum tkvm_stop stop;
 	char why[160];
@@ -152,8 +152,10 @@ call_locked(struct tkvm_program *p, struct tkvm_vm *vm,
 		    "out of service: %s", s->out_of_service);
 		return -1;
 	}
-	if (vm->deadline != NULL && timespec_s(vm->deadline) - t0 < budget)
+	if (vm->deadline != NULL && timespec_s(vm->deadline) - t0 < budget) {
 		budget = timespec_s(vm->deadline) - t0;
+		named = vm->program->cfg.max_request_time;
+	}
 	if (budget <= 0) {
 		vm_fail(vm, TKVM_STOP_TIMEOUT, "storage_callv: no time left "
 		    "for the storage call");
@@ -163,7 +165,8 @@ call_locked(struct tkvm_program *p, struct tkvm_vm *vm,
 	if (rsp == 0)
 		return 1;	/* too large: the call returns -1 */
 	a[1] = rsp;
-	rc = storage_run(p, r->rdi, a, rsp, c, budget, &stop, why, sizeof why);
+	rc = storage_run(p, r->rdi, a, rsp, c, budget, named, &stop, why,
+	    sizeof why);
 	*ran = now_s() - t0;
 	if (rc != 0) {
 		vm_fail(vm, stop, "storage function 0x%llx failed: %s",
@@ -309,7 +312,7 @@ direct_locked(struct tkvm_program *p, struct tkvm_vm *vm, uint64_t fn,
     uint64_t *result, double *ran)
 {
 	struct storage *s = p->storage;
-	double budget = p->cfg.max_storage_time, t0 = now_s();
+	double budget = p->cfg.max_storage_time, t0 = now_s(), named = 0;
 	enum tkvm_stop stop;
 	char why[160];
 
@@ -320,15 +323,17 @@ direct_locked(struct tkvm_program *p, struct tkvm_vm *vm, uint64_t fn,
 		    s->out_of_service);
 		return -1;
 	}
-	if (vm->deadline != NULL && timespec_s(vm->deadline) - t0 < budget)
+	if (vm->deadline != NULL && timespec_s(vm->deadline) - t0 < budget) {
 		budget = timespec_s(vm->deadline) - t0;
+		named = vm->program->cfg.max_request_time;
+	}
 	if (budget <= 0) {
 		vm_fail(vm, TKVM_STOP_TIMEOUT, "direct storage call to 0x%llx: "
 		    "no time left", (unsigned long long)fn);
 		return -1;
 	}
-	if (storage_run(p, fn, args, s->stack_top, c, budget, &stop, why,
-	    sizeof why) != 0) {
+	if (storage_run(p, fn, args, s->stack_top, c, budget, named, &stop,
+	    why, sizeof why) != 0) {
 		*ran = now_s() - t0;
 		vm_fail(vm, stop, "direct storage call to 0x%llx failed: %s",
 		    (unsigned long long)fn, why);

@@ -75,7 +75,7 @@ run_task(struct tkvm_program *p, uint64_t fn, const void *data, size_t len)
 			args[0] = len ? addr : 0;
 			args[1] = len;
 			failed = storage_run(p, fn, args, addr, &c,
-			    p->cfg.max_storage_time, &stop, why, sizeof why) != 0;
+			    p->cfg.max_storage_time, 0, &stop, why, sizeof why) != 0;
 			if (failed)
 				vm_verbose(s->vm ? s->vm : s->base,
 				    "storage task 0x%llx failed: %s",
