@@ -41,12 +41,13 @@ add storage_callv "2 3" "1 4"
 add storage_buffer 0 1
 add storage_task 1 2
 args+=(--request GET /make_ephemeral/arg0/valid)
+args+=(--request GET /set_cacheable/arg9/valid)
 args+=(--request GET /http_method/arg9/valid)	# still serving at the end
 
 run_guest --storage --header "X-Cat: yes" "${args[@]}" "$WORK/apicat"
 # One line per request, in order: the body, or why it failed.
 {
-	grep -v '^HTTP \|^Content-Type: \|^X-Cat: \|^$' "$WORK/out"
+	grep -v '^HTTP \|^Content-Type: \|^X-Cat: \|^X-TinyKVM-Cache: \|^$' "$WORK/out"
 	sed -n 's/^tinykvm-run: request [0-9]* (GET \(.*\)) failed: \(.*\)/\1 -> \2/p' "$WORK/err"
 } | sort > "$WORK/got"
 diff -u "$(dirname "$0")/api_catalogue.expected" "$WORK/got" ||

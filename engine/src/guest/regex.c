@@ -164,7 +164,7 @@ api_regex_match(struct tkvm_vm *vm, struct kvm_regs *r)
 	static const char call[] = "sys_regex_match";
 	const struct tkvm_regex_ops *ops = regex_ops(vm, call);
 	void *re = ops ? regex_get(vm, r->rdi, call) : NULL;
-	const uint64_t len = (uint32_t)r->rdx;
+	uint64_t len = (uint32_t)r->rdx;
 	const char *subject;
 
 	if (re == NULL)
@@ -172,6 +172,19 @@ api_regex_match(struct tkvm_vm *vm, struct kvm_regs *r)
 	if ((subject = guest_bytes(vm, r->rsi, len)) == NULL) {
 		vm_fail(vm, TKVM_STOP_ERROR, "%s: bad subject pointer or length", call);
 		return -EFAULT;
+	}
+	if (len == 0) {
+		/* Length 0 is a C string to Varnish's VRE_match(), which the
+		 * published host calls; it would read on past the program's
+		 * memory, so the NUL must be found inside it. */
+		const char *nul = memchr(subject, '\0',
+		    vm->mem_size + vm->shm_size - r->rsi);
+		if (nul == NULL) {
+			vm_fail(vm, TKVM_STOP_ERROR, "%s: the subject (length 0: "
+			    "up to its NUL) runs out of memory", call);
+			return -EFAULT;
+		}
+		len = (uint64_t)(nul - subject);
 	}
 	return ops->match(re, subject, len);
 }
