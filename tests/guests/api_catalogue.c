@@ -134,6 +134,8 @@ one_call(const char *call, int arg, const char *c)
 		    LEN(2, 4), 0, 0);
 	if (!strcmp(call, "make_ephemeral"))
 		return sys_make_ephemeral(0);
+	if (!strcmp(call, "wait_for_requests"))	/* ends the request */
+		wait_for_requests();
 	if (!strcmp(call, "set_cacheable"))	/* -1 outside a backend */
 		return sys_set_cacheable(false, 0, 0, 0);
 	return -9999;

@@ -42,6 +42,7 @@ add storage_buffer 0 1
 add storage_task 1 2
 args+=(--request GET /make_ephemeral/arg0/valid)
 args+=(--request GET /set_cacheable/arg9/valid)
+args+=(--request GET /wait_for_requests/arg9/valid)
 args+=(--request GET /http_method/arg9/valid)	# still serving at the end
 
 run_guest --storage --header "X-Cat: yes" "${args[@]}" "$WORK/apicat"
