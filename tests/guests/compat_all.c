@@ -26,6 +26,7 @@ struct pair {
 
 static char out[8192];
 static size_t n;
+static int ephemeral;	/* sys_make_ephemeral() is for main() */
 
 #define SAY(...) (n += (size_t)snprintf(out + n, sizeof out - n, __VA_ARGS__))
 
@@ -154,7 +155,7 @@ on_get(const char *url, const char *arg)
 	    shm.ptr == 0);
 	get_meminfo(&mi);
 	SAY("mem=%d eph=%d storage=%d allow=%ld debug=%d wait=%ld ",
-	    mi.max_memory > 0, sys_make_ephemeral(1), sys_is_storage(),
+	    mi.max_memory > 0, ephemeral, sys_is_storage(),
 	    STORAGE_ALLOW(on_storage), sys_is_debug(), multiprocess_wait());
 	sys_breakpoint();
 	SAY("vcpu=%d/%d blob=%.*s/%u trust=%d second=%d",
@@ -232,6 +233,7 @@ main(int argc, char **argv)
 		printf("not in the sandbox\n");
 		return 0;
 	}
+	ephemeral = sys_make_ephemeral(1);
 	set_backend_get(on_get);
 	set_backend_post(on_post);
 	set_backend_stream_post(on_stream_post);

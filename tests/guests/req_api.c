@@ -9,6 +9,8 @@
 
 KVM_API_CALL(unknown_api_call, 0x7ABCD);
 extern long unknown_api_call(void);
+static int ephemeral;	/* sys_make_ephemeral() in main(): during a
+			 * request it would end the request (as published) */
 
 static char out[4096];
 
@@ -39,7 +41,7 @@ on_get(const char *url, const char *arg)
 	    "ephemeral=%d shm=%llx-%llx unknown=%ld vm=%d", url, arg, (int)ml,
 	    method, mlen, (int)ul, ua, need, tiny, missing, gone,
 	    mi.max_memory > 0, sys_is_storage(), sys_is_debug(),
-	    sys_make_ephemeral(0), (unsigned long long)shm.ptr,
+	    ephemeral, (unsigned long long)shm.ptr,
 	    (unsigned long long)shm.end, unknown_api_call(), vcpureqid());
 	sys_backend_response(200, "text/plain", 10, out, (size_t)n, NULL);
 }
@@ -76,6 +78,7 @@ on_request(const struct kvm_request *r)
 int
 main(int argc, char **argv)
 {
+	ephemeral = sys_make_ephemeral(0);
 	if (argc > 1 && !strcmp(argv[1], "request"))
 		set_backend_request(on_request);
 	set_backend_get(on_get);

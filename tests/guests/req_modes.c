@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Counts requests in a global and in shared memory; /crash crashes,
- * /dirty writes 8 MiB, /keep asks to stop being ephemeral. */
+ * /dirty writes 8 MiB, /keep asks to stop being ephemeral during the
+ * request (which ends it, as published); with the argument "keep" main()
+ * asks for it during initialization. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <tinykvm/kvm_api.h>
 
 static int counter, warmups;
+static long eph_main;
 static char area[8 << 20];
 
 static void
@@ -14,7 +17,7 @@ on_request(const struct kvm_request *r)
 {
 	struct shared_memory_info shm = shared_memory_area();
 	int *shared = (int *)shm.ptr;
-	long eph = 0;
+	long eph = eph_main;
 	char out[256];
 
 	unsigned sum = 0;
@@ -40,8 +43,10 @@ on_request(const struct kvm_request *r)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
+	if (argc > 1 && !strcmp(argv[1], "keep"))
+		eph_main = sys_make_ephemeral(0);
 	set_backend_request(on_request);
 	wait_for_requests();
 }

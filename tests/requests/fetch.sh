@@ -4,7 +4,8 @@
 # fetch gets status, content type and body; a self-request goes to
 # --self-request URL-PREFIX, and without it fails with -ENOSYS and a
 # message; sys_request with a full URL is -EINVAL; a refused connection
-# is -ECONNREFUSED.
+# is -ECONNREFUSED; a body goes into the program's content buffer when it
+# gives one (-EFBIG when larger), and no room for a new buffer is -ENOMEM.
 . "$(dirname "$0")/../lib/common.sh"
 
 build_guest fetcher req_fetch.c gcc -static "-I$ROOT/engine/include"
@@ -53,6 +54,19 @@ expect_err_has "a self-request (/hello.txt) needs --self-request URL-PREFIX"
 run_guest --request GET /request --arg "http://127.0.0.1:$PORT/hello.txt" "$WORK/fetcher"
 expect_rc 0
 expect_out_has "r=-22 status=0"
+
+# A content buffer of the program's gets the body, as published; a body
+# larger than it fails the fetch (-EFBIG) and the program goes on, as it
+# does when no buffer can be mapped for the body (-ENOMEM).
+run_guest --request GET /into --arg "http://127.0.0.1:$PORT/hello.txt" "$WORK/fetcher"
+expect_rc 0
+expect_out_has "r=0 status=200 ct=text/plain body=hi there (into its buffer)"
+run_guest --request GET /small --arg "http://127.0.0.1:$PORT/hello.txt" "$WORK/fetcher"
+expect_rc 0
+expect_out_has "r=-27 status=0 ct= body="
+run_guest --request GET /nomem --arg "http://127.0.0.1:$PORT/hello.txt" "$WORK/fetcher"
+expect_rc 0
+expect_out_has "r=-12 status=0 ct= body="
 
 kill $SERVER; wait $SERVER 2>/dev/null || true
 run_guest --request GET /fetch --arg "http://127.0.0.1:$PORT/hello.txt" "$WORK/fetcher"

@@ -45,6 +45,8 @@ fails /set-wild "sys_http_set: bad field pointer or length"
 fails /find-wild "sys_http_find: bad key"
 fails /find-out-wild "sys_http_find: bad output buffer"
 fails /method-wild "sys_http_method: bad output buffer"
+fails /meminfo-wild "get_meminfo: bad meminfo pointer"
+fails /log-wild "sys_log: bad text pointer or length"
 
 run_guest --request GET /bad-calls "$WORK/hostile"
 expect_rc 0

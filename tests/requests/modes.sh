@@ -3,7 +3,8 @@
 # (state kept, but a crash resets it), shared_memory (survives resets and
 # is shared by the request VMs), warmup (mock requests before forking),
 # max_request_memory (a request dirtying more fails, the next succeeds),
-# control_ephemeral (sys_make_ephemeral honoured only when allowed).
+# control_ephemeral (sys_make_ephemeral during initialization honoured
+# only when allowed; during a request it ends the request, as published).
 # 8 MiB dirtied by a request (whole bitmap words) are restored, and kept
 # as private copies unless limit_workmem_after_req gives them back.
 . "$(dirname "$0")/../lib/common.sh"
@@ -18,7 +19,9 @@ cat > "$WORK/lib.json" <<JSON
 	"warm": { "group": "base", "filename": "$WORK/modes",
 		"warmup": { "num_requests": 3, "url": "/w" } },
 	"small": { "group": "base", "filename": "$WORK/modes", "max_request_memory": 4 },
-	"control": { "group": "base", "filename": "$WORK/modes", "control_ephemeral": true },
+	"ephkeep": { "group": "base", "filename": "$WORK/modes", "main_arguments": ["keep"] },
+	"control": { "group": "base", "filename": "$WORK/modes", "control_ephemeral": true,
+		"main_arguments": ["keep"] },
 	"trim": { "group": "base", "filename": "$WORK/modes", "limit_workmem_after_req": 1 }
 }
 JSON
@@ -50,8 +53,12 @@ expect_rc 125
 expect_err_has "request 1 (GET /dirty) failed: request used 8"
 expect_err_has "KiB of working memory, more than max_request_memory (4096 KiB)"
 [ "$BODIES" = "counter=0 shared=-1 warmups=0 eph=0 kept=8MiB " ] || die "small: $BODIES"
-req eph /keep / /
-[ "$BODIES" = "counter=0 shared=-1 warmups=0 eph=-1 counter=0 shared=-1 warmups=0 eph=0 counter=0 shared=-1 warmups=0 eph=0 " ] || die "eph keep: $BODIES"
-req control /keep / /
+req ephkeep / / /
+[ "$BODIES" = "counter=0 shared=-1 warmups=0 eph=-1 counter=0 shared=-1 warmups=0 eph=-1 counter=0 shared=-1 warmups=0 eph=-1 " ] || die "eph keep: $BODIES"
+req control / / /
 [ "$BODIES" = "counter=0 shared=-1 warmups=0 eph=0 counter=1 shared=-1 warmups=0 eph=0 counter=2 shared=-1 warmups=0 eph=0 " ] || die "control: $BODIES"
+req control /keep /
+expect_rc 125
+expect_err_has "request 1 (GET /keep) failed: sys_make_ephemeral called after initialization"
+[ "$BODIES" = "counter=0 shared=-1 warmups=0 eph=0 " ] || die "control /keep: $BODIES"
 echo ok

@@ -8,17 +8,15 @@
  * number returns -ENOSYS.
  */
 #include <errno.h>
-#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "program.h"
 #include "debug/debug.h"
 
-#define MAX_CTYPE_LEN	256
+#define MAX_CTYPE_LEN	0xFFF		/* published: 16 bits, below 0x1000 */
 #define MAX_FIELD_LEN	(64 * 1024)
-#define MAX_LOG_LEN	(64 * 1024)
+#define PUBLISHED_SLOTS	13		/* its ProgramEntryIndex: 0 .. 12 */
 
 static int64_t
 api_register_func(struct tkvm_vm *vm, struct kvm_regs *r)
@@ -42,10 +40,19 @@ api_register_func(struct tkvm_vm *vm, struct kvm_regs *r)
 		    "register_func called after initialization");
 		return -EPERM;
 	}
-	if (r->rdi == 0 || r->rdi >= CALLBACK_SLOTS)
+	/* As published, a slot it does not have (13 and up) and an address
+	 * outside the program's memory (0 included) end the initialization. */
+	if (r->rdi >= PUBLISHED_SLOTS) {
+		vm_fail(vm, TKVM_STOP_ERROR, "register_func: no callback slot %llu",
+		    (unsigned long long)r->rdi);
 		return -EINVAL;
-	if (r->rsi != 0 && gmem_at(vm, r->rsi, 1) == NULL)
+	}
+	if (gmem_at(vm, r->rsi, 1) == NULL) {
+		vm_fail(vm, TKVM_STOP_ERROR, "register_func: invalid address "
+		    "0x%llx for slot %llu", (unsigned long long)r->rsi,
+		    (unsigned long long)r->rdi);
 		return -EFAULT;
+	}
 	p->callbacks[r->rdi] = r->rsi;
 	return 0;
 }
@@ -101,6 +108,8 @@ api_set_cacheable(struct tkvm_vm *vm, struct kvm_regs *r)
 
 	if (vm->req == NULL)
 		return -EINVAL;
+	if (!vm->req->in->backend)
+		return -1;	/* published: only in a backend fetch */
 	out = vm->req->out;
 	out->cache_set = true;
 	out->cached = r->rdi & 1;
@@ -159,6 +168,7 @@ api_backend_response(struct tkvm_vm *vm, struct kvm_regs *r)
 {
 	struct tkvm_response *out;
 	const int16_t status = (int16_t)r->rdi;
+	const uint64_t tlen = (uint16_t)r->rdx;	/* published: 16 bits */
 	const char *ctype;
 	const void *body;
 
@@ -167,14 +177,14 @@ api_backend_response(struct tkvm_vm *vm, struct kvm_regs *r)
 		return -EINVAL;
 	}
 	out = vm->req->out;
-	ctype = r->rdx <= MAX_CTYPE_LEN ? gmem_stable(vm, r->rsi, r->rdx) : NULL;
+	ctype = tlen <= MAX_CTYPE_LEN ? gmem_stable(vm, r->rsi, tlen) : NULL;
 	body = gmem_at(vm, r->rcx, r->r8);
 	if (status < 200 || status > 599) {
 		vm_fail(vm, TKVM_STOP_ERROR, "invalid response status %d", status);
 		return -EINVAL;
 	}
-	if ((ctype == NULL && r->rdx != 0) || r->rdx > MAX_CTYPE_LEN ||
-	    (ctype != NULL && !clean_text(ctype, r->rdx)) ||
+	if ((ctype == NULL && tlen != 0) || tlen > MAX_CTYPE_LEN ||
+	    (ctype != NULL && !clean_text(ctype, tlen)) ||
 	    (body == NULL && r->r8 != 0)) {
 		vm_fail(vm, TKVM_STOP_ERROR,
 		    "sys_backend_response given a bad content type or body");
@@ -187,7 +197,7 @@ api_backend_response(struct tkvm_vm *vm, struct kvm_regs *r)
 	}
 	out->status = status;
 	out->content_type = ctype ? ctype : "";
-	out->content_type_len = r->rdx;
+	out->content_type_len = tlen;
 	out->body = body ? body : "";
 	out->body_len = r->r8;
 	vm->req->responded = true;
@@ -202,6 +212,7 @@ api_begin_streaming(struct tkvm_vm *vm, struct kvm_regs *r)
 {
 	const int16_t status = (int16_t)r->rdi;
 	struct tkvm_response *out;
+	const uint64_t tlen = (uint16_t)r->rdx;	/* published: 16 bits */
 	const char *ctype;
 
 	if (vm->req == NULL) {
@@ -210,20 +221,20 @@ api_begin_streaming(struct tkvm_vm *vm, struct kvm_regs *r)
 		return -EINVAL;
 	}
 	out = vm->req->out;
-	ctype = r->rdx <= MAX_CTYPE_LEN ? gmem_stable(vm, r->rsi, r->rdx) : NULL;
+	ctype = tlen <= MAX_CTYPE_LEN ? gmem_stable(vm, r->rsi, tlen) : NULL;
 	if (status < 200 || status > 599) {
 		vm_fail(vm, TKVM_STOP_ERROR, "invalid response status %d", status);
 		return -EINVAL;
 	}
-	if ((ctype == NULL && r->rdx != 0) || r->rdx > MAX_CTYPE_LEN ||
-	    (ctype != NULL && !clean_text(ctype, r->rdx)) || r->r8 == 0) {
+	if ((ctype == NULL && tlen != 0) || tlen > MAX_CTYPE_LEN ||
+	    (ctype != NULL && !clean_text(ctype, tlen)) || r->r8 == 0) {
 		vm_fail(vm, TKVM_STOP_ERROR, "begin_streaming_response given "
 		    "a bad content type or no callback");
 		return -EFAULT;
 	}
 	out->status = status;
 	out->content_type = ctype ? ctype : "";
-	out->content_type_len = r->rdx;
+	out->content_type_len = tlen;
 	out->body = "";
 	out->body_len = r->rcx;
 	out->streaming = true;
@@ -245,12 +256,26 @@ api_shared_memory_area(struct tkvm_vm *vm, struct kvm_regs *r)
 	return (int64_t)vm->mem_size;
 }
 
+/* During initialization, with control_ephemeral: whether the request VMs
+ * are reset after each request (as published, it changes the program's
+ * setting); -1 without control_ephemeral.  During a request it ends the
+ * request, as published. */
 static int64_t
 api_make_ephemeral(struct tkvm_vm *vm, struct kvm_regs *r)
 {
-	if (vm->program == NULL || !vm->program->cfg.control_ephemeral)
+	struct tkvm_program *p = vm->program;
+
+	if (vm->req != NULL || (p != NULL && p->frozen && !vm->is_storage)) {
+		vm_fail(vm, TKVM_STOP_ERROR,
+		    "sys_make_ephemeral called after initialization");
 		return -EPERM;
-	vm->ephemeral = r->rdi != 0;
+	}
+	if (p == NULL || !p->cfg.control_ephemeral)
+		return -1;
+	if (!vm->is_storage) {
+		p->cfg.persistent = r->rdi == 0;
+		vm->ephemeral = r->rdi != 0;
+	}
 	return 0;
 }
 
@@ -270,18 +295,26 @@ api_get_meminfo(struct tkvm_vm *vm, struct kvm_regs *r)
 		mi.reqmem_upper = n * PAGE_SIZE_4K;
 		mi.reqmem_current = vm->stats.pages_dirtied_last * PAGE_SIZE_4K;
 	}
-	return gmem_put(vm, r->rdi, &mi, sizeof mi) == 0 ? 0 : -EFAULT;
+	if (gmem_put(vm, r->rdi, &mi, sizeof mi) != 0) {
+		/* Published: the copy to the guest throws. */
+		vm_fail(vm, TKVM_STOP_ERROR, "get_meminfo: bad meminfo pointer");
+		return -EFAULT;
+	}
+	return 0;
 }
 
 static int64_t
 api_log(struct tkvm_vm *vm, struct kvm_regs *r)
 {
-	const char *text = gmem_at(vm, r->rdi, r->rsi);
-	size_t len = r->rsi > MAX_LOG_LEN ? MAX_LOG_LEN : r->rsi;
+	const size_t len = (uint16_t)r->rsi;	/* published: 16 bits */
+	/* Published: the text's first page is read even for length 0. */
+	const char *text = gmem_at(vm, r->rdi, len != 0 ? len : 1);
 	char *copy = NULL;
 
-	if (text == NULL)
+	if (text == NULL) {
+		vm_fail(vm, TKVM_STOP_ERROR, "sys_log: bad text pointer or length");
 		return -EFAULT;
+	}
 	if (r->rdi + len > vm->mem_size) {
 		/* Shared memory: the embedder checks what it writes, so it
 		 * gets bytes no other VM can change meanwhile. */
@@ -298,177 +331,6 @@ api_log(struct tkvm_vm *vm, struct kvm_regs *r)
 		vm_output(vm, 2, text, len);
 	free(copy);
 	return (int64_t)len;
-}
-
-#define MAX_URL_LEN	8192
-
-/* Copies the guest's request fields into f; -EFAULT/-EINVAL if bad. */
-static int
-fetch_arguments(struct tkvm_vm *vm, struct kvm_regs *r, struct tkvm_fetch *f,
-    char *url, char fields[12][MAX_FIELD_LEN / 64])
-{
-	struct curl_op_abi op;
-	struct curl_fields_abi cf;
-	const char *u = gmem_at(vm, r->rdi, r->rsi);
-
-	/* Copies first: nothing the guest holds is read twice. */
-	if (gmem_copy(vm, &op, r->rdx, sizeof op) != 0 || u == NULL ||
-	    r->rsi == 0)
-		return -EFAULT;
-	if (r->rsi >= MAX_URL_LEN)
-		return -EINVAL;
-	memcpy(url, u, r->rsi);
-	url[r->rsi] = '\0';
-	if (!clean_text(url, r->rsi) || memchr(url, ' ', r->rsi) != NULL)
-		return -EINVAL;
-	f->url = url;
-	if (op.post_buflen != 0) {
-		f->post = gmem_at(vm, op.post_buffer, op.post_buflen);
-		if (f->post == NULL)
-			return -EFAULT;
-		f->post_len = op.post_buflen;
-		/* A POST sends the curl_op's content type, as published. */
-		if (op.ctlen > 0 && op.ctlen < sizeof op.ctype) {
-			size_t n = strnlen(op.ctype, op.ctlen);
-			memcpy(f->post_ctype, op.ctype, n);
-			if (!clean_text(f->post_ctype, n))
-				return -EINVAL;
-		}
-	}
-	/* Header fields are collected into a buffer of 64 bytes or more. */
-	f->want_headers = op.headers_length >= 64;
-	f->follow_location = true;	/* the default without options */
-	if (r->r8 != 0) {
-		struct curl_options_abi o;
-		if (gmem_copy(vm, &o, r->r8, sizeof o) != 0)
-			return -EFAULT;
-		f->follow_location = o.follow_location != 0;
-		f->no_verify_host = o.dont_verify_host != 0;
-	}
-	if (r->rcx == 0)
-		return 0;
-	if (gmem_copy(vm, &cf, r->rcx, sizeof cf) != 0)
-		return -EFAULT;
-	for (unsigned i = 0; i < 12; i++) {
-		const size_t len = cf.len[i];
-		char *dst = fields[f->nfields];
-		if (len == 0)
-			continue;
-		if (len >= MAX_FIELD_LEN / 64 ||
-		    gmem_copy(vm, dst, cf.ptr[i], len) != 0)
-			return -EINVAL;
-		dst[len] = '\0';
-		if (!clean_text(dst, len) || !valid_name(dst, len) ||
-		    !memchr(dst, ':', len))
-			return -EINVAL;
-		f->fields[f->nfields] = dst;
-		f->nfields++;
-	}
-	return 0;
-}
-
-/* Puts a fetched body into a new guest mapping and fills the curl_op. */
-static int64_t
-fetch_result(struct tkvm_vm *vm, uint64_t op_addr, const struct tkvm_fetch *f)
-{
-	struct curl_op_abi op;
-	int64_t addr = 0;
-	size_t ctlen = strnlen(f->ctype, sizeof op.ctype - 1);
-
-	if (f->body_len > UINT32_MAX)
-		return -EFBIG;
-	if (gmem_copy(vm, &op, op_addr, sizeof op) != 0)
-		return -EFAULT;
-	if (f->body_len > 0) {
-		addr = mm_map(vm, 0, f->body_len, false);
-		if (addr < 0)
-			return addr;
-		memcpy(gmem_wr(vm, (uint64_t)addr, f->body_len), f->body, f->body_len);
-	}
-	op.status = (uint32_t)f->status;
-	op.content = (uint64_t)addr;
-	op.content_length = (uint32_t)f->body_len;
-	if (f->headers_len > 0 && f->headers_len < UINT32_MAX) {
-		/* Into the guest's buffer (cut to fit with its NUL) or a new
-		 * mapping; headers_length counts the bytes before the NUL. */
-		size_t n = f->headers_len;
-		if (op.headers != 0 && n >= op.headers_length)
-			n = op.headers_length - 1;
-		if (op.headers == 0) {
-			int64_t h = mm_map(vm, 0, n + 1, false);
-			if (h < 0)
-				return h;
-			op.headers = (uint64_t)h;
-		}
-		if (gmem_put(vm, op.headers, f->headers, n) != 0 ||
-		    gmem_put(vm, op.headers + n, "", 1) != 0)
-			return -EFAULT;
-		op.headers_length = (uint32_t)n;
-	} else {
-		op.headers_length = 0;
-	}
-	memcpy(op.ctype, f->ctype, ctlen);
-	op.ctype[ctlen] = '\0';
-	op.ctlen = (uint32_t)ctlen;
-	return gmem_put(vm, op_addr, &op, sizeof op) == 0 ? 0 : -EFAULT;
-}
-
-/* Seconds before the run's deadline (0: none; -1 when already past). */
-static double
-time_left(const struct tkvm_vm *vm)
-{
-	struct timespec now;
-	double left;
-
-	if (vm->deadline == NULL)
-		return 0;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	left = (double)(vm->deadline->tv_sec - now.tv_sec) +
-	    (double)(vm->deadline->tv_nsec - now.tv_nsec) * 1e-9;
-	return left > 0 ? left : -1;
-}
-
-/* sys_fetch (0x20000) and sys_request (0x20001): the embedder does the
- * HTTP request; the body lands in a new mapping of the request VM. */
-static int64_t
-fetch_common(struct tkvm_vm *vm, struct kvm_regs *r, bool self)
-{
-	const struct tkvm_http_ops *ops = vm->req ? vm->req->in->http : NULL;
-	static_assert(MAX_FIELD_LEN / 64 == 1024, "field buffer");
-	char url[MAX_URL_LEN], fields[12][MAX_FIELD_LEN / 64];
-	struct tkvm_fetch f;
-	int64_t rc;
-
-	if (ops == NULL || ops->fetch == NULL)
-		return -ENOSYS;
-	memset(&f, 0, sizeof f);
-	f.self = self;
-	f.timeout = time_left(vm);
-	rc = fetch_arguments(vm, r, &f, url, fields);
-	if (rc != 0)
-		return rc;
-	if (ops->fetch(vm->req->in->http_ctx, &f) != 0) {
-		vm_verbose(vm, "fetch of %s failed: %s", url, f.error);
-		free(f.body);
-		free(f.headers);
-		return f.errcode > 0 ? -f.errcode : -EIO;
-	}
-	rc = fetch_result(vm, r->rdx, &f);
-	free(f.body);
-	free(f.headers);
-	return rc;
-}
-
-static int64_t
-api_fetch(struct tkvm_vm *vm, struct kvm_regs *r)
-{
-	return fetch_common(vm, r, false);
-}
-
-static int64_t
-api_request(struct tkvm_vm *vm, struct kvm_regs *r)
-{
-	return fetch_common(vm, r, true);
 }
 
 static int64_t

@@ -184,6 +184,8 @@ api_http_find(struct tkvm_vm *vm, struct kvm_regs *r)
 {
 	static const char call[] = "sys_http_find";
 	const struct tkvm_http_ops *ops = http_ops(vm);
+	/* Published: both lengths are 16 bits (so 0x10005 is 5). */
+	const uint64_t klen = r->rdx & 0xFFFF, outl = (uint16_t)r->r8;
 	const char *key, *field = NULL;
 	long len;
 	int where;
@@ -192,16 +194,16 @@ api_http_find(struct tkvm_vm *vm, struct kvm_regs *r)
 		return 0;
 	if ((where = http_where(vm, r->rdi, call)) < 0)
 		return 0;
-	key = r->rdx <= MAX_FIELD_LEN ? gmem_stable(vm, r->rsi, r->rdx) : NULL;
-	if (key == NULL || r->rdx == 0 || !clean_text(key, r->rdx) ||
-	    !valid_name(key, r->rdx) || memchr(key, ':', r->rdx) != NULL) {
+	key = gmem_stable(vm, r->rsi, klen);
+	if (key == NULL || klen == 0 || !clean_text(key, klen) ||
+	    !valid_name(key, klen) || memchr(key, ':', klen) != NULL) {
 		vm_fail(vm, TKVM_STOP_ERROR, "%s: bad key", call);
 		return 0;
 	}
-	len = ops->find(http_ctx(vm), where, key, r->rdx, &field);
+	len = ops->find(http_ctx(vm), where, key, klen, &field);
 	if (len <= 0 || field == NULL)
 		return 0;
-	return copy_out(vm, r->rcx, r->r8, field, (size_t)len, call);
+	return copy_out(vm, r->rcx, outl, field, (size_t)len, call);
 }
 
 /* sys_http_method(outb, outl) -> its length, or 0; outb 0 -> the length. */
@@ -212,6 +214,13 @@ api_http_method(struct tkvm_vm *vm, struct kvm_regs *r)
 
 	if (vm->req == NULL)
 		return 0;
+	if (http_ops(vm) != NULL && !vm->req->in->backend) {
+		/* Published: it reads the backend request, which a client
+		 * side call (to_string, synth) does not have. */
+		vm_fail(vm, TKVM_STOP_ERROR, "sys_http_method: there is no "
+		    "backend request here");
+		return 0;
+	}
 	m = vm->req->in->method;
 	return copy_out(vm, r->rdi, r->rsi & 0x7FFFFFFF, m, strlen(m),
 	    "sys_http_method");

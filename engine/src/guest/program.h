@@ -94,6 +94,8 @@ typedef int64_t api_fn(struct tkvm_vm *vm, struct kvm_regs *r);
 /* api_http.c */
 api_fn api_http_append, api_http_set, api_http_find, api_http_method;
 api_fn api_regex_copyto;
+/* fetch.c */
+api_fn api_fetch, api_request;
 /* The name before ':' (or a whole bare key) is a non-empty HTTP token;
  * text has no CR, LF or NUL. */
 bool valid_name(const char *field, size_t len);

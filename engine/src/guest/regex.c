@@ -13,8 +13,21 @@
 
 #include "program.h"
 
-#define MAX_PATTERN_LEN	0xFFFF		/* the published length is 16 bits */
-#define MAX_SUBST_TEXT	(64 * 1024)	/* each string of sys_regex_subst */
+#define MAX_SUBST_TEXT	0xFFFF		/* each string of sys_regex_subst */
+
+/*
+ * Lengths are cut to the width the published host reads them with (16 bits
+ * for a pattern, 32 for a subject and dstlen), and as there, a pointer with
+ * length 0 must still point into the program's memory: it reads the first
+ * page whatever the length (docs/COMPATIBILITY.md).
+ */
+static const char *
+guest_bytes(struct tkvm_vm *vm, uint64_t addr, uint64_t len)
+{
+	const char *p = gmem_at(vm, addr, len != 0 ? len : 1);
+
+	return p;
+}
 
 static const struct tkvm_regex_ops *
 regex_ops(struct tkvm_vm *vm, const char *call)
@@ -88,17 +101,19 @@ api_regex_compile(struct tkvm_vm *vm, struct kvm_regs *r)
 {
 	static const char call[] = "sys_regex_compile";
 	const struct tkvm_regex_ops *ops = regex_ops(vm, call);
-	const char *src = gmem_at(vm, r->rdi, r->rsi);
+	const uint64_t len = (uint16_t)r->rsi;
+	const char *src = guest_bytes(vm, r->rdi, len);
 	char *pattern, err[96] = "";
 	int h;
 
 	if (ops == NULL)
 		return -ENOSYS;
-	if (r->rsi > MAX_PATTERN_LEN || (src == NULL && r->rsi != 0)) {
+	if (src == NULL) {
 		vm_fail(vm, TKVM_STOP_ERROR, "%s: bad pattern pointer or length", call);
 		return -EFAULT;
 	}
-	pattern = strndup(src ? src : "", r->rsi);
+	/* Up to a NUL, as published (it compiles the C string). */
+	pattern = strndup(src, len);
 	if (pattern == NULL) {
 		vm_fail(vm, TKVM_STOP_ERROR, "%s: out of memory", call);
 		return -ENOMEM;
@@ -149,30 +164,61 @@ api_regex_match(struct tkvm_vm *vm, struct kvm_regs *r)
 	static const char call[] = "sys_regex_match";
 	const struct tkvm_regex_ops *ops = regex_ops(vm, call);
 	void *re = ops ? regex_get(vm, r->rdi, call) : NULL;
-	const char *subject = gmem_at(vm, r->rsi, r->rdx);
+	uint64_t len = (uint32_t)r->rdx;
+	const char *subject;
 
 	if (re == NULL)
 		return -EINVAL;
-	if (subject == NULL && r->rdx != 0) {
+	if ((subject = guest_bytes(vm, r->rsi, len)) == NULL) {
 		vm_fail(vm, TKVM_STOP_ERROR, "%s: bad subject pointer or length", call);
 		return -EFAULT;
 	}
-	return ops->match(re, r->rdx ? subject : "", r->rdx);
+	if (len == 0) {
+		/* Length 0 is a C string to Varnish's VRE_match(), which the
+		 * published host calls; it would read on past the program's
+		 * memory, so the NUL must be found inside it. */
+		const char *nul = memchr(subject, '\0',
+		    vm->mem_size + vm->shm_size - r->rsi);
+		if (nul == NULL) {
+			vm_fail(vm, TKVM_STOP_ERROR, "%s: the subject (length 0: "
+			    "up to its NUL) runs out of memory", call);
+			return -EFAULT;
+		}
+		len = (uint64_t)(nul - subject);
+	}
+	return ops->match(re, subject, len);
 }
 
-/* A guest C string of at most MAX_SUBST_TEXT bytes, malloc'd; NULL and
- * the request failed otherwise. */
+/* A guest C string, malloc'd: its first MAX_SUBST_TEXT bytes when it is
+ * longer (as published); NULL and the request failed when it runs out of
+ * the program's memory first (where the published host reads on past the
+ * guest page). */
 static char *
 guest_text(struct tkvm_vm *vm, uint64_t addr, const char *what)
 {
-	char *s = malloc(MAX_SUBST_TEXT);
+	const char *src = gmem_at(vm, addr, 1);
+	const uint64_t end = vm->mem_size + vm->shm_size;
+	uint64_t avail = src != NULL ? end - addr : 0;
+	const char *nul;
+	char *s;
 
-	if (s != NULL && gmem_string(vm, addr, s, MAX_SUBST_TEXT) >= 0)
-		return s;
-	free(s);
-	vm_fail(vm, TKVM_STOP_ERROR, "sys_regex_subst: %s is not a readable "
-	    "string of at most %d bytes", what, MAX_SUBST_TEXT - 1);
-	return NULL;
+	if (avail > MAX_SUBST_TEXT)
+		avail = MAX_SUBST_TEXT;
+	nul = src != NULL ? memchr(src, '\0', avail) : NULL;
+	if (src == NULL || (nul == NULL && avail < MAX_SUBST_TEXT)) {
+		vm_fail(vm, TKVM_STOP_ERROR, "sys_regex_subst: %s is not a "
+		    "readable string", what);
+		return NULL;
+	}
+	if (nul != NULL)
+		avail = (uint64_t)(nul - src);
+	if ((s = malloc(avail + 1)) == NULL) {
+		vm_fail(vm, TKVM_STOP_ERROR, "sys_regex_subst: out of memory");
+		return NULL;
+	}
+	memcpy(s, src, avail);	/* shared memory: copied once, then used */
+	s[avail] = '\0';
+	return s;
 }
 
 /* sys_regex_subst(handle, buf, subst, dst, dstlen, flags): writes the
@@ -200,8 +246,8 @@ api_regex_subst(struct tkvm_vm *vm, struct kvm_regs *r)
 		goto out;
 	}
 	n = strlen(out) + 1;
-	if (n > r->r8)
-		n = r->r8;
+	if (n > (uint32_t)r->r8)	/* published: 32 bits */
+		n = (uint32_t)r->r8;
 	dst = gmem_wr(vm, r->rcx, n);
 	if (dst == NULL && n != 0) {
 		vm_fail(vm, TKVM_STOP_ERROR, "%s: bad destination buffer", call);

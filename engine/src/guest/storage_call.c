@@ -74,7 +74,9 @@ place_buffers(struct storage *s, struct tkvm_vm *caller,
 	return addr;
 }
 
-/* Checks what the caller gives: 0, or -1 (the call returns -1). */
+/* Checks what the caller gives: 0, or -1 (the call returns -1).  As
+ * published, a buffer array or buffer it cannot read ends the request
+ * (vm_fail); a result buffer it cannot write makes the call return -1. */
 static int
 check_buffers(struct tkvm_vm *vm, const struct kvm_regs *r,
     struct virtbuffer_abi *bufs, uint64_t *total)
@@ -84,15 +86,20 @@ check_buffers(struct tkvm_vm *vm, const struct kvm_regs *r,
 	*total = 0;
 	if (n > MAX_BUFFERS || r->rcx + r->r8 < r->rcx)
 		return -1;
-	if (r->rcx != 0 && r->r8 != 0 && gmem_at(vm, r->rcx, r->r8) == NULL)
-		return -1;
+	/* dst is checked for the bytes it gets, after the call (as
+	 * published: a dstlen larger than the buffer is not an error). */
 	/* Copied first: the guest's array is read once. */
-	if (n != 0 && gmem_copy(vm, bufs, r->rdx, n * sizeof *bufs) != 0)
+	if (n != 0 && gmem_copy(vm, bufs, r->rdx, n * sizeof *bufs) != 0) {
+		vm_fail(vm, TKVM_STOP_ERROR, "storage_callv: bad buffer array");
 		return -1;
+	}
 	for (uint64_t i = 0; i < n; i++) {
 		if (bufs[i].len != 0 &&
-		    gmem_at(vm, bufs[i].data, bufs[i].len) == NULL)
+		    gmem_at(vm, bufs[i].data, bufs[i].len) == NULL) {
+			vm_fail(vm, TKVM_STOP_ERROR, "storage_callv: bad "
+			    "pointer or length of buffer %u", (unsigned)i);
 			return -1;
+		}
 		*total += bufs[i].len;	/* each below 2^48: no overflow */
 	}
 	return 0;

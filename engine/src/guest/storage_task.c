@@ -234,8 +234,13 @@ api_storage_task(struct tkvm_vm *vm, struct kvm_regs *r)
 		    (unsigned long long)r->rdi);
 		return -1;
 	}
-	if (len > MAX_TASK_DATA || (len != 0 && gmem_at(vm, r->rsi, len) == NULL))
+	if (len > MAX_TASK_DATA || (len != 0 && gmem_at(vm, r->rsi, len) == NULL)) {
+		/* Published: reading the data throws (more than 2 MiB, or
+		 * not in the program's memory). */
+		vm_fail(vm, TKVM_STOP_ERROR, "sys_storage_task: bad data pointer "
+		    "or length (at most %lu bytes)", MAX_TASK_DATA);
 		return -1;
+	}
 	if (len != 0 && (data = malloc(len)) == NULL)
 		return -1;
 	if (len != 0)
