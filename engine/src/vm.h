@@ -329,6 +329,14 @@ int paths_open(struct tkvm_vm *vm, const char *guest_path, int dirfd_guest,
 /* chdir(): the guest path must be an allowed directory; 0 or -errno. */
 int paths_chdir(struct tkvm_vm *vm, const char *guest_path);
 
+/* procfs.c: the /proc and /sys files answered from the VM (called by
+ * paths_open() with a normalized absolute path): a host fd, -errno, or
+ * PROCFS_NOT_OURS for a path the allow-list decides. */
+#define PROCFS_NOT_OURS	1
+int procfs_open(struct tkvm_vm *vm, const char *path);
+/* A path under /proc/self, /proc/thread-self or /proc/PID. */
+bool procfs_is_process(const char *path);
+
 /* syscalls.c: dispatch of Linux system calls through a table; the
  * handlers live in sys_*.c grouped by area.  a[] holds the six arguments. */
 void syscall_dispatch(struct tkvm_vm *vm, struct kvm_regs *regs);

@@ -197,6 +197,14 @@ paths_open(struct tkvm_vm *vm, const char *guest_path, int dirfd, bool want_dir)
 	r = absolute_path(vm, guest_path, dirfd, path, sizeof path);
 	if (r != 0)
 		return r;
+	fd = procfs_open(vm, path);
+	if (fd != PROCFS_NOT_OURS) {
+		if (fd >= 0 && want_dir) {
+			close(fd);
+			return -ENOTDIR;
+		}
+		return fd;
+	}
 	if (!allowed(vm, path, false)) {
 		vm_verbose(vm, "refused access to %s (not in allowed paths)", path);
 		return -EACCES;
@@ -205,7 +213,9 @@ paths_open(struct tkvm_vm *vm, const char *guest_path, int dirfd, bool want_dir)
 	    (want_dir ? O_DIRECTORY : 0));
 	if (fd < 0)
 		return -errno;
-	if (host_path_of_fd(fd, real, sizeof real) != 0 || !allowed(vm, real, true)) {
+	/* The host's own /proc/PID (an allowed /proc, a symlink): never. */
+	if (host_path_of_fd(fd, real, sizeof real) != 0 ||
+	    !allowed(vm, real, true) || procfs_is_process(real)) {
 		vm_verbose(vm, "refused access to %s (resolves outside allowed paths)",
 		    path);
 		close(fd);
