@@ -86,11 +86,11 @@ scan_segments(const struct tkvm_vm *vm, const uint8_t *img, size_t len,
 			if (ph[i].p_offset > len || ph[i].p_filesz > len - ph[i].p_offset ||
 			    ph[i].p_filesz < 2 || ph[i].p_filesz > ELF_INTERP_MAX ||
 			    img[ph[i].p_offset + ph[i].p_filesz - 1] != '\0' ||
-			    strlen((const char *)img + ph[i].p_offset) !=
-			    ph[i].p_filesz - 1 || img[ph[i].p_offset] != '/')
+			    img[ph[i].p_offset] != '/')
 				return refuse(err, errlen, "bad interpreter path (PT_INTERP)");
+			/* As Linux: the path ends at its first NUL. */
 			out->interp_off = ph[i].p_offset;
-			out->interp_len = ph[i].p_filesz - 1;
+			out->interp_len = strlen((const char *)img + ph[i].p_offset);
 		}
 		if (ph[i].p_type != PT_LOAD)
 			continue;
