@@ -39,8 +39,8 @@ usage(FILE *f)
 	    "loader and library directories are readable for a dynamic one) inside a\n"
 	    "KVM sandbox.  With --request, initializes PROGRAM to wait_for_requests()\n"
 	    "and sends it requests, printing the response (status, headers, body) of\n"
-	    "the first.  sys_fetch and\n"
-	    "sys_request use libcurl; a self-request (a path) goes to URL-PREFIX.\n"
+	    "the first.  sys_fetch and sys_request use libcurl; a self-request (a\n"
+	    "path) goes to URL-PREFIX.\n"
 	    "Exit status: the program's (0 for requests); 124 on timeout; 125 on a\n"
 	    "sandbox failure or a failed request.\n");
 }
