@@ -57,7 +57,8 @@ Description: Varnish module running sandboxed programs in KVM
  inside tiny KVM virtual machines from VCL, one freshly reset VM per
  request.  Includes tinykvm-run, which runs such a program from the
  terminal, the guest API header, a drop-in letting varnish.service open
- /dev/kvm and a udev rule giving /dev/kvm to group kvm, which the postinst adds vcache to.
+ /dev/kvm and a udev rule giving /dev/kvm to group kvm, which the
+ postinst adds vcache to.
 CONTROL
 install -m 755 deploy/postinst "$stage/DEBIAN/postinst"
 install -m 755 deploy/postrm "$stage/DEBIAN/postrm"
