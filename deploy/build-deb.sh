@@ -53,11 +53,12 @@ Priority: optional
 Installed-Size: $(du -sk --exclude=DEBIAN "$stage" | cut -f1)
 Depends: varnishabi-strict-$abi, $shlibs, passwd
 Description: Varnish module running sandboxed programs in KVM
- vmod_tinykvm runs static x86-64 Linux programs inside tiny KVM virtual
- machines from VCL, one freshly reset VM per request.  Includes
- tinykvm-run, which runs such a program from the terminal, the guest API
- header, a drop-in letting varnish.service open /dev/kvm and a udev rule
- giving /dev/kvm to group kvm, which the postinst adds vcache to.
+ vmod_tinykvm runs x86-64 Linux programs (static or dynamically linked)
+ inside tiny KVM virtual machines from VCL, one freshly reset VM per
+ request.  Includes tinykvm-run, which runs such a program from the
+ terminal, the guest API header, a drop-in letting varnish.service open
+ /dev/kvm and a udev rule giving /dev/kvm to group kvm, which the
+ postinst adds vcache to.
 CONTROL
 install -m 755 deploy/postinst "$stage/DEBIAN/postinst"
 install -m 755 deploy/postrm "$stage/DEBIAN/postrm"

@@ -108,6 +108,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(copy, data, size);
 	if (elf_load(vm, copy, size, &img, err, sizeof err) == 0) {
 		check_image(&img, (const Elf64_Ehdr *)(const void *)copy);
+		/* A PT_INTERP path lies in the file, NUL-terminated, short. */
+		if (img.interp_len != 0 && (img.interp_off >= size ||
+		    img.interp_len >= size - img.interp_off ||
+		    img.interp_len >= ELF_INTERP_MAX ||
+		    copy[img.interp_off + img.interp_len] != '\0'))
+			fatal("the interpreter path runs outside the file");
 		check_process(&img);
 	} else if (strncmp(err, "invalid ELF: ", 13) != 0 || err[13] == '\0')
 		fatal("a refusal without its reason");

@@ -35,10 +35,12 @@ usage(FILE *f)
 	    "       tinykvm-run --host-info\n"
 	    "                   describes this host: CPU, KVM kind, guest ring for\n"
 	    "                   syscalls, XCR0 and XSAVE size, cost of a VM exit\n"
-	    "Runs a static x86-64 Linux PROGRAM inside a KVM sandbox.  With --request,\n"
-	    "initializes PROGRAM to wait_for_requests() and sends it requests, printing\n"
-	    "the response (status, headers, body) of the first.  sys_fetch and\n"
-	    "sys_request use libcurl; a self-request (a path) goes to URL-PREFIX.\n"
+	    "Runs an x86-64 Linux PROGRAM (static or dynamically linked; the system's\n"
+	    "loader and library directories are readable for a dynamic one) inside a\n"
+	    "KVM sandbox.  With --request, initializes PROGRAM to wait_for_requests()\n"
+	    "and sends it requests, printing the response (status, headers, body) of\n"
+	    "the first.  sys_fetch and sys_request use libcurl; a self-request (a\n"
+	    "path) goes to URL-PREFIX.\n"
 	    "Exit status: the program's (0 for requests); 124 on timeout; 125 on a\n"
 	    "sandbox failure or a failed request.\n");
 }

@@ -267,6 +267,7 @@ vm_new(const struct tkvm_config *cfg, uint64_t floor, char *err, size_t errlen)
 	}
 	vm->magic = TKVM_VM_MAGIC;
 	vm->kvm_fd = vm->vm_fd = vm->vcpu_fd = vm->memfd = vm->shm_fd = -1;
+	vm->exe_fd = -1;
 	vm->cfg = *cfg;
 	fds_init(vm);
 	vm->program_name = base_name(cfg->argv ? cfg->argv[0] : NULL);
@@ -308,8 +309,10 @@ tkvm_vm_create(const struct tkvm_config *cfg, const void *elf, size_t elf_len,
 	if (paths_init(vm, err, errlen) || initial_cwd(vm, err, errlen) ||
 	    elf_load(vm, elf, elf_len, &img, err, errlen) ||
 	    mm_init(vm, img.end, err, errlen) ||
+	    interp_load(vm, elf, elf_len, &img, err, errlen) ||
 	    stack_build(vm, &img, err, errlen) ||
-	    vm_start_kvm(vm, img.entry, err, errlen)) {
+	    vm_start_kvm(vm, img.interp_len ? img.interp_entry : img.entry,
+	    err, errlen)) {
 		tkvm_vm_destroy(vm);
 		return NULL;
 	}
@@ -355,6 +358,8 @@ tkvm_vm_destroy(struct tkvm_vm *vm)
 		close(vm->memfd);
 	if (vm->shm_fd >= 0)
 		close(vm->shm_fd);
+	if (vm->exe_fd >= 0)
+		close(vm->exe_fd);
 	free(vm->stable);
 	free(vm->cpuid);
 	free(vm->dirty_kvm);

@@ -90,6 +90,8 @@ struct tkvm_vm {
 	int memfd;		/* backs the main VM's memory; -1 in a fork */
 	uint64_t shm_size;	/* shared memory, right above mem_size */
 	int shm_fd;		/* backs it, in the main VM; -1 elsewhere */
+	int exe_fd;		/* a dynamic program's image, for
+				 * /proc/self/exe (interp.c); -1 */
 
 	/* Serving requests (program.c, request.c, reset.c, api.c). */
 	struct tkvm_program *program;	/* NULL for a plain run */
@@ -261,18 +263,42 @@ const char *xstate_component_name(unsigned bit);
 void xstate_describe(uint64_t xcr0, char *out, size_t outlen);
 
 /* elf.c */
+#define ELF_INTERP_MAX	256	/* PT_INTERP, its NUL included */
 struct elf_image {
+	uint64_t base;		/* load bias: 0 for ET_EXEC */
 	uint64_t entry;
 	uint64_t phdr_addr;
 	uint64_t phnum;
 	uint64_t end;		/* highest loaded address, page aligned */
+	uint64_t interp_off;	/* PT_INTERP's path in the file, */
+	uint64_t interp_len;	/* without its NUL; 0: none */
+	uint64_t interp_base;	/* where interp.c loaded it: AT_BASE */
+	uint64_t interp_entry;	/* where the program starts, if loaded */
 };
+int elf_check_header(const void *img, size_t len, char *err, size_t errlen);
+/* Loads the image (main program at PIE_BASE, if PIE). */
 int elf_load(struct tkvm_vm *vm, const uint8_t *img, size_t len,
     struct elf_image *out, char *err, size_t errlen);
+/* Loads it with load bias base (ET_DYN; ET_EXEC ignores base). */
+int elf_place(struct tkvm_vm *vm, const uint8_t *img, size_t len,
+    uint64_t base, struct elf_image *out, char *err, size_t errlen);
+/* An ET_DYN image with checked headers: the bytes its PT_LOADs span from
+ * address 0, and their largest alignment (at most 2 MiB); -1 if odd. */
+int elf_span(const uint8_t *img, size_t len, uint64_t *size, uint64_t *align);
 /* A program linked at or above 1 GiB (a storage program beside a request
  * program) gets its memory from the gigabyte its lowest segment is in:
  * that gigabyte's start, else 0 (PIE, or below 1 GiB). */
 uint64_t elf_user_floor(const void *image, size_t len);
+
+/* interp.c: a program with PT_INTERP gets its interpreter loaded in the
+ * mmap area (after mm_init()), from the allowed paths, where the system
+ * library locations are allowed read-only implicitly (docs/DESIGN.md,
+ * "Dynamically linked programs"); img->interp_base and interp_entry are
+ * set.  Nothing for a static program. */
+int interp_load(struct tkvm_vm *vm, const uint8_t *prog, size_t len,
+    struct elf_image *img, char *err, size_t errlen);
+/* Allows the system library locations read-only (a dynamic program). */
+int interp_allow_system(struct tkvm_vm *vm, char *err, size_t errlen);
 
 /* stack.c */
 int stack_build(struct tkvm_vm *vm, const struct elf_image *img,
@@ -296,6 +322,10 @@ void mm_zero(struct tkvm_vm *vm, uint64_t addr, uint64_t len);
 
 /* paths.c */
 int paths_init(struct tkvm_vm *vm, char *err, size_t errlen);
+/* Adds one host path (absolute) to the allow-list; quiet: a path missing
+ * on the host is skipped.  0 or -1 with err. */
+int paths_add(struct tkvm_vm *vm, const char *path, bool quiet, char *err,
+    size_t errlen);
 /* A request VM's allow-list: a copy of its main VM's (the config's
  * strings are the embedder's and gone after the program loaded). */
 int paths_copy(struct tkvm_vm *vm, const struct tkvm_vm *from);
@@ -306,6 +336,14 @@ int paths_open(struct tkvm_vm *vm, const char *guest_path, int dirfd_guest,
     bool want_dir);
 /* chdir(): the guest path must be an allowed directory; 0 or -errno. */
 int paths_chdir(struct tkvm_vm *vm, const char *guest_path);
+
+/* procfs.c: the /proc and /sys files answered from the VM (called by
+ * paths_open() with a normalized absolute path): a host fd, -errno, or
+ * PROCFS_NOT_OURS for a path the allow-list decides. */
+#define PROCFS_NOT_OURS	1
+int procfs_open(struct tkvm_vm *vm, const char *path);
+/* A path under /proc/self, /proc/thread-self or /proc/PID. */
+bool procfs_is_process(const char *path);
 
 /* syscalls.c: dispatch of Linux system calls through a table; the
  * handlers live in sys_*.c grouped by area.  a[] holds the six arguments. */

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: BSD-2-Clause
-# Malformed and unsupported ELF files are refused with a precise message
+# Malformed and unsupported ELF files (dynamic ones: dynamic.sh) are refused with a precise message
 # and exit status 125; the host survives every one.
 . "$(dirname "$0")/../lib/common.sh"
 
@@ -67,12 +67,19 @@ expect_refused phentsize "invalid ELF: bad program header entry size"
 expect_refused entry "invalid ELF: entry point outside executable segments"
 expect_refused vaddr "invalid ELF: segment outside the guest address space"
 expect_refused filesz "invalid ELF: segment data outside the file (truncated?)"
-expect_refused dynamic "invalid ELF: dynamically linked (build with -static or -static-pie)"
 expect_refused object.o "invalid ELF: not an executable (ELF type is not EXEC or DYN)"
 run_guest "$WORK/does-not-exist"
 expect_rc 125
 expect_err_has "tinykvm-run: cannot open $WORK/does-not-exist: No such file or directory"
-# The original still runs.
+# The original still runs, and so does the dynamically linked build
+# (tests/engine/dynamic.sh has the rest).
 run_guest "$WORK/good"
 expect_rc 0
+run_guest "$WORK/dynamic" x 4
+expect_rc 4
+expect_out "argv0=dynamic argc=3
+arg1=x
+arg2=4
+env=(none)
+pi=3.141593 e=2.7183e-03"
 echo ok

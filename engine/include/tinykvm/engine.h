@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The TinyKVM sandbox engine: runs a static x86-64 Linux program inside a
+ * The TinyKVM sandbox engine: runs an x86-64 Linux program inside a
  * KVM virtual machine, at CPL 3, emulating the Linux system calls it makes.
  *
  * This header is the whole interface between the engine and its embedders
@@ -91,7 +91,8 @@ struct tkvm_result {
 };
 
 /*
- * Loads an ELF image (static or static-PIE, x86-64) into a new VM.
+ * Loads an ELF image (x86-64: static, static-PIE or dynamically linked,
+ * whose PT_INTERP is read through allowed_paths) into a new VM.
  * Returns NULL and a one-line reason in err when the image or the
  * configuration is refused or KVM is unusable.  The image is copied:
  * the caller may free it afterwards.

@@ -2,7 +2,8 @@
 /*
  * kvm_api.h: the guest side of TinyKVM.  Include it in a program that
  * serves requests from Varnish, build the program with `gcc -static` (or
- * -static-pie, or musl-gcc), and it runs unmodified on this project and on
+ * -static-pie, musl-gcc, or plain gcc: dynamically linked programs load
+ * their libraries in main()), and it runs unmodified on this project and on
  * the published TinyKVM VMOD: every name, type, helper and call number of
  * the published guest header is defined here (docs/GUEST_API.md lists
  * them), so a program written for it also builds against this file.

@@ -99,7 +99,7 @@ program_fork_vm(struct tkvm_program *p, struct tkvm_vm *main, uint64_t entry,
 	if (vm == NULL)
 		return snprintf(err, errlen, "out of memory"), NULL;
 	vm->magic = TKVM_VM_MAGIC;
-	vm->vm_fd = vm->vcpu_fd = vm->memfd = vm->shm_fd = -1;
+	vm->vm_fd = vm->vcpu_fd = vm->memfd = vm->shm_fd = vm->exe_fd = -1;
 	vm->kvm_fd = fcntl(main->kvm_fd, F_DUPFD_CLOEXEC, 0);
 	vm->cfg = main->cfg;
 	vm->program = p;

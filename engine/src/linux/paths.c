@@ -69,42 +69,53 @@ allowed(const struct tkvm_vm *vm, const char *path, bool real)
 }
 
 int
-paths_init(struct tkvm_vm *vm, char *err, size_t errlen)
+paths_add(struct tkvm_vm *vm, const char *path, bool quiet, char *err,
+    size_t errlen)
 {
-	const char *const *list = vm->cfg.allowed_paths;
+	struct allowed_path *a = &vm->allowed[vm->nallowed];
 	char real[PATH_MAX];
 	struct stat st;
 
-	snprintf(vm->cwd, sizeof vm->cwd, "/");
-	for (unsigned i = 0; list != NULL && list[i] != NULL; i++) {
-		struct allowed_path *a = &vm->allowed[vm->nallowed];
-		if (vm->nallowed == TKVM_MAX_ALLOWED) {
-			snprintf(err, errlen, "more than %d allowed paths",
-			    TKVM_MAX_ALLOWED);
-			return -1;
-		}
-		if (list[i][0] != '/' || strlen(list[i]) >= PATH_MAX) {
-			snprintf(err, errlen, "allowed path '%.100s' is not absolute",
-			    list[i]);
-			return -1;
-		}
-		if (realpath(list[i], real) == NULL || stat(real, &st) != 0) {
-			snprintf(err, errlen, "allowed path '%.100s': %s", list[i],
-			    strerror(errno));
-			return -1;
-		}
-		a->path = strdup(list[i]);
-		a->real = strdup(real);
-		if (a->path == NULL || a->real == NULL) {
-			free(a->path);
-			free(a->real);
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-		normalize(a->path);
-		a->prefix = S_ISDIR(st.st_mode);
-		vm->nallowed++;
+	if (vm->nallowed == TKVM_MAX_ALLOWED) {
+		snprintf(err, errlen, "more than %d allowed paths",
+		    TKVM_MAX_ALLOWED);
+		return -1;
 	}
+	if (path[0] != '/' || strlen(path) >= PATH_MAX) {
+		snprintf(err, errlen, "allowed path '%.100s' is not absolute",
+		    path);
+		return -1;
+	}
+	if (realpath(path, real) == NULL || stat(real, &st) != 0) {
+		if (quiet)
+			return 0;
+		snprintf(err, errlen, "allowed path '%.100s': %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	a->path = strdup(path);
+	a->real = strdup(real);
+	if (a->path == NULL || a->real == NULL) {
+		free(a->path);
+		free(a->real);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	normalize(a->path);
+	a->prefix = S_ISDIR(st.st_mode);
+	vm->nallowed++;
+	return 0;
+}
+
+int
+paths_init(struct tkvm_vm *vm, char *err, size_t errlen)
+{
+	const char *const *list = vm->cfg.allowed_paths;
+
+	snprintf(vm->cwd, sizeof vm->cwd, "/");
+	for (unsigned i = 0; list != NULL && list[i] != NULL; i++)
+		if (paths_add(vm, list[i], false, err, errlen) != 0)
+			return -1;
 	return 0;
 }
 
@@ -186,6 +197,14 @@ paths_open(struct tkvm_vm *vm, const char *guest_path, int dirfd, bool want_dir)
 	r = absolute_path(vm, guest_path, dirfd, path, sizeof path);
 	if (r != 0)
 		return r;
+	fd = procfs_open(vm, path);
+	if (fd != PROCFS_NOT_OURS) {
+		if (fd >= 0 && want_dir) {
+			close(fd);
+			return -ENOTDIR;
+		}
+		return fd;
+	}
 	if (!allowed(vm, path, false)) {
 		vm_verbose(vm, "refused access to %s (not in allowed paths)", path);
 		return -EACCES;
@@ -194,7 +213,9 @@ paths_open(struct tkvm_vm *vm, const char *guest_path, int dirfd, bool want_dir)
 	    (want_dir ? O_DIRECTORY : 0));
 	if (fd < 0)
 		return -errno;
-	if (host_path_of_fd(fd, real, sizeof real) != 0 || !allowed(vm, real, true)) {
+	/* The host's own /proc/PID (an allowed /proc, a symlink): never. */
+	if (host_path_of_fd(fd, real, sizeof real) != 0 ||
+	    !allowed(vm, real, true) || procfs_is_process(real)) {
 		vm_verbose(vm, "refused access to %s (resolves outside allowed paths)",
 		    path);
 		close(fd);

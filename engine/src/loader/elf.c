@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * ELF loading: static and static-PIE x86-64 executables only.  Every field
- * is validated before use; a refused image gets a one-line reason.
+ * ELF loading: x86-64 executables, static, static-PIE or dynamically
+ * linked (their PT_INTERP is loaded by interp.c), and the interpreter
+ * itself.  Every field is validated before use; a refused image gets a
+ * one-line reason.
  */
 #include <elf.h>
 #include <stdio.h>
@@ -18,9 +20,11 @@ refuse(char *err, size_t errlen, const char *why)
 	return -1;
 }
 
-static int
-check_header(const Elf64_Ehdr *eh, size_t len, char *err, size_t errlen)
+int
+elf_check_header(const void *img, size_t len, char *err, size_t errlen)
 {
+	const Elf64_Ehdr *eh = img;
+
 	if (len < EI_NIDENT || memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0)
 		return refuse(err, errlen, "not an ELF file (bad magic)");
 	if (len < sizeof *eh)
@@ -76,9 +80,18 @@ scan_segments(const struct tkvm_vm *vm, const uint8_t *img, size_t len,
 	unsigned i, nload = 0;
 
 	for (i = 0; i < eh->e_phnum; i++) {
-		if (ph[i].p_type == PT_INTERP ||
-		    (ph[i].p_type == PT_DYNAMIC && eh->e_type == ET_EXEC))
-			return refuse(err, errlen, "dynamically linked (build with -static or -static-pie)");
+		if (ph[i].p_type == PT_INTERP) {
+			if (out->interp_len != 0)
+				return refuse(err, errlen, "more than one PT_INTERP");
+			if (ph[i].p_offset > len || ph[i].p_filesz > len - ph[i].p_offset ||
+			    ph[i].p_filesz < 2 || ph[i].p_filesz > ELF_INTERP_MAX ||
+			    img[ph[i].p_offset + ph[i].p_filesz - 1] != '\0' ||
+			    img[ph[i].p_offset] != '/')
+				return refuse(err, errlen, "bad interpreter path (PT_INTERP)");
+			/* As Linux: the path ends at its first NUL. */
+			out->interp_off = ph[i].p_offset;
+			out->interp_len = strlen((const char *)img + ph[i].p_offset);
+		}
 		if (ph[i].p_type != PT_LOAD)
 			continue;
 		if (check_segment(vm, &ph[i], base, len, err, errlen))
@@ -101,6 +114,10 @@ scan_segments(const struct tkvm_vm *vm, const uint8_t *img, size_t len,
 		return refuse(err, errlen, "entry point outside executable segments");
 	if (out->phdr_addr == 0)
 		return refuse(err, errlen, "program headers not in a loaded segment");
+	for (i = 0; i < eh->e_phnum; i++)
+		if (ph[i].p_type == PT_DYNAMIC && eh->e_type == ET_EXEC &&
+		    out->interp_len == 0)
+			return refuse(err, errlen, "dynamic section without an interpreter (PT_INTERP)");
 	return 0;
 }
 
@@ -128,7 +145,7 @@ elf_user_floor(const void *image, size_t len)
 	uint64_t low = UINT64_MAX;
 	char err[8];
 
-	if (check_header(eh, len, err, sizeof err) != 0 || eh->e_type != ET_EXEC)
+	if (elf_check_header(eh, len, err, sizeof err) != 0 || eh->e_type != ET_EXEC)
 		return 0;	/* elf_load() says what is wrong; PIE: no floor */
 	ph = (const void *)((const uint8_t *)image + eh->e_phoff);
 	for (unsigned i = 0; i < eh->e_phnum; i++)
@@ -140,21 +157,57 @@ elf_user_floor(const void *image, size_t len)
 }
 
 int
-elf_load(struct tkvm_vm *vm, const uint8_t *img, size_t len,
+elf_place(struct tkvm_vm *vm, const uint8_t *img, size_t len, uint64_t base,
     struct elf_image *out, char *err, size_t errlen)
 {
 	const Elf64_Ehdr *eh = (const void *)img;
-	uint64_t base;
 
 	memset(out, 0, sizeof *out);
-	if (check_header(eh, len, err, errlen))
+	if (elf_check_header(eh, len, err, errlen))
 		return -1;
-	base = eh->e_type == ET_DYN ? PIE_BASE : 0;
+	if (eh->e_type != ET_DYN)
+		base = 0;
 	if (scan_segments(vm, img, len, eh, base, out, err, errlen))
 		return -1;
 	copy_segments(vm, img, eh, base);
+	out->base = base;
 	out->entry = base + eh->e_entry;
 	out->phnum = eh->e_phnum;
 	out->end = (out->end + PAGE_SIZE_4K - 1) & ~(PAGE_SIZE_4K - 1);
 	return 0;
+}
+
+int
+elf_span(const uint8_t *img, size_t len, uint64_t *size, uint64_t *align)
+{
+	const Elf64_Ehdr *eh = (const void *)img;
+	const Elf64_Phdr *ph = (const void *)(img + eh->e_phoff);
+	uint64_t lo = UINT64_MAX, hi = 0;
+
+	(void)len;	/* elf_check_header() has checked the headers */
+	*align = PAGE_SIZE_4K;
+	for (unsigned i = 0; i < eh->e_phnum; i++) {
+		if (ph[i].p_type != PT_LOAD)
+			continue;
+		if (ph[i].p_vaddr > UINT64_MAX / 2 || ph[i].p_memsz > UINT64_MAX / 4)
+			return -1;
+		if (ph[i].p_vaddr < lo)
+			lo = ph[i].p_vaddr;
+		if (ph[i].p_vaddr + ph[i].p_memsz > hi)
+			hi = ph[i].p_vaddr + ph[i].p_memsz;
+		if (ph[i].p_align > *align && ph[i].p_align <= PAGE_SIZE_2M &&
+		    (ph[i].p_align & (ph[i].p_align - 1)) == 0)
+			*align = ph[i].p_align;
+	}
+	if (lo == UINT64_MAX || (lo & ~(PAGE_SIZE_4K - 1)) != 0)
+		return -1;	/* a shared object starts at 0 */
+	*size = (hi + PAGE_SIZE_4K - 1) & ~(PAGE_SIZE_4K - 1);
+	return 0;
+}
+
+int
+elf_load(struct tkvm_vm *vm, const uint8_t *img, size_t len,
+    struct elf_image *out, char *err, size_t errlen)
+{
+	return elf_place(vm, img, len, PIE_BASE, out, err, errlen);
 }

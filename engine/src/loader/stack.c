@@ -83,7 +83,7 @@ stack_build(struct tkvm_vm *vm, const struct elf_image *img, char *err,
 	AUX(AT_PHENT, sizeof(Elf64_Phdr));
 	AUX(AT_PHNUM, img->phnum);
 	AUX(AT_PAGESZ, PAGE_SIZE_4K);
-	AUX(AT_BASE, 0);
+	AUX(AT_BASE, img->interp_len ? img->interp_base : 0);
 	AUX(AT_FLAGS, 0);
 	AUX(AT_ENTRY, img->entry);
 	AUX(AT_UID, 0);
