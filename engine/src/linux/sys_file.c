@@ -43,6 +43,8 @@ static int64_t
 write_console(struct tkvm_vm *vm, const struct guest_fd *f, const void *data,
     uint64_t len)
 {
+	if (f->obj >= 0)	/* pipe, eventfd ... (fdobj.c) */
+		return fds_obj_write(vm, (struct guest_fd *)f, data, len);
 	if (f->writable && f->host_fd >= 0) {	/* the "state" file */
 		ssize_t n = write(f->host_fd, data, len);
 		return n < 0 ? neg_errno() : (int64_t)n;
@@ -112,6 +114,10 @@ read_into(struct tkvm_vm *vm, int64_t fd, uint64_t buf, uint64_t len,
 		return 0;
 	if (dst == NULL)
 		return -EFAULT;
+	if (f->obj >= 0 && offset < 0)
+		return fds_obj_read(vm, f, dst, len);
+	if (f->obj >= 0)
+		return -ESPIPE;
 	if (f->console == 0)
 		return 0;	/* stdin is empty */
 	if (f->host_fd < 0)
@@ -279,7 +285,11 @@ stat_fd(struct tkvm_vm *vm, int64_t fd, uint64_t out)
 		return -EBADF;
 	if (dst == NULL)
 		return -EFAULT;
-	if (f->host_fd < 0)
+	if (f->obj >= 0) {
+		console_stat(&st, 0);
+		st.st_mode = (mode_t)fds_obj_mode(vm, f);
+		st.st_rdev = 0;
+	} else if (f->host_fd < 0)
 		console_stat(&st, f->console);
 	else if (fstat(f->host_fd, &st) != 0)
 		return neg_errno();
@@ -448,10 +458,14 @@ sys_fcntl(struct tkvm_vm *vm, const uint64_t a[6])
 		return fds_dup(vm, (int64_t)a[0], (int64_t)a[2]);
 	case F_GETFD:
 	case F_SETFD:
+		return 0;
 	case F_SETFL:
+		f->nonblock = (a[2] & O_NONBLOCK) != 0;
 		return 0;
 	case F_GETFL:
-		return f->console == 1 || f->console == 2 ? O_WRONLY : O_RDONLY;
+		return (f->console == 1 || f->console == 2 || f->pipe_writer ?
+		    O_WRONLY : f->obj >= 0 ? O_RDWR : O_RDONLY) |
+		    (f->nonblock ? O_NONBLOCK : 0);
 	default:
 		return -EINVAL;
 	}
