@@ -49,6 +49,33 @@ fdobj_update_timer(struct fd_obj *o)
 	o->expiry += n * o->interval;
 }
 
+uint64_t
+fdobj_next_timer(struct tkvm_vm *vm, int fd, unsigned depth)
+{
+	struct guest_fd *f = fds_get(vm, fd);
+	struct fd_obj *o = f && f->obj >= 0 ? vm->fobj[f->obj] : NULL;
+	uint64_t best = 0;
+
+	if (o == NULL)
+		return 0;
+	if (o->kind == OBJ_TIMERFD && o->expiry != 0) {
+		uint64_t now = fdobj_now(o->clock);
+		return fdobj_now(CLOCK_MONOTONIC) +
+		    (o->expiry > now ? o->expiry - now : 0);
+	}
+	if (o->kind != OBJ_EPOLL || depth >= EPOLL_DEPTH)
+		return 0;
+	for (unsigned k = 0; k < EPOLL_MAX_ITEMS; k++) {
+		uint64_t t;
+		if (o->items[k].fd < 0 || o->items[k].disabled)
+			continue;
+		t = fdobj_next_timer(vm, o->items[k].fd, depth + 1);
+		if (t != 0 && (best == 0 || t < best))
+			best = t;
+	}
+	return best;
+}
+
 static int64_t
 pipe_read(struct tkvm_vm *vm, struct guest_fd *f, struct fd_obj *o,
     uint8_t *dst, uint64_t len)

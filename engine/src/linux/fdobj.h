@@ -17,6 +17,7 @@ enum fdobj_kind { OBJ_PIPE = 1, OBJ_EVENTFD, OBJ_EPOLL, OBJ_TIMERFD };
 
 #define PIPE_CAPACITY	65536
 #define EPOLL_MAX_ITEMS	TKVM_MAX_FDS	/* one per guest fd at most */
+#define EPOLL_DEPTH	4		/* epoll in epoll, at most */
 
 struct epoll_item {
 	int fd;			/* -1: a free slot */

@@ -20,14 +20,14 @@
 
 #define NS		1000000000ULL
 #define MS		1000000ULL
-#define EPOLL_DEPTH	4
+
 #define SELECT_MAX	1024	/* FD_SETSIZE */
 #define NO_TIMEOUT	UINT64_MAX
 
 int64_t
 wait_blocked(struct tkvm_vm *vm, const char *what)
 {
-	vm_fail(vm, TKVM_STOP_EXCEPTION, "guest deadlocked: %s with no other "
+	vm_fail(vm, TKVM_STOP_EXCEPTION, "guest deadlocked: %s, with no other "
 	    "thread", what);
 	return -EDEADLK;
 }
@@ -107,33 +107,6 @@ fdobj_ready(struct tkvm_vm *vm, int fd, unsigned depth)
 		break;
 	}
 	return ev;
-}
-
-uint64_t
-fdobj_next_timer(struct tkvm_vm *vm, int fd, unsigned depth)
-{
-	struct guest_fd *f = fds_get(vm, fd);
-	struct fd_obj *o = f && f->obj >= 0 ? vm->fobj[f->obj] : NULL;
-	uint64_t best = 0;
-
-	if (o == NULL)
-		return 0;
-	if (o->kind == OBJ_TIMERFD && o->expiry != 0) {
-		uint64_t now = fdobj_now(o->clock);
-		return fdobj_now(CLOCK_MONOTONIC) +
-		    (o->expiry > now ? o->expiry - now : 0);
-	}
-	if (o->kind != OBJ_EPOLL || depth >= EPOLL_DEPTH)
-		return 0;
-	for (unsigned k = 0; k < EPOLL_MAX_ITEMS; k++) {
-		uint64_t t;
-		if (o->items[k].fd < 0 || o->items[k].disabled)
-			continue;
-		t = fdobj_next_timer(vm, o->items[k].fd, depth + 1);
-		if (t != 0 && (best == 0 || t < best))
-			best = t;
-	}
-	return best;
 }
 
 /* A guest timeout in ms (negative: none) as an absolute deadline. */
@@ -251,7 +224,8 @@ do_poll(struct tkvm_vm *vm, uint64_t addr, uint64_t nfds, uint64_t timeout,
 			break;
 		if (interrupted(vm, saved))
 			return -EINTR;
-		r = wait_round(vm, timeout, timer, "poll with nothing to wait for");
+		r = wait_round(vm, timeout, timer,
+		    "poll with no timeout and nothing ready");
 		if (r < 0) {
 			vm->sigmask = saved;
 			return r;
@@ -349,7 +323,7 @@ do_select(struct tkvm_vm *vm, const uint64_t a[6], uint64_t timeout,
 		if (interrupted(vm, saved))
 			return -EINTR;
 		r = wait_round(vm, timeout, timer,
-		    "select with nothing to wait for");
+		    "select with no timeout and nothing ready");
 		if (r < 0) {
 			vm->sigmask = saved;
 			return r;
@@ -569,7 +543,7 @@ do_epoll_wait(struct tkvm_vm *vm, const uint64_t a[6], uint64_t timeout,
 		if (interrupted(vm, saved))
 			return -EINTR;
 		r = wait_round(vm, timeout, fdobj_next_timer(vm, (int)a[0], 0),
-		    "epoll_wait with nothing to wait for");
+		    "epoll_wait with no timeout and nothing ready");
 		if (r < 0) {
 			vm->sigmask = saved;
 			return r;

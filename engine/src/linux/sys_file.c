@@ -463,8 +463,10 @@ sys_fcntl(struct tkvm_vm *vm, const uint64_t a[6])
 		f->nonblock = (a[2] & O_NONBLOCK) != 0;
 		return 0;
 	case F_GETFL:
-		return (f->console == 1 || f->console == 2 || f->pipe_writer ?
-		    O_WRONLY : f->obj >= 0 ? O_RDWR : O_RDONLY) |
+		if (f->console == 1 || f->console == 2 || f->pipe_writer)
+			return O_WRONLY | (f->nonblock ? O_NONBLOCK : 0);
+		return (f->obj >= 0 && fds_obj_mode(vm, f) == 0600 ? O_RDWR :
+		    O_RDONLY) |
 		    (f->nonblock ? O_NONBLOCK : 0);
 	default:
 		return -EINVAL;
