@@ -187,7 +187,7 @@ static bool
 setup_frame(struct tkvm_vm *vm, struct kvm_regs *ctx, int sig,
     const struct ksiginfo *info, uint64_t trapno, uint64_t err, uint64_t cr2)
 {
-	static uint8_t buf[FRAME_SIZE + 16 + 64 + SIG_XSAVE_MAX + 4];
+	uint8_t buf[FRAME_SIZE + 16 + 64 + SIG_XSAVE_MAX + 4];	/* 4.6 KiB */
 	uint64_t *act = vm->sigactions[sig];
 	const uint64_t guard = vm_stack_guard(vm);
 	const uint32_t xn = xsave_bytes(vm);
@@ -210,7 +210,7 @@ setup_frame(struct tkvm_vm *vm, struct kvm_regs *ctx, int sig,
 	fx = (sp - xn - 4) & ~63ULL;
 	frame = ((fx - FRAME_SIZE) & ~15ULL) - 8;
 	total = fx + xn + 4 - frame;
-	if (sp > ctx->rsp + (1ULL << 47) || frame > sp || total > sizeof buf ||
+	if (frame > sp || total > sizeof buf ||
 	    gmem_at(vm, frame, total) == NULL ||
 	    (frame < guard + PAGE_SIZE_2M && frame + total > guard)) {
 		vm_fail(vm, TKVM_STOP_EXCEPTION, "cannot deliver signal %d "
