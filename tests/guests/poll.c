@@ -25,6 +25,7 @@
 #include <sys/eventfd.h>
 #include <sys/select.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -89,6 +90,21 @@ mode_basic(void)
 	FD_SET(45, &rd);
 	n = select(46, &rd, NULL, NULL, &tv);
 	printf("select closed fd: n=%d errno=%s\n", n, errno == EBADF ? "EBADF" : "?");
+	/* glibc's select() is pselect6: SYS_select itself, as musl calls it. */
+	FD_ZERO(&rd); FD_ZERO(&wr);
+	FD_SET(fds[0], &rd); FD_SET(efd, &rd); FD_SET(1, &wr);
+	tv = (struct timeval){ 1, 0 };
+	n = (int)syscall(SYS_select, efd + 1, &rd, &wr, NULL, &tv);
+	printf("SYS_select: n=%d rd=%d,%d wr=%d tv_left=%d\n", n,
+	    FD_ISSET(fds[0], &rd), FD_ISSET(efd, &rd), FD_ISSET(1, &wr),
+	    tv.tv_sec == 1 || (tv.tv_sec == 0 && tv.tv_usec > 900000));
+	SHOW("SYS_select bad timeout", syscall(SYS_select, 1, NULL, NULL, NULL,
+	    &(struct timeval){ 0, 2000000 }));
+	tv = (struct timeval){ 0, 0 };
+	SHOW("select nfds past the table", select(5000, NULL, NULL, NULL, &tv));
+	SHOW("select bad timeout", select(1, NULL, NULL, NULL,
+	    &(struct timeval){ 0, 2000000 }));
+	SHOW("poll bad address", poll((struct pollfd *)bad_address, 1, 0));
 	close(fds[1]);
 	p[0] = (struct pollfd){ fds[0], POLLIN, 0 };
 	n = poll(p, 1, 0);

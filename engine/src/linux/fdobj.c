@@ -264,9 +264,9 @@ make_eventfd(struct tkvm_vm *vm, uint64_t initval, uint64_t flags)
 	const uint64_t semaphore = 1;	/* EFD_SEMAPHORE */
 	int idx;
 
-	if (flags & ~(uint64_t)(O_CLOEXEC | O_NONBLOCK | semaphore) ||
-	    initval > UINT32_MAX)
+	if (flags & ~(uint64_t)(O_CLOEXEC | O_NONBLOCK | semaphore))
 		return -EINVAL;
+	initval = (uint32_t)initval;	/* an unsigned int */
 	idx = fdobj_new(vm, OBJ_EVENTFD);
 	if (idx < 0)
 		return idx;

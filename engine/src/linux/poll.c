@@ -277,23 +277,21 @@ do_select(struct tkvm_vm *vm, const uint64_t a[6], uint64_t timeout,
 	struct fdsets want, got;
 	uint64_t *w[3] = { want.in, want.out, want.ex };
 	uint64_t *g[3] = { got.in, got.out, got.ex };
-	const unsigned nfds = (unsigned)a[0];
-	const size_t bytes = (a[0] + 63) / 64 * 8;
+	/* As Linux, a larger nfds is cut to the size of the fd table. */
+	const unsigned nfds = (int32_t)a[0] < 0 ? 0 : a[0] > SELECT_MAX ?
+	    SELECT_MAX : (unsigned)a[0];
+	const size_t bytes = (nfds + 63) / 64 * 8;
 	int64_t ready;
-	int r = 0;
+	int r = (int32_t)a[0] < 0 ? -EINVAL : 0;
 
 	memset(&want, 0, sizeof want);
-	if ((int32_t)a[0] < 0)
-		r = -EINVAL;
-	for (unsigned s = 0; r == 0 && s < 3 && nfds <= SELECT_MAX; s++)
+	for (unsigned s = 0; r == 0 && s < 3; s++)
 		if (addr[s] != 0 && gmem_copy(vm, w[s], addr[s], bytes) != 0)
 			r = -EFAULT;
-	for (unsigned fd = 0; r == 0 && fd < nfds && fd < SELECT_MAX; fd++)
+	for (unsigned fd = 0; r == 0 && fd < nfds; fd++)
 		if ((bit(want.in, fd) || bit(want.out, fd) ||
 		    bit(want.ex, fd)) && fds_get(vm, fd) == NULL)
 			r = -EBADF;
-	if (r == 0 && nfds > SELECT_MAX)
-		r = -EINVAL;
 	if (r != 0) {
 		vm->sigmask = saved;
 		return r;
@@ -348,9 +346,11 @@ sys_select(struct tkvm_vm *vm, const uint64_t a[6])
 	if (a[4] != 0) {
 		if (gmem_copy(vm, &tv, a[4], sizeof tv) != 0)
 			return -EFAULT;
-		if (tv.tv_sec < 0 || tv.tv_usec < 0 || tv.tv_usec >= 1000000)
+		/* Linux carries whole seconds out of tv_usec. */
+		if (tv.tv_sec < 0 || tv.tv_usec < 0)
 			return -EINVAL;
-		if ((uint64_t)tv.tv_sec < (1ULL << 33))
+		if ((uint64_t)tv.tv_sec < (1ULL << 33) &&
+		    (uint64_t)tv.tv_usec < (1ULL << 40))
 			timeout = fdobj_now(CLOCK_MONOTONIC) +
 			    (uint64_t)tv.tv_sec * NS + (uint64_t)tv.tv_usec * 1000;
 	}
