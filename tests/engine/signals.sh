@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # Signals delivered to the guest's handlers (engine/src/linux/signals.c):
 # synchronous faults (SIGSEGV on a sigaltstack with SA_SIGINFO, SIGFPE,
-# SIGILL, SIGTRAP), raise()/kill() to itself with masks and pending
+# SIGILL, SIGTRAP, SIGSEGV for #GP and SIGBUS for #SS), raise()/kill() to itself with masks and pending
 # signals, SA_NODEFER, SA_RESETHAND, abort() with a handler, the FPU
 # state and uc_mcontext restored by rt_sigreturn: each prints what a
 # native run prints.  Then the clean failures: a fault inside its own
@@ -40,6 +40,9 @@ esac
 same fpe "SIGFPE: signo=8 code=1 (FPE_INTDIV=1)
 SIGILL: signo=4 code=2 (ILL_ILLOPN=2)
 SIGTRAP: signo=5 code=128"
+expect_rc 0
+same gpss "non-canonical data: SIGSEGV code=128 addr=(nil)
+non-canonical stack: SIGBUS code=128 on_altstack=1"
 expect_rc 0
 same raise "raise: count=1 code=SI_TKILL
 kill: count=2 code=SI_USER

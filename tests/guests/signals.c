@@ -3,7 +3,8 @@
  * Signal delivery (tests/engine/signals.sh): each mode prints what its
  * handlers saw, the same under tinykvm-run as natively.
  *   segv     SIGSEGV with SA_SIGINFO on a sigaltstack, siglongjmp out
- *   fpe ill trap   SIGFPE (#DE), SIGILL (ud2), SIGTRAP (int3)
+ *   fpe      SIGFPE (#DE), SIGILL (ud2), SIGTRAP (int3)
+ *   gpss     SIGSEGV (#GP, non-canonical address), SIGBUS (#SS)
  *   raise    raise(), kill(getpid()), masks, pending, SA_RESETHAND,
  *            SA_NODEFER, sigsuspend-free delivery on unblock
  *   abort    abort() with a SIGABRT handler that longjmps out
@@ -108,6 +109,33 @@ mode_fpe_ill_trap(void)
 		__asm__ volatile("int3");
 	printf("SIGTRAP: signo=%d code=%d\n", seen_sig, seen_code);
 	return x == 7 ? 0 : 1;
+}
+
+/* A non-canonical data address (#GP) and a non-canonical stack (#SS):
+ * SIGSEGV and SIGBUS natively, both with si_code SI_KERNEL, si_addr 0. */
+static int
+mode_gp_ss(void)
+{
+	stack_t ss = { .ss_sp = altstack, .ss_size = sizeof altstack };
+	volatile uint64_t *nc = (volatile uint64_t *)0x8000000000000000ULL;
+
+	sigaltstack(&ss, NULL);
+	catch(SIGSEGV, SA_ONSTACK);
+	catch(SIGBUS, SA_ONSTACK);
+	if (sigsetjmp(jb, 1) == 0)
+		*nc = 1;
+	printf("non-canonical data: %s code=%d addr=%p\n",
+	    seen_sig == SIGSEGV ? "SIGSEGV" : seen_sig == SIGBUS ? "SIGBUS" : "?",
+	    seen_code, seen_addr);
+	seen_sig = 0;
+	if (sigsetjmp(jb, 1) == 0)
+		__asm__ volatile("mov %%rsp, %%rbx; movabs $0x8000000000000000, %%rax;"
+		    "mov %%rax, %%rsp; push %%rax; mov %%rbx, %%rsp"
+		    ::: "rax", "rbx", "memory");
+	printf("non-canonical stack: %s code=%d on_altstack=%d\n",
+	    seen_sig == SIGSEGV ? "SIGSEGV" : seen_sig == SIGBUS ? "SIGBUS" : "?",
+	    seen_code, on_alt);
+	return 0;
 }
 
 static volatile int count, depth, max_depth, last_code;
@@ -316,6 +344,8 @@ main(int argc, char **argv)
 		return mode_segv();
 	if (!strcmp(m, "fpe"))
 		return mode_fpe_ill_trap();
+	if (!strcmp(m, "gpss"))
+		return mode_gp_ss();
 	if (!strcmp(m, "raise"))
 		return mode_raise();
 	if (!strcmp(m, "abort"))
