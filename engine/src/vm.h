@@ -327,7 +327,7 @@ typedef int64_t syscall_fn(struct tkvm_vm *vm, const uint64_t a[6]);
 	X(getuid) X(geteuid) X(getgid) X(getegid) X(rt_sigaction) \
 	X(rt_sigprocmask) X(sigaltstack) X(sched_getaffinity) \
 	X(sched_yield) X(futex) X(sysinfo) X(exit) X(exit_group) X(tgkill) \
-	X(kill) X(tkill) X(rt_sigreturn) X(rt_sigpending) X(rt_sigsuspend) \
+	X(kill) X(tkill) X(rt_sigreturn) X(rt_sigpending) X(rt_sigsuspend) X(pause) \
 	X(poll) X(ppoll) X(select) X(pselect6) X(epoll_create) \
 	X(epoll_create1) X(epoll_ctl) X(epoll_wait) X(epoll_pwait) \
 	X(eventfd) X(eventfd2) X(pipe) X(pipe2) X(timerfd_create) \

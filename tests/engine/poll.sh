@@ -18,7 +18,7 @@ same() {
 	expect_out "$native"
 }
 
-for m in basic epoll timerfd timeout sigpoll; do
+for m in basic epoll timerfd timeout sigsuspend sigpoll; do
 	same "$m"
 	expect_rc 0
 done
@@ -46,6 +46,10 @@ run_guest "$WORK/poll" forever
 expect_rc 125
 expect_out "waiting"
 expect_err "tinykvm-run: guest deadlocked: poll with no timeout and nothing ready, with no other thread"
+run_guest "$WORK/poll" pause
+expect_rc 125
+expect_out "pausing"
+expect_err "tinykvm-run: guest deadlocked: pause, with no other thread"
 # A timeout past the time limit ends at the limit (status 124).
 run_guest --timeout 0.3 "$WORK/poll" timeout
 expect_out "timeout: 0"

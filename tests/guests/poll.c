@@ -12,6 +12,8 @@
  *   block    read from an empty pipe, nobody else: never returns
  *   forever  poll(NULL, 0, -1): never returns
  *   sigpoll  ppoll whose mask unblocks a pending signal: EINTR
+ *   sigsuspend  the same with sigsuspend
+ *   pause    pause() with no signal pending: never returns
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -339,6 +341,24 @@ main(int argc, char **argv)
 	if (!strcmp(m, "forever")) {
 		puts("waiting");
 		return poll(NULL, 0, -1);
+	}
+	if (!strcmp(m, "pause")) {
+		puts("pausing");
+		return pause();
+	}
+	if (!strcmp(m, "sigsuspend")) {
+		sigset_t set, none;
+		signal(SIGUSR1, on_usr1);
+		sigemptyset(&set);
+		sigaddset(&set, SIGUSR1);
+		sigprocmask(SIG_BLOCK, &set, NULL);
+		raise(SIGUSR1);
+		sigemptyset(&none);
+		int n = sigsuspend(&none);
+		printf("sigsuspend: %d %s\n", n, errno == EINTR ? "EINTR" : "?");
+		sigprocmask(SIG_SETMASK, NULL, &none);
+		printf("mask restored: %d\n", sigismember(&none, SIGUSR1));
+		return 0;
 	}
 	if (!strcmp(m, "sigpoll")) {
 		sigset_t set, none;
