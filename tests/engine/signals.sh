@@ -5,8 +5,8 @@
 # signals, SA_NODEFER, SA_RESETHAND, abort() with a handler, the FPU
 # state and uc_mcontext restored by rt_sigreturn: each prints what a
 # native run prints.  Then the clean failures: a fault inside its own
-# handler, a forged rt_sigreturn frame, a handler without SA_RESTORER,
-# a signal with no handler; and forged flags and selectors, which the
+# handler, a forged rt_sigreturn frame, a handler without SA_RESTORER
+# or at a non-canonical address, a signal with no handler; and forged flags and selectors, which the
 # host reduces to user flags and the user selectors.
 . "$(dirname "$0")/../lib/common.sh"
 
@@ -88,5 +88,10 @@ run_guest "$WORK/sig" noret
 expect_rc 125
 expect_out "noret: sigaction=0"
 expect_err "tinykvm-run: cannot deliver signal 10 (User defined signal 1): its handler was set without SA_RESTORER"
+run_guest "$WORK/sig" badhandler
+expect_rc 125
+expect_out "badhandler: sigaction=0"
+expect_err "tinykvm-run: cannot deliver signal 10 (User defined signal 1): its handler is not at a user address"
+
 # Without a handler a fault ends the run as before: tests/engine/hostile.sh.
 echo ok

@@ -16,6 +16,7 @@
  *            user flags only (forgedcs: with kernel CS/SS too, which the
  *            host replaces by the user selectors)
  *   noret    a handler set without SA_RESTORER
+ *   badhandler  a handler at a non-canonical address
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -366,6 +367,16 @@ main(int argc, char **argv)
 	if (!strcmp(m, "forgedcs"))
 		return forge((uint64_t)(uintptr_t)after_forged,
 		    0x3202 | (1UL << 14) | (1UL << 17), 0x08, 0x10);
+	if (!strcmp(m, "badhandler")) {
+		long r;
+		uint64_t act[4] = { 0x800000000000ULL, 0x04000000 /* SA_RESTORER */,
+		    (uint64_t)(uintptr_t)after_forged, 0 };
+		r = syscall(SYS_rt_sigaction, SIGUSR1, act, NULL, 8);
+		printf("badhandler: sigaction=%ld\n", r);
+		fflush(stdout);
+		raise(SIGUSR1);
+		return 1;
+	}
 	if (!strcmp(m, "noret")) {
 		long r;
 		uint64_t act[4] = { (uint64_t)(uintptr_t)on_abrt, 0, 0, 0 };

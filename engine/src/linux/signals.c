@@ -197,10 +197,14 @@ setup_frame(struct tkvm_vm *vm, struct kvm_regs *ctx, int sig,
 	struct kvm_xsave xs;
 	struct sigctx sc;
 
-	if (!(act[1] & K_SA_RESTORER)) {
+	/* Linux would kill the program: it cannot return, or the handler
+	 * is no user address (KVM could not even enter it). */
+	if (!(act[1] & K_SA_RESTORER) || act[0] < USER_BASE ||
+	    act[0] >= (1ULL << 47)) {
 		vm_fail(vm, TKVM_STOP_EXCEPTION, "cannot deliver signal %d "
-		    "(%s): its handler was set without SA_RESTORER", sig,
-		    strsignal(sig));
+		    "(%s): its handler %s", sig, strsignal(sig),
+		    !(act[1] & K_SA_RESTORER) ? "was set without SA_RESTORER" :
+		    "is not at a user address");
 		return false;
 	}
 	if ((act[1] & SA_ONSTACK) && !(ustack[1] & (SS_DISABLE | SS_ONSTACK)))
@@ -263,13 +267,6 @@ setup_frame(struct tkvm_vm *vm, struct kvm_regs *ctx, int sig,
 	return true;
 }
 
-static void
-kill_guest(struct tkvm_vm *vm, int sig)
-{
-	vm_fail(vm, TKVM_STOP_EXCEPTION, "guest killed itself with signal %d "
-	    "(%s)", sig, strsignal(sig));
-}
-
 /* Delivers the lowest pending, unblocked signal; true if it went to a
  * handler (ctx changed). */
 static bool
@@ -284,7 +281,8 @@ deliver_pending(struct tkvm_vm *vm, struct kvm_regs *ctx)
 		if (ignored(vm, sig))
 			continue;
 		if (!handler_set(vm, sig)) {
-			kill_guest(vm, sig);
+			vm_fail(vm, TKVM_STOP_EXCEPTION, "guest killed itself "
+			    "with signal %d (%s)", sig, strsignal(sig));
 			return false;
 		}
 		memset(&info, 0, sizeof info);
@@ -373,20 +371,21 @@ bool
 signals_syscall_return(struct tkvm_vm *vm, struct kvm_regs *regs,
     bool sigreturn)
 {
-	struct kvm_regs ctx = *regs;
+	struct kvm_regs ctx;
 	bool full = false;
 
+	if (!sigreturn && (vm->fault[0] != '\0' || vm->halt != HALT_NONE ||
+	    ((vm->sigpending & ~vm->sigmask) == 0 && !vm->sigsaved_on)))
+		return false;	/* every other call: nothing to do */
 	/* Where the guest goes on: after SYSCALL, rcx and r11 hold its rip
 	 * and rflags (both rings, see run.c). */
+	ctx = *regs;
 	ctx.rip = regs->rcx;
 	ctx.rflags = (regs->r11 & USER_FLAGS) | 0x2;
 	if (sigreturn) {
 		if (!restore_frame(vm, &ctx))
 			return false;
 		full = true;
-	} else if (vm->fault[0] != '\0' || vm->halt != HALT_NONE ||
-	    ((vm->sigpending & ~vm->sigmask) == 0 && !vm->sigsaved_on)) {
-		return false;
 	}
 	if (deliver_pending(vm, &ctx))
 		full = true;
@@ -466,9 +465,9 @@ signals_fault(struct tkvm_vm *vm, unsigned vector)
 
 int64_t
 sys_rt_sigreturn(struct tkvm_vm *vm, const uint64_t a[6])
-{
+{	/* never called: run.c restores the frame */
 	(void)vm; (void)a;
-	return -ENOSYS;	/* never reached: run.c restores the frame */
+	return -ENOSYS;
 }
 
 int64_t
