@@ -29,6 +29,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -255,8 +256,10 @@ mode_pipe(void)
 	n = (int)read(d, buf, 3);
 	printf("dup read: %d [%.*s]\n", n, n, buf);
 	close(d);
-	n = (int)read(fds[0], buf, sizeof buf);
-	printf("rest: %d [%.*s]\n", n, n, buf);
+	/* readv: the first buffer takes all there is, the second none. */
+	struct iovec iov[2] = { { buf, 2 }, { buf + 2, 8 } };
+	n = (int)readv(fds[0], iov, 2);
+	printf("readv: %d [%.*s]\n", n, n, buf);
 	fcntl(fds[0], F_SETFL, O_NONBLOCK);
 	n = (int)read(fds[0], buf, sizeof buf);
 	printf("nonblock empty: %d %s getfl_nonblock=%d\n", n,

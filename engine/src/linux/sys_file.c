@@ -147,8 +147,10 @@ sys_pread64(struct tkvm_vm *vm, const uint64_t a[6])
 int64_t
 sys_readv(struct tkvm_vm *vm, const uint64_t a[6])
 {
+	struct guest_fd *f = fds_get(vm, (int64_t)a[0]);
+	const bool nonblock = f != NULL && f->nonblock;
 	struct iovec iov;
-	int64_t total = 0;
+	int64_t total = 0, r = 0;
 
 	if (a[2] > MAX_IOV)
 		return -EINVAL;
@@ -156,15 +158,20 @@ sys_readv(struct tkvm_vm *vm, const uint64_t a[6])
 		return -EFAULT;
 	for (uint64_t i = 0; i < a[2]; i++) {
 		gmem_copy(vm, &iov, a[1] + i * sizeof iov, sizeof iov);
-		int64_t r = read_into(vm, (int64_t)a[0],
+		/* Once some bytes are in, an empty pipe ends the call. */
+		if (f != NULL && total != 0)
+			f->nonblock = true;
+		r = read_into(vm, (int64_t)a[0],
 		    (uint64_t)(uintptr_t)iov.iov_base, iov.iov_len, -1);
 		if (r < 0)
-			return total ? total : r;
+			break;
 		total += r;
 		if ((uint64_t)r < iov.iov_len)
 			break;
 	}
-	return total;
+	if (f != NULL)
+		f->nonblock = nonblock;
+	return r < 0 && total == 0 ? r : total;
 }
 
 int64_t
