@@ -48,7 +48,8 @@ wait_until(struct tkvm_vm *vm, uint64_t until)
 	}
 	ts.tv_sec = (time_t)(until / NS);
 	ts.tv_nsec = (long)(until % NS);
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, &left) == EINTR)
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts,
+	    &left) == EINTR)
 		;
 	return !cut;
 }
@@ -76,14 +77,14 @@ fdobj_ready(struct tkvm_vm *vm, int fd, unsigned depth)
 	struct fd_obj *o;
 	unsigned ev = 0;
 
-	if (f == NULL)
+	if (f == NULL || (f->obj >= 0 && vm->fobj[f->obj] == NULL))
 		return POLLNVAL;
-	if (f->obj < 0)		/* console, file: never blocks */
-		return f->console == 0 ? POLLIN : f->console > 0 ? POLLOUT :
+	o = f->obj >= 0 ? vm->fobj[f->obj] : NULL;
+	switch (o ? o->kind : 0) {
+	case 0:		/* console, file: never blocks */
+		ev = f->console == 0 ? POLLIN : f->console > 0 ? POLLOUT :
 		    POLLIN | POLLOUT;
-	if ((o = vm->fobj[f->obj]) == NULL)
-		return POLLNVAL;
-	switch (o->kind) {
+		break;
 	case OBJ_PIPE:
 		if (f->pipe_writer) {
 			ev = o->readers == 0 ? POLLERR :
@@ -106,7 +107,9 @@ fdobj_ready(struct tkvm_vm *vm, int fd, unsigned depth)
 			ev = POLLIN;
 		break;
 	}
-	return ev;
+	/* Linux sets the "normal data" bits along. */
+	return ev | (ev & POLLIN ? POLLRDNORM : 0) |
+	    (ev & POLLOUT ? POLLWRNORM : 0);
 }
 
 /* A guest timeout in ms (negative: none) as an absolute deadline. */
