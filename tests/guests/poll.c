@@ -77,6 +77,10 @@ mode_basic(void)
 	n = ppoll(p, 3, &ts, NULL);
 	printf("filled: n=%d %#x %#x %#x\n", n, p[0].revents, p[1].revents,
 	    p[2].revents);
+	p[0].events = POLLRDNORM;
+	p[1].events = POLLWRNORM;
+	n = poll(p, 2, 0);
+	printf("normal data: n=%d %#x %#x\n", n, p[0].revents, p[1].revents);
 
 	FD_ZERO(&rd); FD_ZERO(&wr);
 	FD_SET(fds[0], &rd); FD_SET(efd, &rd); FD_SET(1, &wr);

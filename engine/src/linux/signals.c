@@ -191,7 +191,7 @@ setup_frame(struct tkvm_vm *vm, struct kvm_regs *ctx, int sig,
 	uint64_t *act = vm->sigactions[sig];
 	const uint64_t guard = vm_stack_guard(vm);
 	const uint32_t xn = xsave_bytes(vm);
-	uint64_t sp = ctx->rsp, fx, frame, total, mask;
+	uint64_t sp = ctx->rsp, fx, frame, total, mask, ucflags;
 	uint64_t ustack[3] = { vm->altstack[0], altstack_flags(vm, sp),
 	    vm->altstack[2] };
 	struct kvm_xsave xs;
@@ -225,7 +225,6 @@ setup_frame(struct tkvm_vm *vm, struct kvm_regs *ctx, int sig,
 	mask = vm->sigsaved_on ? vm->sigsaved : vm->sigmask;
 	memset(buf, 0, total);
 	memcpy(buf, &act[2], 8);			/* pretcode */
-	memcpy(buf + F_UC, &(uint64_t){ UC_FLAGS }, 8);
 	memcpy(buf + F_UC + UC_STACK, ustack, sizeof ustack);
 	to_sigctx(ctx, &sc);
 	sc.err = err;
@@ -242,6 +241,8 @@ setup_frame(struct tkvm_vm *vm, struct kvm_regs *ctx, int sig,
 		memcpy(x + xn, &(uint32_t){ FP_MAGIC2 }, 4);
 		sc.fpstate = fx;
 	}
+	ucflags = sc.fpstate ? UC_FLAGS : UC_FLAGS & ~1ULL;	/* FP_XSTATE */
+	memcpy(buf + F_UC, &ucflags, 8);
 	memcpy(buf + F_UC + UC_MCONTEXT, &sc, sizeof sc);
 	memcpy(buf + F_UC + UC_SIGMASK, &mask, 8);
 	memcpy(buf + F_INFO, info, sizeof *info);
