@@ -245,7 +245,9 @@ do_poll(struct tkvm_vm *vm, uint64_t addr, uint64_t nfds, uint64_t timeout,
 int64_t
 sys_poll(struct tkvm_vm *vm, const uint64_t a[6])
 {
-	return do_poll(vm, a[0], a[1], ms_deadline((int32_t)a[2]), vm->sigmask);
+	/* nfds is an unsigned int. */
+	return do_poll(vm, a[0], (uint32_t)a[1], ms_deadline((int32_t)a[2]),
+	    vm->sigmask);
 }
 
 int64_t
@@ -258,7 +260,7 @@ sys_ppoll(struct tkvm_vm *vm, const uint64_t a[6])
 		return r;
 	if ((r = wait_mask(vm, a[3], a[4], &saved)) != 0)
 		return r;
-	return do_poll(vm, a[0], a[1], timeout, saved);
+	return do_poll(vm, a[0], (uint32_t)a[1], timeout, saved);
 }
 
 /* select, pselect6: the three sets as bitmaps of SELECT_MAX fds. */
@@ -533,10 +535,12 @@ do_epoll_wait(struct tkvm_vm *vm, const uint64_t a[6], uint64_t timeout,
 	unsigned n;
 	int r;
 
+	/* In Linux's order: maxevents, the buffer, the epoll fd. */
 	if (ep == NULL || max <= 0 || gmem_at(vm, a[1], (uint64_t)max *
 	    sizeof out[0]) == NULL) {
 		vm->sigmask = saved;
-		return ep == NULL ? err : max <= 0 ? -EINVAL : -EFAULT;
+		return max <= 0 ? -EINVAL : gmem_at(vm, a[1], (uint64_t)max *
+		    sizeof out[0]) == NULL ? -EFAULT : err;
 	}
 	for (;;) {
 		n = epoll_ready_items(vm, ep, 1, out, (unsigned)max <

@@ -523,9 +523,9 @@ sys_rt_sigprocmask(struct tkvm_vm *vm, const uint64_t a[6])
 int64_t
 sys_rt_sigpending(struct tkvm_vm *vm, const uint64_t a[6])
 {
-	if (a[1] != 8)
+	if (a[1] > 8)	/* Linux copies out sizes up to its sigset_t */
 		return -EINVAL;
-	return gmem_put(vm, a[0], &vm->sigpending, 8) == 0 ? 0 : -EFAULT;
+	return gmem_put(vm, a[0], &vm->sigpending, a[1]) == 0 ? 0 : -EFAULT;
 }
 
 int64_t
