@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "vm.h"
@@ -45,6 +46,7 @@ static void
 handle_syscall(struct tkvm_vm *vm)
 {
 	struct kvm_regs *regs = &vm->run->s.regs.regs;
+	bool full;
 
 	/* Only the stub may leave through this port: a guest that executes
 	 * the same `out` elsewhere gets a clean failure, not a syscall. */
@@ -55,8 +57,21 @@ handle_syscall(struct tkvm_vm *vm)
 		return;
 	}
 	vm->counters.syscalls++;
-	syscall_dispatch(vm, regs);
-	if (vm->debug_stepping) {
+	if (regs->rax == SYS_rt_sigreturn) {
+		full = signals_syscall_return(vm, regs, true);
+	} else {
+		syscall_dispatch(vm, regs);
+		full = signals_syscall_return(vm, regs, false);
+	}
+	if (full) {
+		/* A signal frame was restored or a handler is entered: regs
+		 * hold every register, rip and rflags too.  As after a fault
+		 * (cpu_exception_return), the vCPU goes straight back to CPL
+		 * 3 there, whichever ring the stub ran at. */
+		cpu_restore_segments(vm);
+		if (vm->debug_stepping && vm->halt == HALT_NONE)
+			vm->halt = HALT_DEBUG;
+	} else if (vm->debug_stepping) {
 		/* gdb steps over the syscall: SYSCALL masked TF and the return
 		 * would set it again only after one more instruction, so the
 		 * step ends here, at the instruction after the syscall. */
@@ -102,6 +117,10 @@ handle_exit(struct tkvm_vm *vm, struct tkvm_result *res)
 		} else if (run->io.port == PORT_EXCEPTION + 14 &&
 		    vm->program != NULL && storage_direct_call(vm)) {
 			;	/* returned to the caller, or it failed */
+		} else if (run->io.port >= PORT_EXCEPTION &&
+		    run->io.port < PORT_EXCEPTION + 32 &&
+		    signals_fault(vm, run->io.port - PORT_EXCEPTION)) {
+			;	/* the guest's signal handler runs */
 		} else if (run->io.port >= PORT_EXCEPTION &&
 		    run->io.port < PORT_EXCEPTION + 32) {
 			res->stop = TKVM_STOP_EXCEPTION;

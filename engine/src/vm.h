@@ -22,14 +22,19 @@
 #define TKVM_MAX_MAPPINGS	4096
 #define TKVM_MAX_ALLOWED	64
 
-/* One guest file descriptor: a console stream or a read-only host fd. */
+/* One guest file descriptor: a console stream, a read-only host fd or
+ * an emulated object (pipe, eventfd, epoll, timerfd: linux/fds.c). */
 struct guest_fd {
 	bool used;
 	int console;		/* 0 stdin, 1 stdout, 2 stderr; -1 a file */
 	int host_fd;		/* -1 unless a file */
 	bool is_dir;
 	bool writable;		/* the "state" file opened for writing */
+	int obj;		/* index in tkvm_vm.fobj, or -1 */
+	bool pipe_writer;	/* the write end of the pipe obj */
+	bool nonblock;		/* O_NONBLOCK */
 };
+struct fd_obj;
 
 /* A mapped range of the guest's mmap area: [start, end). */
 struct mapping {
@@ -160,6 +165,11 @@ struct tkvm_vm {
 	uint64_t sigactions[65][4];	/* struct k_sigaction per signal */
 	uint64_t sigmask;
 	uint64_t altstack[3];		/* stack_t */
+	uint64_t sigpending;		/* bit sig-1: raised, not delivered */
+	uint64_t sigpending_user;	/* ... by kill(): si_code SI_USER */
+	uint64_t sigsaved;		/* ppoll/pselect6: the mask to restore */
+	bool sigsaved_on;		/* ... after the handler's frame holds it */
+	struct fd_obj *fobj[TKVM_MAX_FDS];	/* emulated fd objects */
 	const struct timespec *deadline; /* of the current run, or NULL */
 	/* The limit a time-out message names when a run was given what is
 	 * left of a longer one (a request's, for a storage call or a stream
@@ -363,7 +373,11 @@ typedef int64_t syscall_fn(struct tkvm_vm *vm, const uint64_t a[6]);
 	X(getuid) X(geteuid) X(getgid) X(getegid) X(rt_sigaction) \
 	X(rt_sigprocmask) X(sigaltstack) X(sched_getaffinity) \
 	X(sched_yield) X(futex) X(sysinfo) X(exit) X(exit_group) X(tgkill) \
-	X(kill) X(tkill)
+	X(kill) X(tkill) X(rt_sigreturn) X(rt_sigpending) X(rt_sigsuspend) X(pause) \
+	X(poll) X(ppoll) X(select) X(pselect6) X(epoll_create) \
+	X(epoll_create1) X(epoll_ctl) X(epoll_wait) X(epoll_pwait) \
+	X(eventfd) X(eventfd2) X(pipe) X(pipe2) X(timerfd_create) \
+	X(timerfd_settime) X(timerfd_gettime)
 #define DECLARE_SYSCALL(name) syscall_fn sys_##name;
 SYSCALL_HANDLERS(DECLARE_SYSCALL)
 #undef DECLARE_SYSCALL
@@ -427,6 +441,28 @@ struct guest_fd *fds_get(struct tkvm_vm *vm, int64_t fd);
 int fds_dup(struct tkvm_vm *vm, int64_t fd, int64_t min);
 int fds_dup_to(struct tkvm_vm *vm, int64_t fd, int64_t newfd);
 int fds_close(struct tkvm_vm *vm, int64_t fd);
+/* Emulated objects (pipe, eventfd, timerfd; epoll in poll.c): read and
+ * write of a guest fd whose obj >= 0, its stat, and a request VM's copy
+ * of its main VM's objects (after the fd table was copied). */
+int64_t fds_obj_read(struct tkvm_vm *vm, struct guest_fd *f, void *dst,
+    uint64_t len);
+int64_t fds_obj_write(struct tkvm_vm *vm, struct guest_fd *f,
+    const void *src, uint64_t len);
+int fds_obj_mode(const struct tkvm_vm *vm, const struct guest_fd *f);
+int fds_obj_copy(struct tkvm_vm *vm, const struct tkvm_vm *from);
+
+/* linux/signals.c: delivery to the guest's handlers.  Around a system
+ * call (run.c handle_syscall): rt_sigreturn restores a frame, and after
+ * any call a pending, unblocked signal is delivered.  True when regs now
+ * hold the complete context to resume, rip and rflags included. */
+bool signals_syscall_return(struct tkvm_vm *vm, struct kvm_regs *regs,
+    bool sigreturn);
+/* An exception at CPL 3: true when it went to a handler (regs set). */
+bool signals_fault(struct tkvm_vm *vm, unsigned vector);
+/* Marks sig pending (kill, SIGPIPE); delivered at the call's return. */
+void signals_raise(struct tkvm_vm *vm, int sig, int code);
+/* A request VM's signal state: its main VM's, nothing pending. */
+void signals_reset(struct tkvm_vm *vm, const struct tkvm_vm *from);
 
 /* Logging from the engine, only in verbose mode. */
 void vm_verbose(const struct tkvm_vm *vm, const char *fmt, ...)

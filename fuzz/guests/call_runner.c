@@ -43,6 +43,11 @@ static const uint16_t syscalls[] = {
 	SYS_sched_yield, SYS_futex, SYS_sysinfo, SYS_tgkill, SYS_kill,
 	SYS_clone, SYS_fork, SYS_execve, SYS_socket, SYS_pipe, SYS_exit,
 	SYS_exit_group, 334 /* rseq */, 439 /* faccessat2 */,
+	SYS_poll, SYS_ppoll, SYS_select, SYS_pselect6, SYS_epoll_create1,
+	SYS_epoll_ctl, SYS_epoll_wait, SYS_epoll_pwait, SYS_eventfd2,
+	SYS_pipe2, SYS_timerfd_create, SYS_timerfd_settime,
+	SYS_timerfd_gettime, SYS_rt_sigreturn, SYS_rt_sigpending,
+	SYS_rt_sigsuspend, SYS_tkill,
 };
 
 /* Guest API calls, the published numbers. */

@@ -21,6 +21,10 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
+#include <sys/timerfd.h>
 
 #define NCASES 6
 
@@ -110,7 +114,14 @@ main(int argc, char **argv)
 {
 	char top;
 	struct timespec ts = { 0, 1 };
-	uint64_t sigset = 0;
+	uint64_t sigset = 0, sigdata[2];
+	struct timespec ts0 = { 0, 0 };
+	struct timeval tv0 = { 0, 0 };
+	struct itimerspec its = { { 0, 0 }, { 0, 0 } };
+	struct pollfd pfd[1];
+	struct epoll_event epev;
+	fd_set rdset[1];
+	int pipefd[2], pipe_rd, ep, tfd;
 
 	if (argc < 3)
 		return 2;
@@ -128,6 +139,18 @@ main(int argc, char **argv)
 	 * already used) get no NUL, so a string there runs off the end. */
 	memset((char *)(uintptr_t)(mem_top - 64), 'A', 64);
 	printf("setup fd=%d dir=%d\n", fd, dirfd_);
+	syscall(SYS_pipe2, pipefd, O_NONBLOCK);
+	write(pipefd[1], "x", 1);
+	pipe_rd = pipefd[0];
+	pfd[0] = (struct pollfd){ pipe_rd, POLLIN, 0 };
+	FD_ZERO(rdset);
+	FD_SET(pipe_rd, rdset);
+	sigdata[0] = P(&sigset);
+	sigdata[1] = 8;
+	ep = epoll_create1(0);
+	epev.events = EPOLLIN;
+	epoll_ctl(ep, EPOLL_CTL_ADD, pipe_rd, &epev);
+	tfd = timerfd_create(CLOCK_MONOTONIC, 0);
 	const struct spec specs[] = {
 		{ "read", SYS_read, { fd, P(buf), 16 }, { 0, 16 }, 2 },
 		{ "write", SYS_write, { 1, P(spaces), 16 }, { 0, 16 }, 2 },
@@ -183,6 +206,25 @@ main(int argc, char **argv)
 		    { 0, 0, 128 }, 1 },
 		{ "futex_wake", SYS_futex, { P(buf), 1 /* WAKE */, 1 }, { 4 }, -1 },
 		{ "sysinfo", SYS_sysinfo, { P(buf) }, { 112 }, -1 },
+		/* Waits and their objects (pipe_rd has data: ready). */
+		{ "poll", SYS_poll, { P(pfd), 1, 0 }, { 8 }, 1 },
+		{ "ppoll", SYS_ppoll, { P(pfd), 1, P(&ts0), P(&sigset), 8 },
+		    { 8, 0, 16, 8 }, 4 },
+		{ "select", SYS_select, { pipe_rd + 1, P(rdset), 0, 0, P(&tv0) },
+		    { 0, 8, 0, 0, 16 }, -1 },
+		{ "pselect6", SYS_pselect6, { pipe_rd + 1, P(rdset), 0, 0, P(&ts0),
+		    P(sigdata) }, { 0, 8, 0, 0, 16, 16 }, -1 },
+		{ "epoll_ctl", SYS_epoll_ctl, { ep, EPOLL_CTL_MOD, pipe_rd, P(&epev) },
+		    { 0, 0, 0, 12 }, -1 },
+		{ "epoll_wait", SYS_epoll_wait, { ep, P(buf), 4, 0 }, { 0, 48 }, 2 },
+		{ "epoll_pwait", SYS_epoll_pwait, { ep, P(buf), 4, 0, P(&sigset), 8 },
+		    { 0, 48, 0, 0, 8 }, 5 },
+		{ "pipe2", SYS_pipe2, { P(buf), 0 }, { 8 }, -1 },
+		{ "timerfd_settime", SYS_timerfd_settime, { tfd, 0, P(&its), P(buf) },
+		    { 0, 0, 32, 32 }, -1 },
+		{ "timerfd_gettime", SYS_timerfd_gettime, { tfd, P(buf) }, { 0, 32 }, -1 },
+		{ "rt_sigpending", SYS_rt_sigpending, { P(buf), 8 }, { 8 }, 1 },
+		{ "rt_sigsuspend", SYS_rt_sigsuspend, { P(&sigset), 8 }, { 8 }, -1 },
 	};
 	for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
 		run(&specs[i]);

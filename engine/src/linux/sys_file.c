@@ -43,6 +43,8 @@ static int64_t
 write_console(struct tkvm_vm *vm, const struct guest_fd *f, const void *data,
     uint64_t len)
 {
+	if (f->obj >= 0)	/* pipe, eventfd ... (fdobj.c) */
+		return fds_obj_write(vm, (struct guest_fd *)f, data, len);
 	if (f->writable && f->host_fd >= 0) {	/* the "state" file */
 		ssize_t n = write(f->host_fd, data, len);
 		return n < 0 ? neg_errno() : (int64_t)n;
@@ -112,6 +114,10 @@ read_into(struct tkvm_vm *vm, int64_t fd, uint64_t buf, uint64_t len,
 		return 0;
 	if (dst == NULL)
 		return -EFAULT;
+	if (f->obj >= 0 && offset < 0)
+		return fds_obj_read(vm, f, dst, len);
+	if (f->obj >= 0)
+		return -ESPIPE;
 	if (f->console == 0)
 		return 0;	/* stdin is empty */
 	if (f->host_fd < 0)
@@ -141,8 +147,10 @@ sys_pread64(struct tkvm_vm *vm, const uint64_t a[6])
 int64_t
 sys_readv(struct tkvm_vm *vm, const uint64_t a[6])
 {
+	struct guest_fd *f = fds_get(vm, (int64_t)a[0]);
+	const bool nonblock = f != NULL && f->nonblock;
 	struct iovec iov;
-	int64_t total = 0;
+	int64_t total = 0, r = 0;
 
 	if (a[2] > MAX_IOV)
 		return -EINVAL;
@@ -150,15 +158,20 @@ sys_readv(struct tkvm_vm *vm, const uint64_t a[6])
 		return -EFAULT;
 	for (uint64_t i = 0; i < a[2]; i++) {
 		gmem_copy(vm, &iov, a[1] + i * sizeof iov, sizeof iov);
-		int64_t r = read_into(vm, (int64_t)a[0],
+		/* Once some bytes are in, an empty pipe ends the call. */
+		if (f != NULL && total != 0)
+			f->nonblock = true;
+		r = read_into(vm, (int64_t)a[0],
 		    (uint64_t)(uintptr_t)iov.iov_base, iov.iov_len, -1);
 		if (r < 0)
-			return total ? total : r;
+			break;
 		total += r;
 		if ((uint64_t)r < iov.iov_len)
 			break;
 	}
-	return total;
+	if (f != NULL)
+		f->nonblock = nonblock;
+	return r < 0 && total == 0 ? r : total;
 }
 
 int64_t
@@ -279,7 +292,11 @@ stat_fd(struct tkvm_vm *vm, int64_t fd, uint64_t out)
 		return -EBADF;
 	if (dst == NULL)
 		return -EFAULT;
-	if (f->host_fd < 0)
+	if (f->obj >= 0) {
+		console_stat(&st, 0);
+		st.st_mode = (mode_t)fds_obj_mode(vm, f);
+		st.st_rdev = 0;
+	} else if (f->host_fd < 0)
 		console_stat(&st, f->console);
 	else if (fstat(f->host_fd, &st) != 0)
 		return neg_errno();
@@ -448,10 +465,16 @@ sys_fcntl(struct tkvm_vm *vm, const uint64_t a[6])
 		return fds_dup(vm, (int64_t)a[0], (int64_t)a[2]);
 	case F_GETFD:
 	case F_SETFD:
+		return 0;
 	case F_SETFL:
+		f->nonblock = (a[2] & O_NONBLOCK) != 0;
 		return 0;
 	case F_GETFL:
-		return f->console == 1 || f->console == 2 ? O_WRONLY : O_RDONLY;
+		if (f->console == 1 || f->console == 2 || f->pipe_writer)
+			return O_WRONLY | (f->nonblock ? O_NONBLOCK : 0);
+		return (f->obj >= 0 && fds_obj_mode(vm, f) == 0600 ? O_RDWR :
+		    O_RDONLY) |
+		    (f->nonblock ? O_NONBLOCK : 0);
 	default:
 		return -EINVAL;
 	}

@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Process, identity, signal and scheduling calls of a single-threaded
- * program.  Signals are recorded (so they can be reset) but never
- * delivered; a signal sent to itself ends the program.
+ * Process, identity and scheduling calls of a single-threaded program
+ * (the signal calls are in signals.c).
  */
 #include <errno.h>
 #include <signal.h>
@@ -150,101 +149,6 @@ IDENTITY(getgid, 0)
 IDENTITY(getegid, 0)
 IDENTITY(sched_yield, 0)
 #undef IDENTITY
-
-int64_t
-sys_rt_sigaction(struct tkvm_vm *vm, const uint64_t a[6])
-{
-	const uint64_t sig = a[0], size = sizeof vm->sigactions[0];
-	const void *act = gmem_at(vm, a[1], size);
-	void *old = gmem_wr(vm, a[2], size);
-
-	if (sig == 0 || sig > 64 || a[3] != 8)
-		return -EINVAL;
-	if ((a[1] && act == NULL) || (a[2] && old == NULL))
-		return -EFAULT;
-	if (a[1] && (sig == SIGKILL || sig == SIGSTOP))
-		return -EINVAL;
-	if (old != NULL)
-		memcpy(old, vm->sigactions[sig], size);
-	if (act != NULL)
-		memcpy(vm->sigactions[sig], act, size);
-	return 0;
-}
-
-int64_t
-sys_rt_sigprocmask(struct tkvm_vm *vm, const uint64_t a[6])
-{
-	uint64_t set;
-
-	if (a[3] != 8)
-		return -EINVAL;
-	if ((a[1] && gmem_copy(vm, &set, a[1], 8) != 0) ||
-	    (a[2] && gmem_at(vm, a[2], 8) == NULL))
-		return -EFAULT;
-	if (a[2])
-		gmem_put(vm, a[2], &vm->sigmask, 8);
-	if (a[1] == 0)
-		return 0;
-	switch (a[0]) {
-	case SIG_BLOCK: vm->sigmask |= set; break;
-	case SIG_UNBLOCK: vm->sigmask &= ~set; break;
-	case SIG_SETMASK: vm->sigmask = set; break;
-	default: return -EINVAL;
-	}
-	return 0;
-}
-
-int64_t
-sys_sigaltstack(struct tkvm_vm *vm, const uint64_t a[6])
-{
-	const size_t size = sizeof vm->altstack;
-	const void *ss = gmem_at(vm, a[0], size);
-	void *old = gmem_wr(vm, a[1], size);
-
-	if ((a[0] && ss == NULL) || (a[1] && old == NULL))
-		return -EFAULT;
-	if (old != NULL)
-		memcpy(old, vm->altstack, size);
-	if (ss != NULL)
-		memcpy(vm->altstack, ss, size);
-	return 0;
-}
-
-static int64_t
-signal_self(struct tkvm_vm *vm, uint64_t sig)
-{
-	if (sig > 64)
-		return -EINVAL;
-	if (sig == 0)
-		return 0;
-	vm_fail(vm, TKVM_STOP_EXCEPTION, "guest killed itself with signal %llu (%s)",
-	    (unsigned long long)sig, strsignal((int)sig));
-	return 0;
-}
-
-int64_t
-sys_tgkill(struct tkvm_vm *vm, const uint64_t a[6])
-{
-	if (a[1] != GUEST_PID)
-		return -ESRCH;
-	return signal_self(vm, a[2]);
-}
-
-int64_t
-sys_tkill(struct tkvm_vm *vm, const uint64_t a[6])
-{
-	if (a[0] != GUEST_PID)
-		return -ESRCH;
-	return signal_self(vm, a[1]);
-}
-
-int64_t
-sys_kill(struct tkvm_vm *vm, const uint64_t a[6])
-{
-	if (a[0] != GUEST_PID && a[0] != 0)
-		return -ESRCH;
-	return signal_self(vm, a[1]);
-}
 
 int64_t
 sys_sched_getaffinity(struct tkvm_vm *vm, const uint64_t a[6])

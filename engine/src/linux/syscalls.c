@@ -24,16 +24,13 @@ static const struct syscall_entry table[] = {
 
 /* Names of calls we do not emulate, for verbose logs. */
 static const char *const unhandled_names[] = {
-	[SYS_poll] = "poll", [SYS_rt_sigreturn] = "rt_sigreturn",
-	[SYS_pwrite64] = "pwrite64", [SYS_pipe] = "pipe",
-	[SYS_select] = "select", [SYS_msync] = "msync",
+	[SYS_pwrite64] = "pwrite64", [SYS_msync] = "msync",
 	[SYS_mincore] = "mincore", [SYS_socket] = "socket",
 	[SYS_connect] = "connect", [SYS_clone] = "clone", [SYS_fork] = "fork",
 	[SYS_vfork] = "vfork", [SYS_execve] = "execve", [SYS_wait4] = "wait4",
 	[SYS_statfs] = "statfs", [SYS_fstatfs] = "fstatfs",
 	[SYS_mkdir] = "mkdir", [SYS_unlink] = "unlink", [SYS_rename] = "rename",
-	[SYS_pipe2] = "pipe2", [SYS_eventfd2] = "eventfd2",
-	[SYS_epoll_create1] = "epoll_create1", [SYS_statx] = "statx",
+	[SYS_statx] = "statx",
 	[SYS_clone3] = "clone3", [SYS_membarrier] = "membarrier",
 	[SYS_getcpu] = "getcpu", [SYS_timer_create] = "timer_create",
 	[SYS_sched_setaffinity] = "sched_setaffinity", [SYS_prctl] = "prctl",

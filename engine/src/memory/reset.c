@@ -224,7 +224,7 @@ copy_fds(struct tkvm_vm *vm)
 		vm->fds[i] = f;
 	}
 	vm->fds_changed = false;
-	return 0;
+	return fds_obj_copy(vm, main);	/* pipes, eventfds, epolls ... */
 }
 
 int
@@ -236,17 +236,15 @@ reset_os_state(struct tkvm_vm *vm)
 	vm->mm = main->mm;
 	vm->mm.maps = maps;
 	memcpy(maps, main->mm.maps, main->mm.nmaps * sizeof *maps);
-	memcpy(vm->sigactions, main->sigactions, sizeof vm->sigactions);
-	vm->sigmask = main->sigmask;
+	signals_reset(vm, main);
 	memcpy(vm->cwd, main->cwd, sizeof vm->cwd);
-	memcpy(vm->altstack, main->altstack, sizeof vm->altstack);
 	vm->exited = false;
 	regex_reset(vm);
 	vm->fs_base = main->fs_base;	/* set at the next entry */
 	if (vm->fds_changed)
 		return copy_fds(vm);
 	for (unsigned i = 0; i < TKVM_MAX_FDS; i++)
-		if (main->fds[i].host_fd >= 0)
+		if (main->fds[i].host_fd >= 0 || main->fds[i].obj >= 0)
 			return copy_fds(vm);	/* to rewind shared offsets */
 	return 0;
 }

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The emulated objects behind guest fds (fds.c), shared with the waits
+ * of poll.c.  They live in host memory of the VM, never as host fds: a
+ * pipe is a 64 KiB ring, an eventfd a counter, a timerfd an expiry the
+ * host compares with its clock, an epoll an interest list of guest fds.
+ */
+#ifndef TKVM_FDOBJ_H
+#define TKVM_FDOBJ_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vm.h"
+
+enum fdobj_kind { OBJ_PIPE = 1, OBJ_EVENTFD, OBJ_EPOLL, OBJ_TIMERFD };
+
+#define PIPE_CAPACITY	65536
+#define EPOLL_MAX_ITEMS	TKVM_MAX_FDS	/* one per guest fd at most */
+#define EPOLL_DEPTH	4		/* epoll in epoll, at most */
+
+struct epoll_item {
+	int fd;			/* -1: a free slot */
+	uint32_t events;	/* EPOLLIN ... | EPOLLET | EPOLLONESHOT */
+	uint64_t data;
+	uint64_t seen_gen;	/* EPOLLET: the object's gen last reported */
+	bool disabled;		/* EPOLLONESHOT fired; EPOLL_CTL_MOD re-arms */
+};
+
+struct fd_obj {
+	enum fdobj_kind kind;
+	unsigned refs;		/* guest fds on it (a pipe: both ends) */
+	unsigned readers, writers;	/* a pipe's read and write ends */
+	uint64_t gen;		/* counts state changes, for EPOLLET */
+	/* pipe */
+	uint8_t *buf;		/* PIPE_CAPACITY bytes */
+	uint32_t head, len;
+	/* eventfd */
+	uint64_t count;
+	bool semaphore;
+	/* timerfd: expiry in ns of its clock, 0 = disarmed */
+	int clock;
+	uint64_t expiry, interval, ticks;
+	/* epoll */
+	struct epoll_item *items;	/* EPOLL_MAX_ITEMS */
+};
+
+/* A new object of kind in a free slot; its index or -ENFILE/-ENOMEM. */
+int fdobj_new(struct tkvm_vm *vm, enum fdobj_kind kind);
+/* Installs a guest fd on object idx (taking a reference); the fd or
+ * -EMFILE (then the object loses that reference). */
+int fdobj_install(struct tkvm_vm *vm, int idx, bool writer, bool nonblock);
+struct fd_obj *fdobj_of(struct tkvm_vm *vm, const struct guest_fd *f);
+/* Readiness of a guest fd as poll(2) reports it (POLLIN, POLLOUT,
+ * POLLHUP, POLLERR); depth bounds epoll in epoll. */
+unsigned fdobj_ready(struct tkvm_vm *vm, int fd, unsigned depth);
+/* The earliest timerfd expiry fd waits on, in CLOCK_MONOTONIC ns; 0 if
+ * none. */
+uint64_t fdobj_next_timer(struct tkvm_vm *vm, int fd, unsigned depth);
+/* Expired timerfd periods counted in ticks (called before readiness). */
+void fdobj_update_timer(struct fd_obj *o);
+uint64_t fdobj_now(int clock);
+
+/* poll.c: a blocking wait nothing can end.  With one guest thread it
+ * ends the run ("guest deadlocked: WHAT with no other thread") and
+ * returns -EDEADLK.  THREADS HOOK: this is where a scheduler (threads.c)
+ * would park the calling thread and run another, restarting the call
+ * when it is woken. */
+int64_t wait_blocked(struct tkvm_vm *vm, const char *what);
+/* Sleeps until the CLOCK_MONOTONIC ns until, no later than the run's
+ * deadline; false when the deadline cut it short. */
+bool wait_until(struct tkvm_vm *vm, uint64_t until);
+/* Drops fd from every epoll's interest list (it was closed). */
+void epoll_forget(struct tkvm_vm *vm, int fd);
+
+#endif
