@@ -80,7 +80,8 @@ out=$(mktemp -d /tmp/hwkvm.XXXXXX)
 trap 'rm -rf "$out"' EXIT
 {
 	printf 'cd %q || exit 125\n' "$PWD"
-	printf 'export PATH=%q HOME=/root LANG=C.UTF-8 TERM=dumb\n' "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+	# The same root, so the same PATH finds the same tools.
+	printf 'export PATH=%q HOME=/root LANG=C.UTF-8 TERM=dumb\n' "$PATH:/usr/sbin:/sbin"
 	for v in BUILD WERROR TEST_TIMEOUT TKVM_CC_CACHE CI; do
 		[ -n "${!v:-}" ] && printf 'export %s=%q\n' "$v" "${!v}"
 	done

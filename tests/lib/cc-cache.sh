@@ -3,7 +3,7 @@
 # A compiler cache for the tests' guest programs, so that the hardware-KVM
 # rig (scripts/hwkvm.sh), where gcc itself runs emulated, reuses what the
 # same checkout's suite built on the host.  tests/lib/cc-cache/ holds
-# gcc, g++, cc, c++ and musl-gcc that call this with their own name; put
+# gcc, g++, cc, c++, musl-gcc and rustc that call this with their own name; put
 # that directory first in PATH and TKVM_CC_CACHE=DIR to use it.
 #
 # The key is the compiler's name and version line and every argument, an
