@@ -5,7 +5,8 @@
 # headers_length >= 64 and no buffer gives the fields in a new mapping with
 # a NUL after them, and the body as the origin encoded it (gzip stays
 # gzip); a response field with an empty value ends the request, as on the
-# published host; a bare key unsets a field.
+# published host; a bare key unsets a field; a program built with the
+# older five-argument backend_response (tests/guests/old_counter.c) counts.
 . "$(dirname "$0")/../lib/common.sh"
 
 build_guest examples req_examples.c gcc -static "-I$ROOT/engine/include"
@@ -58,4 +59,24 @@ expect_out "HTTP 200
 Content-Type: text/plain
 
 unset"
+# Built as the shipped c/counter and c/scounter are: the five-argument
+# backend_response of an older header, the counter left in r9.
+build_guest old_counter old_counter.c gcc -static "-I$ROOT/engine/include"
+echo '{ "counter": { "group": "test", "shared_memory": 2, "ephemeral": false } }' \
+    > "$WORK/counter.json"
+run_guest --config "$WORK/counter.json" --program counter --request GET / \
+    --request GET / --request GET / "$WORK/old_counter"
+expect_rc 0
+expect_out "HTTP 200
+Content-Type: text/plain
+
+Hello 1 World!
+HTTP 200
+Content-Type: text/plain
+
+Hello 2 World!
+HTTP 200
+Content-Type: text/plain
+
+Hello 3 World!"
 echo "calls as the published examples make them: as expected"
