@@ -11,7 +11,7 @@
 #include "program_keys.h"
 #include "program_settings.h"
 
-#define MAX_CONCURRENCY	255	/* as published (tenant.cpp) */
+#define MAX_CONCURRENCY	255	/* as published */
 #define MAX_SMP		16
 #define MAX_WARMUP	100000
 

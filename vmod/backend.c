@@ -433,7 +433,7 @@ vmod_program(VRT_CTX, struct vmod_priv *priv, VCL_STRING program,
 
 /*
  * live_update(): the request body is a new binary for the program.  The
- * answers are the published VMOD's (its kvm_live_update.c): a wrong or
+ * answers are the published VMOD's (docs/COMPATIBILITY.md): a wrong or
  * missing key fails the VCL at the live_update() call, a body over
  * max_size fails the fetch (both: a 503), and everything else answers
  * 201 with what happened in the body, "Update successful" first when it

@@ -62,8 +62,9 @@ unset"
 # Built as the shipped c/counter and c/scounter are: the five-argument
 # backend_response of an older header, the counter left in r9.
 build_guest old_counter old_counter.c gcc -static "-I$ROOT/engine/include"
-echo '{ "counter": { "group": "test", "shared_memory": 2, "ephemeral": false } }' \
-    > "$WORK/counter.json"
+# Its library has the older keys: warned about (its group's too), ignored.
+echo '{ "old": { "max_time": 4 }, "counter": { "group": "old", "shared_memory": 2,
+    "ephemeral": false, "max_work_memory": 64 } }' > "$WORK/counter.json"
 run_guest --config "$WORK/counter.json" --program counter --request GET / \
     --request GET / --request GET / "$WORK/old_counter"
 expect_rc 0
@@ -79,4 +80,6 @@ HTTP 200
 Content-Type: text/plain
 
 Hello 3 World!"
+expect_err_has "tinykvm-run: warning: group 'old': 'max_time' is not a known setting (did you mean 'max_request_time'?); ignored"
+expect_err_has "tinykvm-run: warning: program 'counter': 'max_work_memory' is not a known setting (did you mean 'max_request_memory'?); ignored"
 echo "calls as the published examples make them: as expected"
