@@ -17,7 +17,8 @@ struct entry {
 	char *name;
 	bool is_program;
 	struct json_value *settings;	/* a JSON object, owned */
-	struct program_def *def;	/* programs: the resolved definition */
+	struct program_def *def;	/* programs: the resolved definition;
+					 * groups: their own settings */
 };
 
 struct program_library {
@@ -100,27 +101,36 @@ work_copy(const struct program_library *lib)
 	return w;
 }
 
-/* The group a program names: 0 with *g (NULL if none), or -1. */
+/* The group every library has, as published: the defaults, and the
+ * settings of an entry of this name when it is a group. */
+#define DEFAULT_GROUP	"test"
+
+/* The group a program is in (its "group", else the default group): 0
+ * with *g (NULL: the defaults alone), or -1. */
 static int
 program_group(const struct program_library *lib, const struct entry *e,
     const struct entry **g, char *err, size_t errlen)
 {
-	const struct ctx c = { "program", e->name, err, errlen };
+	const struct ctx c = { "program", e->name, err, errlen, NULL };
 	const struct json_value *gv = json_get(e->settings, "group");
+	const char *name = DEFAULT_GROUP;
 	char buf[80];
 
 	*g = NULL;
-	if (gv == NULL)
-		return 0;
-	if (gv->type != JSON_STRING)
+	if (gv != NULL && (gv->type != JSON_STRING || gv->len == 0))
 		return pc_bad(&c, "group", "must be a non-empty string, not %s",
-		    json_type_name(gv->type));
-	*g = find_entry(lib, gv->string);
-	if (*g == NULL || (*g)->is_program)
-		return pc_error(&c, "group '%s' %s",
-		    printable(gv->string, buf, sizeof buf), *g == NULL ?
-		    "is not defined" : "is a program, not a group of settings");
-	return 0;
+		    gv->type == JSON_STRING ? "\"\"" : json_type_name(gv->type));
+	if (gv != NULL)
+		name = gv->string;
+	*g = find_entry(lib, name);
+	if (*g != NULL && !(*g)->is_program)
+		return 0;
+	*g = NULL;
+	if (strcmp(name, DEFAULT_GROUP) == 0)
+		return 0;
+	return pc_error(&c, "group '%s' %s", printable(name, buf, sizeof buf),
+	    find_entry(lib, name) == NULL ? "is not defined" :
+	    "is a program, not a group of settings");
 }
 
 /* Resolves program e: defaults, its group, its own settings. */
@@ -128,7 +138,7 @@ static struct program_def *
 resolve(const struct program_library *lib, const struct entry *e, char *err,
     size_t errlen)
 {
-	const struct ctx c = { "program", e->name, err, errlen };
+	const struct ctx c = { "program", e->name, err, errlen, NULL };
 	const struct entry *g;
 	struct program_def *d;
 
@@ -140,7 +150,7 @@ resolve(const struct program_library *lib, const struct entry *e, char *err,
 		return NULL;
 	}
 	if (g != NULL) {
-		const struct ctx gc = { "group", g->name, err, errlen };
+		const struct ctx gc = { "group", g->name, err, errlen, NULL };
 		if (pc_apply_object(&gc, d, g->settings) != 0)
 			goto bad;
 	}
@@ -151,19 +161,18 @@ bad:
 	return NULL;
 }
 
-/* Checks a group's settings on a scratch definition. */
+/* Checks a group's settings on a definition of its own, kept for the
+ * warnings about them (library_find() gives only programs). */
 static int
-check_group(const struct entry *e, char *err, size_t errlen)
+check_group(struct entry *e, char *err, size_t errlen)
 {
-	const struct ctx c = { "group", e->name, err, errlen };
+	const struct ctx c = { "group", e->name, err, errlen, NULL };
 	struct program_def *d = pc_def_new();
-	int r;
 
 	if (d == NULL)
 		return pc_oom(&c);
-	r = pc_apply_object(&c, d, e->settings);
-	pc_def_free(d);
-	return r;
+	e->def = d;
+	return pc_apply_object(&c, d, e->settings);
 }
 
 /* Checks every group, then resolves every program of w. */
@@ -208,7 +217,22 @@ list_push(char ***l, size_t *n, char *s)
 	return true;
 }
 
-/* Queues one warning per program and unused key not warned about yet. */
+/* Queues w unless it was given already; false without memory. */
+static bool
+queue_once(struct program_library *lib, const char *w)
+{
+	char *msg;
+
+	if (in_list(lib->warned, lib->nwarned, w))
+		return true;
+	if (!list_push(&lib->warned, &lib->nwarned, strdup(w)))
+		return false;
+	msg = strdup(w);
+	return list_push(&lib->pending, &lib->npending, msg);
+}
+
+/* Queues the warnings of every entry, and one per program and unused
+ * key, not given yet. */
 static void
 queue_warnings(struct program_library *lib)
 {
@@ -216,6 +240,11 @@ queue_warnings(struct program_library *lib)
 
 	for (size_t i = 0; i < lib->n; i++) {
 		const struct program_def *d = lib->entries[i].def;
+		for (char **w = d ? d->warnings : NULL; w && *w; w++)
+			if (!queue_once(lib, *w))
+				return;
+		if (!lib->entries[i].is_program)
+			continue;
 		for (char **k = d ? d->unused : NULL; k && *k; k++) {
 			if (asprintf(&id, "%s\n%s", d->name, *k) < 0)
 				return;
@@ -306,7 +335,7 @@ static int
 put_entry(struct program_library *w, const char *name, struct json_value *obj,
     char *err, size_t errlen)
 {
-	const struct ctx c = { "entry", name, err, errlen };
+	const struct ctx c = { "entry", name, err, errlen, NULL };
 	struct entry *e;
 
 	if (name[0] == '\0')
@@ -405,7 +434,7 @@ library_apply_json(struct program_library *lib, const char *program,
 	    errlen);
 	struct program_library *w;
 	struct entry *e;
-	const struct ctx c = { "program", program, err, errlen };
+	const struct ctx c = { "program", program, err, errlen, NULL };
 
 	if (obj == NULL)
 		return -1;
@@ -445,7 +474,7 @@ library_find(const struct program_library *lib, const char *name)
 	if (lib == NULL || name == NULL)
 		return NULL;
 	e = find_entry(lib, name);
-	return e != NULL ? e->def : NULL;
+	return e != NULL && e->is_program ? e->def : NULL;
 }
 
 size_t

@@ -4,15 +4,17 @@
  * objects of settings.  An object with a "uri", "filename" or "group"
  * key is a program; any other object is a group of settings.  A program
  * starts from the defaults, takes its group's settings, then its own:
- * a program key overrides the group's.  configure() (library_apply_json)
+ * a program key overrides the group's.  As published, a program without
+ * "group" is in the group "test", which always exists (the defaults,
+ * with the settings of a group entry named "test" if there is one).  configure() (library_apply_json)
  * lays more settings on top of one entry, or defines a new entry: a
  * program or a group, told apart by the same keys.
  *
- * Every key is checked (the keys: program_keys.h).  An unknown key, a
- * wrong type or a value out of range is an error naming the entry and
- * the key, for example
- *   program 'hello': 'concurency' is not a known setting (did you mean 'concurrency'?)
- *   program 'hello': 'max_memory' must be an integer from 0 to 1048576 (MiB), not a string
+ * Every key is checked (the keys: program_keys.h).  An unknown key is a
+ * warning (library_take_warnings) and is ignored, as published; a wrong
+ * type or a value out of range is an error naming the entry and the key,
+ * for example
+ *   program 'hello': 'max_memory' must be a number from 0 to 1048576 (MiB), not a string
  * A change that would leave any entry invalid is refused as a whole and
  * leaves the library as it was.
  *
@@ -45,10 +47,11 @@ struct allowed_path_def {
 /* A resolved program: defaults, then its group, then its own settings. */
 struct program_def {
 	char *name;
-	char *group;			/* NULL: no group */
+	char *group;			/* default "test", as published */
 	char *uri, *filename;		/* NULL when not given */
 	char *key;			/* live-update password; NULL: none */
-	unsigned concurrency;		/* request VMs, 1..256; default 2 */
+	unsigned concurrency;		/* request VMs, 0..255; default 2; 0
+					 * fails the program's load */
 	bool storage, start;
 	double max_boot_time;		/* seconds, > 0; default 20 */
 	double max_request_time;	/* seconds, > 0; default 8 */
@@ -79,7 +82,7 @@ struct program_def {
 	double remote_debug_timeout;
 	bool verbose, verbose_syscalls;
 	bool print_stdout;		/* "stdout" */
-	unsigned smp;			/* 0..16 */
+	unsigned smp;			/* 0..16 (more is 16, as published) */
 	/* Accepted and type-checked, not used yet: the JSON as given. */
 	struct json_value *remapping;	/* array or object, or NULL */
 	struct json_value *blackout_area; /* array or object, or NULL */
@@ -88,6 +91,10 @@ struct program_def {
 	 * not acted on (config/program_keys.c), e.g. "server" or
 	 * "warmup.headers"; NULL-terminated, never NULL. */
 	char **unused;
+	/* Warnings about its settings (or its group's): unknown keys and
+	 * members, ignored values, each "KIND 'NAME': ...; ignored";
+	 * NULL-terminated, never NULL. */
+	char **warnings;
 };
 
 /* Parses a library; NULL with the reason in err. */
@@ -110,9 +117,11 @@ int library_apply_json(struct program_library *lib, const char *program,
 const struct program_def *library_find(const struct program_library *lib,
     const char *name);
 /*
- * Takes the warnings of the changes made so far: one per program and key
- * accepted but not acted on, each given once in the library's life, e.g.
+ * Takes the warnings of the changes made so far, each given once in the
+ * library's life: one per program and key accepted but not acted on, and
+ * one per unknown key or member and ignored value of a program or group:
  *   program 'hello': 'server' is accepted but not supported yet; ignored
+ *   group 'g': 'max_time' is not a known setting (did you mean 'max_request_time'?); ignored
  * fn is called for each, in library order; then they are forgotten.
  */
 void library_take_warnings(struct program_library *lib,

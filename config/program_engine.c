@@ -19,12 +19,15 @@ list_len(const char *const *l)
 	return n;
 }
 
-/* Refuses allowed paths the engine cannot give as asked. */
+/* Refuses what the engine cannot give as asked: allowed paths, and (at
+ * the load, as published) no request VM. */
 static int
-check_paths_for_engine(const struct program_def *d, char *err, size_t errlen)
+check_for_engine(const struct program_def *d, char *err, size_t errlen)
 {
-	const struct ctx c = { "program", d->name, err, errlen };
+	const struct ctx c = { "program", d->name, err, errlen, NULL };
 
+	if (d->concurrency < 1)
+		return pc_error(&c, "'concurrency' must be at least 1");
 	for (unsigned i = 0; i < d->nallowed; i++) {
 		const struct allowed_path_def *a = &d->allowed[i];
 		if (a->virt != NULL)
@@ -97,7 +100,7 @@ program_def_to_engine(const struct program_def *d, const char *const *main_args,
 
 	memset(cfg, 0, sizeof *cfg);
 	memset(owned, 0, sizeof *owned);
-	if (check_paths_for_engine(d, err, errlen) != 0)
+	if (check_for_engine(d, err, errlen) != 0)
 		return -1;
 	if (build_arrays(d, args, owned) != 0) {
 		program_engine_config_free(owned);

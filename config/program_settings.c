@@ -11,7 +11,7 @@
 #include "program_keys.h"
 #include "program_settings.h"
 
-#define MAX_CONCURRENCY	256
+#define MAX_CONCURRENCY	255	/* as published */
 #define MAX_SMP		16
 #define MAX_WARMUP	100000
 
@@ -141,7 +141,7 @@ type_words(enum key_type t)
 	return "?";
 }
 
-/* Members of an object setting must be among names. */
+/* Members of an object setting not among names are warned about. */
 static int
 check_members(const struct ctx *c, const char *k, const struct json_value *v,
     const char *const *names)
@@ -150,8 +150,8 @@ check_members(const struct ctx *c, const char *k, const struct json_value *v,
 		bool known = false;
 		for (size_t j = 0; names[j] != NULL && !known; j++)
 			known = strcmp(v->keys[i], names[j]) == 0;
-		if (!known)
-			return pc_unknown_member(c, k, v->keys[i], names);
+		if (!known && pc_unknown_member(c, k, v->keys[i], names) != 0)
+			return -1;
 	}
 	return 0;
 }
@@ -249,7 +249,8 @@ get_warmup(const struct ctx *c, const char *k, const struct json_value *v,
 /* ---- All settings ---- */
 
 /* The settings of one simple type, by name. */
-enum kind { K_STRING, K_EXPANDED, K_PATH, K_BOOL, K_SECONDS, K_MIB };
+enum kind { K_STRING, K_OPTIONAL, K_OPTIONAL_EXPANDED, K_PATH, K_BOOL,
+    K_SECONDS, K_MIB };
 
 #define FIELD(f) offsetof(struct program_def, f)
 static const struct simple_setting {
@@ -258,13 +259,12 @@ static const struct simple_setting {
 	size_t offset;
 } simple_settings[] = {
 	{ "group",		K_STRING,  FIELD(group) },
-	{ "uri",		K_STRING,  FIELD(uri) },
-	{ "filename",		K_EXPANDED, FIELD(filename) },
-	{ "key",		K_STRING,  FIELD(key) },
+	{ "uri",		K_OPTIONAL, FIELD(uri) },
+	{ "filename",		K_OPTIONAL_EXPANDED, FIELD(filename) },
+	{ "key",		K_OPTIONAL, FIELD(key) },
 	{ "current_working_directory", K_PATH, FIELD(cwd) },
 	{ "storage",		K_BOOL,    FIELD(storage) },
 	{ "mmap_backed_files",	K_BOOL,    FIELD(mmap_backed_files) },
-	{ "start",		K_BOOL,    FIELD(start) },
 	{ "ephemeral",		K_BOOL,    FIELD(ephemeral) },
 	{ "ephemeral_keep_working_memory", K_BOOL, FIELD(ephemeral_keep_working_memory) },
 	{ "control_ephemeral",	K_BOOL,    FIELD(control_ephemeral) },
@@ -300,7 +300,9 @@ apply_simple(const struct ctx *c, struct program_def *d,
 
 	switch (s->kind) {
 	case K_STRING:	return pc_get_string(c, s->name, v, (char **)(void *)field);
-	case K_EXPANDED: return pc_get_expanded(c, s->name, v,
+	case K_OPTIONAL: return pc_get_optional(c, s->name, v, false,
+			    (char **)(void *)field);
+	case K_OPTIONAL_EXPANDED: return pc_get_optional(c, s->name, v, true,
 			    (char **)(void *)field);
 	case K_PATH:	return pc_get_path(c, s->name, v, true, (char **)(void *)field);
 	case K_BOOL:	return pc_get_bool(c, s->name, v, (bool *)(void *)field);
@@ -308,6 +310,49 @@ apply_simple(const struct ctx *c, struct program_def *d,
 	case K_MIB:	return pc_get_mib(c, s->name, v, (uint64_t *)(void *)field);
 	}
 	return -1;
+}
+
+/* As published, "smp" above 16 is 16. */
+static int
+get_smp(const struct ctx *c, const char *k, const struct json_value *v,
+    struct program_def *d)
+{
+	if (v->type == JSON_NUMBER && v->number > MAX_SMP) {
+		d->smp = MAX_SMP;
+		return 0;
+	}
+	return pc_get_unsigned(c, k, v, 0, MAX_SMP, &d->smp);
+}
+
+/* As published, a "start" that is not true or false is not looked at. */
+static int
+get_start(const struct ctx *c, const char *k, const struct json_value *v,
+    struct program_def *d)
+{
+	if (v->type == JSON_BOOL) {
+		d->start = v->boolean;
+		return 0;
+	}
+	return pc_warn(c, "'%s' is not true or false but %s; ignored", k,
+	    json_type_name(v->type));
+}
+
+/* An array of strings, or (as the published VMOD reads it) one string:
+ * one argument. */
+static int
+get_main_arguments(const struct ctx *c, const char *k,
+    const struct json_value *v, struct program_def *d)
+{
+	struct json_value one = { .type = JSON_ARRAY, .len = 1 };
+	struct json_value *items[1] = { (struct json_value *)(uintptr_t)v };
+
+	if (v->type == JSON_STRING) {
+		one.items = items;
+		v = &one;
+	}
+	if (pc_get_strings(c, k, v, false, &d->main_arguments) != 0)
+		return -1;
+	return pc_expand_list(c, d->main_arguments);
 }
 
 /* Applies one setting k = v to d, among the keys program_config.c reads. */
@@ -319,12 +364,13 @@ parse_key(const struct ctx *c, struct program_def *d, const char *k,
 		if (strcmp(k, simple_settings[i].name) == 0)
 			return apply_simple(c, d, &simple_settings[i], v);
 	if (strcmp(k, "concurrency") == 0)
-		return pc_get_unsigned(c, k, v, 1, MAX_CONCURRENCY, &d->concurrency);
+		return pc_get_unsigned(c, k, v, 0, MAX_CONCURRENCY, &d->concurrency);
 	if (strcmp(k, "smp") == 0)
-		return pc_get_unsigned(c, k, v, 0, MAX_SMP, &d->smp);
+		return get_smp(c, k, v, d);
+	if (strcmp(k, "start") == 0)
+		return get_start(c, k, v, d);
 	if (strcmp(k, "main_arguments") == 0)
-		return pc_get_strings(c, k, v, false, &d->main_arguments) != 0 ? -1 :
-		    pc_expand_list(c, d->main_arguments);
+		return get_main_arguments(c, k, v, d);
 	if (strcmp(k, "environment") == 0)
 		return pc_get_strings(c, k, v, true, &d->environment) != 0 ? -1 :
 		    pc_expand_list(c, d->environment);
@@ -345,10 +391,11 @@ apply_key(const struct ctx *c, struct program_def *d, const char *k,
     const struct json_value *v)
 {
 	const struct program_key *pk = program_key_find(k);
-	char hint[80];
+	char hint[80], name[80];
 
-	if (pk == NULL)
-		return pc_bad(c, k, "is not a known setting%s",
+	if (pk == NULL)		/* as published: reported, then ignored */
+		return pc_warn(c, "'%s' is not a known setting%s; ignored",
+		    printable(k, name, sizeof name),
 		    pc_suggest(program_key_closest(k), hint, sizeof hint));
 	if (pk->type != KT_PARSED)
 		return accept_key(c, d, pk, v);
@@ -361,8 +408,11 @@ int
 pc_apply_object(const struct ctx *c, struct program_def *d,
     const struct json_value *obj)
 {
+	struct ctx wc = *c;
+
+	wc.warn_to = d;
 	for (size_t i = 0; i < obj->len; i++)
-		if (apply_key(c, d, obj->keys[i], obj->items[i]) != 0)
+		if (apply_key(&wc, d, obj->keys[i], obj->items[i]) != 0)
 			return -1;
 	return 0;
 }

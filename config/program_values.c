@@ -56,6 +56,38 @@ pc_oom(const struct ctx *c)
 	return pc_error(c, "out of memory");
 }
 
+int
+pc_warn(const struct ctx *c, const char *fmt, ...)
+{
+	struct program_def *d = c->warn_to;
+	char msg[300], name[80], *w;
+	size_t n = 0;
+	va_list ap;
+	char **l;
+
+	if (d == NULL)
+		return 0;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (asprintf(&w, "%s '%s': %s", c->kind,
+	    printable(c->name, name, sizeof name), msg) < 0)
+		return pc_oom(c);
+	for (; d->warnings[n] != NULL; n++)
+		if (strcmp(d->warnings[n], w) == 0) {
+			free(w);
+			return 0;
+		}
+	if ((l = realloc(d->warnings, (n + 2) * sizeof *l)) == NULL) {
+		free(w);
+		return pc_oom(c);
+	}
+	d->warnings = l;
+	l[n] = w;
+	l[n + 1] = NULL;
+	return 0;
+}
+
 /* " (did you mean 'X'?)" when there is a close known name, else "". */
 const char *
 pc_suggest(const char *closest, char *buf, size_t n)
@@ -77,8 +109,9 @@ pc_unknown_member(const struct ctx *c, const char *k, const char *member,
 	for (size_t i = 0; names[i] != NULL; i++)
 		snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
 		    i ? ", " : "", names[i]);
-	return pc_bad(c, key, "is not a known member of '%s' (%s)%s", k, list,
-	    pc_suggest(key_closest_of(member, names), hint, sizeof hint));
+	return pc_warn(c, "'%s' is not a known member of '%s' (%s)%s; ignored",
+	    key, k, list, pc_suggest(key_closest_of(member, names), hint,
+	    sizeof hint));
 }
 
 /* What v is, for "..., not X": a number's value or the type. */
@@ -145,6 +178,7 @@ pc_def_free(struct program_def *d)
 	list_free(d->environment);
 	list_free(d->warmup_headers);
 	list_free(d->unused);
+	list_free(d->warnings);
 	pc_allowed_free(d->allowed, d->nallowed);
 	json_free(d->remapping);
 	json_free(d->blackout_area);
@@ -173,8 +207,11 @@ pc_def_new(void)
 	d->environment = calloc(1, sizeof *d->environment);
 	d->warmup_headers = calloc(1, sizeof *d->warmup_headers);
 	d->unused = calloc(1, sizeof *d->unused);
+	d->warnings = calloc(1, sizeof *d->warnings);
+	d->group = strdup("test");
 	if (d->main_arguments == NULL || d->environment == NULL ||
-	    d->warmup_headers == NULL || d->unused == NULL) {
+	    d->warmup_headers == NULL || d->unused == NULL ||
+	    d->warnings == NULL || d->group == NULL) {
 		pc_def_free(d);
 		return NULL;
 	}
@@ -242,6 +279,18 @@ pc_get_string(const struct ctx *c, const char *k, const struct json_value *v,
 	return 0;
 }
 
+int
+pc_get_optional(const struct ctx *c, const char *k, const struct json_value *v,
+    bool expand, char **out)
+{
+	if (v->type == JSON_STRING && v->len == 0) {
+		free(*out);
+		*out = NULL;
+		return 0;
+	}
+	return (expand ? pc_get_expanded : pc_get_string)(c, k, v, out);
+}
+
 /* A string with $HOME and $PWD expanded. */
 int
 pc_get_expanded(const struct ctx *c, const char *k, const struct json_value *v,
@@ -278,16 +327,17 @@ pc_get_bool(const struct ctx *c, const char *k, const struct json_value *v,
 	return 0;
 }
 
-/* An integer from min to max; unit is appended to the message. */
+/* A number from min to max, its fraction dropped (as the published
+ * VMOD's JSON reader converts it); unit is appended to the message. */
 static int
 get_uint(const struct ctx *c, const char *k, const struct json_value *v,
     uint64_t min, uint64_t max, const char *unit, uint64_t *out)
 {
 	char buf[40];
 
-	if (v->type != JSON_NUMBER || !v->is_integer || v->number < (double)min ||
-	    v->number > (double)max)
-		return pc_bad(c, k, "must be an integer from %llu to %llu%s, not %s",
+	if (v->type != JSON_NUMBER || !(v->number >= (double)min) ||
+	    !(v->number < (double)max + 1))
+		return pc_bad(c, k, "must be a number from %llu to %llu%s, not %s",
 		    (unsigned long long)min, (unsigned long long)max, unit,
 		    pc_what_is(v, buf, sizeof buf));
 	*out = (uint64_t)v->number;

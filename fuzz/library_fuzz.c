@@ -54,7 +54,7 @@ touch(const struct program_def *d)
 	n += d->filename ? strlen(d->filename) : 0;
 	n += d->cwd ? strlen(d->cwd) : 0;
 	n += list_len(d->main_arguments) + list_len(d->environment) +
-	    list_len(d->warmup_headers);
+	    list_len(d->warmup_headers) + list_len(d->warnings);
 	for (unsigned i = 0; i < d->nallowed; i++)
 		n += strlen(d->allowed[i].real);
 	(void)n;
@@ -70,7 +70,7 @@ check_def(const struct program_library *lib, const struct program_def *d)
 	if (d == NULL || d->name == NULL || library_find(lib, d->name) != d)
 		fatal("a program cannot be found by its name", d ? d->name : NULL);
 	touch(d);
-	if (d->concurrency < 1 || d->concurrency > 256 || d->smp > 16 ||
+	if (d->concurrency > 255 || d->smp > 16 ||
 	    d->max_memory > (1ULL << 20) || !(d->max_request_time > 0) ||
 	    !(d->max_boot_time > 0) || !(d->max_queue_time > 0))
 		fatal("a setting out of its range in", d->name);
@@ -82,6 +82,8 @@ check_def(const struct program_library *lib, const struct program_def *d)
 			fatal("program_def_to_engine failed without a reason", d->name);
 		return;
 	}
+	if (d->concurrency < 1)
+		fatal("concurrency 0 converts to an engine config:", d->name);
 	if (cfg.vm.argv[0] != d->name || cfg.vm.envp == NULL)
 		fatal("a bad engine config for", d->name);
 	program_engine_config_free(&owned);

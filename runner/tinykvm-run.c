@@ -174,15 +174,26 @@ parse_options(int argc, char **argv, struct options *o)
 }
 
 /* Settings from --config/--program, or defaults; CLI options win. */
-/* The library's warnings about the program run (keys not acted on). */
+/* Whether warning is about the entry KIND 'NAME'. */
+static bool
+warning_about(const char *warning, const char *kind, const char *name)
+{
+	size_t k = strlen(kind), n = strlen(name);
+
+	return strncmp(warning, kind, k) == 0 && warning[k] == ' ' &&
+	    warning[k + 1] == '\'' && strncmp(warning + k + 2, name, n) == 0 &&
+	    warning[k + 2 + n] == '\'';
+}
+
+/* The library's warnings about the program run and its group (keys not
+ * acted on, unknown keys). */
 static void
 warn_program(void *opaque, const char *warning)
 {
-	const char *name = opaque;
-	size_t n = strlen(name);
+	const struct program_def *def = opaque;
 
-	if (strncmp(warning, "program '", 9) == 0 &&
-	    strncmp(warning + 9, name, n) == 0 && warning[9 + n] == '\'')
+	if (warning_about(warning, "program", def->name) ||
+	    (def->group != NULL && warning_about(warning, "group", def->group)))
 		fprintf(stderr, "tinykvm-run: warning: %s\n", warning);
 }
 
@@ -209,7 +220,7 @@ settings(const struct options *o, struct tkvm_program_config *cfg,
 	def = library_find(*lib, o->program);
 	if (def == NULL)
 		fail("%s: no program '%s'", o->config, o->program);
-	library_take_warnings(*lib, warn_program, (void *)(uintptr_t)o->program);
+	library_take_warnings(*lib, warn_program, (void *)(uintptr_t)def);
 	if (program_def_to_engine(def, NULL, cfg, owned, err, sizeof err) != 0)
 		fail("%s", err);
 	if (*path == NULL)

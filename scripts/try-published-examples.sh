@@ -319,6 +319,9 @@ try_varnishd() {
 		"server": { "port": 8081, "systems": 64 } },
 	"counter": { "group": "compute", "filename": "$(b counter)", "shared_memory": 2,
 		"concurrency": 4, "ephemeral": false },
+	"scounter": { "group": "compute", "uri": "file://$W/bin/pre-scounter.pub",
+		"filename": "/tmp/compute_counter", "shared_memory": 2, "concurrency": 4,
+		"ephemeral": false },
 	"cfetch": { "group": "compute", "filename": "$(b fetch)" },
 	"storage": { "group": "compute", "filename": "$(b storage)", "storage": true },
 	"streaming": { "group": "compute", "filename": "$(b streaming)" },
@@ -366,6 +369,8 @@ sub vcl_backend_fetch {
 		set bereq.backend = tinykvm.program("hello");
 	} elsif (bereq.url == "/counter") {
 		set bereq.backend = tinykvm.program("counter");
+	} elsif (bereq.url == "/scounter") {
+		set bereq.backend = tinykvm.program("scounter");
 	} elsif (bereq.url == "/shm_counter") {
 		set bereq.backend = tinykvm.program("shared_counter");
 	} elsif (bereq.url == "/cfetch") {
@@ -434,6 +439,11 @@ VCL
 	}
 	get c/hello_world /hello
 	get c/counter /counter; get c/counter /counter
+	# The shipped binary, as the published compute.json's "counter" runs it.
+	if [ -f "$W/bin/pre-scounter.pub" ]; then
+		get "c/scounter (shipped)" /scounter; get "c/scounter (shipped)" /scounter
+		get "c/scounter (shipped)" /scounter
+	fi
 	get cpp/shared_counter /shm_counter; get cpp/shared_counter /shm_counter
 	get c/fetch /cfetch
 	get c/storage /storage --data-binary "new content"

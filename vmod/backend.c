@@ -431,21 +431,35 @@ vmod_program(VRT_CTX, struct vmod_priv *priv, VCL_STRING program,
 	return vp->director;
 }
 
-/* live_update(): the request body is a new binary for the program. */
+/*
+ * live_update(): the request body is a new binary for the program.  The
+ * answers are the published VMOD's (docs/COMPATIBILITY.md): a wrong or
+ * missing key fails the VCL at the live_update() call, a body over
+ * max_size fails the fetch (both: a 503), and everything else answers
+ * 201 with what happened in the body, "Update successful" first when it
+ * worked.  Ours adds the figures of a switch in X-TinyKVM-Update.
+ */
+#define LIVE_MAX_NO_LIMIT	(1ULL << 30)	/* max_size 0: as a file */
+
 struct live_args {
 	unsigned magic;
 #define LIVE_ARGS_MAGIC 0x5b1e2d07
-	const char *key;
 	size_t max_size;
 };
 
 static int
-text_response(struct busyobj *bo, struct fetch *f, int status, const char *text)
+text_response(struct busyobj *bo, struct fetch *f, int status, const char *text,
+    const char *header)
 {
 	struct tkvm_response r = { .status = status };
 
 	r.content_type = "text/plain";
 	r.content_type_len = 10;
+	if (header != NULL) {
+		r.headers[0].field = header;
+		r.headers[0].len = strlen(header);
+		r.num_headers = 1;
+	}
 	f->len = strlen(text);
 	f->body = f->len ? (const void *)WS_Copy(bo->ws, text, (int)f->len) : "";
 	if (f->body == NULL)
@@ -461,10 +475,9 @@ live_gethdrs(VRT_CTX, VCL_BACKEND dir)
 	struct vprogram *vp;
 	struct vmod_priv *task;
 	struct live_args *la;
-	const struct program_def *def;
 	struct body_buf body = { NULL, 0, 0, 0 };
 	struct fetch *f;
-	char err[256], msg[700], what[300];
+	char err[256], msg[700], what[300], hdr[340];
 	struct vupdate up;
 
 	CHECK_OBJ_NOTNULL(bo, BUSYOBJ_MAGIC);
@@ -475,23 +488,20 @@ live_gethdrs(VRT_CTX, VCL_BACKEND dir)
 	INIT_OBJ(f, FETCH_MAGIC);
 	task = VRT_priv_task_get(ctx, &vp->live_director);
 	CAST_OBJ_NOTNULL(la, task ? task->priv : NULL, LIVE_ARGS_MAGIC);
-	def = program_def(vp);
-	if (def == NULL || def->key == NULL || la->key == NULL ||
-	    strcmp(def->key, la->key) != 0) {
-		vlog(ctx, SLT_Error, VMOD_LOG_PREFIX "live update of '%s' "
-		    "refused: wrong key", vp->name);
-		live_update_counted(vp->state, false);
-		return text_response(bo, f, 403, "Live update refused: wrong key\n");
-	}
 	body.max = la->max_size;
-	if (collect_body(bo, &body) != 0 || body.len == 0) {
+	if (collect_body(bo, &body) != 0) {
 		free(body.data);
-		vlog(ctx, SLT_Error, VMOD_LOG_PREFIX "live update of '%s': no "
-		    "binary in the request body, or larger than %zu bytes",
-		    vp->name, la->max_size);
+		vlog(ctx, SLT_Error, VMOD_LOG_PREFIX "live update of '%s' "
+		    "refused: the request body is unreadable or larger than %zu "
+		    "bytes", vp->name, la->max_size);
 		live_update_counted(vp->state, false);
-		return text_response(bo, f, 413, "Live update refused: empty or "
-		    "too large\n");
+		return -1;
+	}
+	if (body.len == 0) {
+		vlog(ctx, SLT_Error, VMOD_LOG_PREFIX "live update of '%s' "
+		    "refused: the request body is empty", vp->name);
+		live_update_counted(vp->state, false);
+		return text_response(bo, f, 201, "Empty file received", NULL);
 	}
 	if (program_load_now(ctx, vp, body.data, body.len, &up, err,
 	    sizeof err) != 0) {
@@ -500,15 +510,16 @@ live_gethdrs(VRT_CTX, VCL_BACKEND dir)
 		    "failed, the old program keeps serving: %s", vp->name, err);
 		live_update_counted(vp->state, false);
 		snprintf(msg, sizeof msg, "Live update failed: %s\n", err);
-		return text_response(bo, f, 500, msg);
+		return text_response(bo, f, 201, msg, NULL);
 	}
 	free(body.data);
 	vupdate_describe(&up, what, sizeof what);
 	vlog(ctx, SLT_VCL_Log, VMOD_LOG_PREFIX "'%s' updated (%zu bytes): %s",
 	    vp->name, body.len, what);
 	live_update_counted(vp->state, true);
-	snprintf(msg, sizeof msg, "Update successful: %s\n", what);
-	return text_response(bo, f, 200, msg);
+	snprintf(hdr, sizeof hdr, "X-TinyKVM-Update: %s", what);
+	/* Not stored: the program's file is left as it is. */
+	return text_response(bo, f, 201, "Update successful (not stored)\n", hdr);
 }
 
 static const struct vdi_methods live_methods[1] = {{
@@ -524,11 +535,24 @@ vmod_live_update(VRT_CTX, struct vmod_priv *priv, VCL_STRING program,
     VCL_STRING key, VCL_BYTES max_size)
 {
 	struct vprogram *vp = program_get(ctx, state_get(ctx, priv), program);
+	const struct program_def *def;
 	struct vmod_priv *task;
 	struct live_args *la;
 
 	if (vp == NULL)
 		return NULL;
+	/* As published: no key, or not the program's, fails here.  A
+	 * program without a key ("key" missing or "") takes none. */
+	def = program_def(vp);
+	if (key == NULL || def == NULL || def->key == NULL ||
+	    strcmp(def->key, key) != 0) {
+		live_update_counted(vp->state, false);
+		VRT_fail(ctx, VMOD_LOG_PREFIX "live update of '%s' refused: %s",
+		    vp->name, key == NULL ? "no key given" : def == NULL ||
+		    def->key == NULL ? "the program takes no live update (no "
+		    "'key')" : "wrong key");
+		return NULL;
+	}
 	task = VRT_priv_task(ctx, &vp->live_director);
 	la = WS_Alloc(ctx->ws, sizeof *la);
 	if (task == NULL || la == NULL) {
@@ -536,8 +560,7 @@ vmod_live_update(VRT_CTX, struct vmod_priv *priv, VCL_STRING program,
 		return NULL;
 	}
 	INIT_OBJ(la, LIVE_ARGS_MAGIC);
-	la->key = key;
-	la->max_size = max_size > 0 ? (size_t)max_size : 0;
+	la->max_size = max_size > 0 ? (size_t)max_size : LIVE_MAX_NO_LIMIT;
 	task->priv = la;
 	AZ(pthread_mutex_lock(&vp->mtx));
 	if (vp->live_director == NULL)

@@ -128,9 +128,10 @@ source_program(VRT_CTX, struct vmod_state *st, const struct program_def *def,
 	size_t i;
 
 	memset(ps, 0, sizeof *ps);
-	/* A remote uri wins, with filename as its cache; locally the
-	 * filename wins, as it always did here. */
-	if (def->uri == NULL || (def->filename != NULL && !remote_is_url(uri)))
+	/* As published, a uri wins: a remote one with filename as its
+	 * cache, a local one (file:// or a path) read where it is, whether
+	 * or not filename exists. */
+	if (def->uri == NULL)
 		uri = def->filename;
 	if (uri == NULL) {
 		snprintf(err, errlen, "no 'filename' or 'uri' to load it from");

@@ -81,15 +81,18 @@ in_init(VRT_CTX, const char *fn)
 	return false;
 }
 
+/* A library warning: in the Varnish log and, as published, on stderr. */
 static void
 warn(void *opaque, const char *warning)
 {
 	vlog(opaque, SLT_VCL_Log, VMOD_LOG_PREFIX "warning: %s", warning);
+	fprintf(stderr, VMOD_LOG_PREFIX "warning: %s\n", warning);
 }
 
 /*
  * After a change to the definitions: one log line per key accepted but
- * not acted on (once per program and key), and the programs defined with
+ * not acted on (once per program and key) and per unknown key or ignored
+ * value (once per entry and key), and the programs defined with
  * "start": true begin loading, as start() would.
  */
 static void

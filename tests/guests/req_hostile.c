@@ -41,6 +41,14 @@ on_get(const char *url, const char *arg)
 	    (const void *)0xfffffffffffff000UL, 0x2000, NULL);
 	if (!strcmp(url, "/extra-wild")) sys_backend_response(200, "a", 1, "b", 1,
 	    (const struct BackendResponseExtra *)WILD);
+	/* What a program built with the older five-argument header leaves
+	 * in the sixth register: not a structure, so no extra. */
+	if (!strcmp(url, "/extra-small")) sys_backend_response(200, "a", 1, "b", 1,
+	    (const struct BackendResponseExtra *)3);
+	if (!strcmp(url, "/extra-zero")) {
+		struct BackendResponseExtra ex = { NULL, 0, false, 0, 0, 0, { 0 } };
+		sys_backend_response(200, "a", 1, "b", 1, &ex);
+	}
 	if (!strcmp(url, "/extra-many")) {
 		struct BackendResponseExtra ex = { NULL, 1000, false, 0, 0, 0, { 0 } };
 		sys_backend_response(200, "a", 1, "b", 1, &ex);

@@ -5,7 +5,8 @@
 # headers_length >= 64 and no buffer gives the fields in a new mapping with
 # a NUL after them, and the body as the origin encoded it (gzip stays
 # gzip); a response field with an empty value ends the request, as on the
-# published host; a bare key unsets a field.
+# published host; a bare key unsets a field; a program built with the
+# older five-argument backend_response (tests/guests/old_counter.c) counts.
 . "$(dirname "$0")/../lib/common.sh"
 
 build_guest examples req_examples.c gcc -static "-I$ROOT/engine/include"
@@ -58,4 +59,27 @@ expect_out "HTTP 200
 Content-Type: text/plain
 
 unset"
+# Built as the shipped c/counter and c/scounter are: the five-argument
+# backend_response of an older header, the counter left in r9.
+build_guest old_counter old_counter.c gcc -static "-I$ROOT/engine/include"
+# Its library has the older keys: warned about (its group's too), ignored.
+echo '{ "old": { "max_time": 4 }, "counter": { "group": "old", "shared_memory": 2,
+    "ephemeral": false, "max_work_memory": 64 } }' > "$WORK/counter.json"
+run_guest --config "$WORK/counter.json" --program counter --request GET / \
+    --request GET / --request GET / "$WORK/old_counter"
+expect_rc 0
+expect_out "HTTP 200
+Content-Type: text/plain
+
+Hello 1 World!
+HTTP 200
+Content-Type: text/plain
+
+Hello 2 World!
+HTTP 200
+Content-Type: text/plain
+
+Hello 3 World!"
+expect_err_has "tinykvm-run: warning: group 'old': 'max_time' is not a known setting (did you mean 'max_request_time'?); ignored"
+expect_err_has "tinykvm-run: warning: program 'counter': 'max_work_memory' is not a known setting (did you mean 'max_request_memory'?); ignored"
 echo "calls as the published examples make them: as expected"

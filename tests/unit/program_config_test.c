@@ -72,6 +72,37 @@ lib_error(int line, const char *text, const char *want)
 #define P_ERROR(members, want) \
 	lib_error(__LINE__, "{ \"p\": { \"filename\": \"/x\", " members " } }", (want))
 
+static void
+add_warning(void *opaque, const char *w)
+{
+	char *buf = opaque;
+
+	snprintf(buf + strlen(buf), 1024 - strlen(buf), "%s\n", w);
+}
+
+/* library_parse(text) must load, with exactly the warnings want. */
+static void
+lib_warning(int line, const char *text, const char *want)
+{
+	char err[512] = "", buf[1024] = "", w[600];
+	struct program_library *lib = library_parse(text, strlen(text), err,
+	    sizeof err);
+
+	if (lib == NULL) {
+		fprintf(stderr, "%s:%d: refused %s: %s\n", __FILE__, line, text, err);
+		failures++;
+		return;
+	}
+	library_take_warnings(lib, add_warning, buf);
+	snprintf(w, sizeof w, "%s\n", want);
+	check_str(line, text, buf, w);
+	library_free(lib);
+}
+
+/* Program "p" with these settings loads, with one warning. */
+#define P_WARN(members, want) \
+	lib_warning(__LINE__, "{ \"p\": { \"filename\": \"/x\", " members " } }", (want))
+
 static int
 apply(struct program_library *lib, const char *name, const char *json, char *err)
 {
@@ -101,7 +132,8 @@ test_defaults(void)
 	}
 	CHECK_STR(d->name, "p");
 	CHECK_STR(d->uri, "file:///p");
-	CHECK(d->group == NULL && d->filename == NULL && d->key == NULL);
+	CHECK_STR(d->group, "test");	/* the published default group */
+	CHECK(d->filename == NULL && d->key == NULL);
 	CHECK(d->concurrency == 2 && d->max_boot_time == 20.0);
 	CHECK(d->max_request_time == 8.0 && d->max_queue_time == 5.0);
 	CHECK(d->max_memory == 64 && d->max_request_memory == 32);
@@ -215,9 +247,10 @@ test_groups(void)
 	d = library_find(lib, "lone");
 	CHECK(d != NULL && d->filename == NULL && d->max_memory == 32);
 	CHECK(d != NULL && count(d->main_arguments) == 1);
-	/* No group: defaults only. */
+	/* No group: the default group 'test', here the defaults only. */
 	d = library_find(lib, "other");
-	CHECK(d != NULL && d->group == NULL && d->concurrency == 2 && !d->verbose);
+	CHECK(d != NULL && strcmp(d->group, "test") == 0);
+	CHECK(d != NULL && d->concurrency == 2 && !d->verbose);
 	/* A group is not a program; unknown names are nothing. */
 	CHECK(library_find(lib, "g") == NULL);
 	CHECK(library_find(lib, "nothere") == NULL);
@@ -238,9 +271,10 @@ test_groups(void)
 	/* A bad group is reported as the group's, used or not. */
 	LIB_ERROR("{ \"g\": { \"verbose\": 1 } }",
 	    "group 'g': 'verbose' must be true or false, not a number");
-	LIB_ERROR("{ \"g\": { \"concurency\": 1 }, \"p\": { \"group\": \"g\" } }",
-	    "group 'g': 'concurency' is not a known setting (did you mean "
-	    "'concurrency'?)");
+	/* An unknown key of a group is warned about once, as the group's. */
+	lib_warning(__LINE__, "{ \"g\": { \"concurency\": 1 }, \"p\": { \"group\": "
+	    "\"g\" }, \"q\": { \"group\": \"g\" } }", "group 'g': 'concurency' is "
+	    "not a known setting (did you mean 'concurrency'?); ignored");
 }
 
 static void
@@ -285,11 +319,11 @@ test_apply(void)
 
 	/* Refused changes leave the library as it was. */
 	before = library_find(lib, "p");
-	CHECK(apply(lib, "p", "{ \"concurency\": 5 }", err) != 0);
-	CHECK_STR(err, "program 'p': 'concurency' is not a known setting (did you "
-	    "mean 'concurrency'?)");
+	CHECK(apply(lib, "p", "{ \"concurrency\": \"5\" }", err) != 0);
+	CHECK_STR(err, "program 'p': 'concurrency' must be a number from 0 to 255, "
+	    "not a string");
 	CHECK(apply(lib, "p", "{ \"max_memory\": \"lots\" }", err) != 0);
-	CHECK_STR(err, "program 'p': 'max_memory' must be an integer from 0 to "
+	CHECK_STR(err, "program 'p': 'max_memory' must be a number from 0 to "
 	    "1048576 (MiB), not a string");
 	CHECK(apply(lib, "p", "{ \"group\": \"nogroup\" }", err) != 0);
 	CHECK_STR(err, "program 'p': group 'nogroup' is not defined");
@@ -330,40 +364,40 @@ test_errors(void)
 	LIB_ERROR("{ \"\": {} }", "an entry name must not be empty");
 	LIB_ERROR("{ \"p\": { \"filename\": \"/x\" },\n  \"p\": {} }",
 	    "line 2, column 3: duplicate key 'p'");
-	P_ERROR("\"concurency\": 2", "program 'p': 'concurency' is not a known "
-	    "setting (did you mean 'concurrency'?)");
-	P_ERROR("\"max_memory\": \"lots\"", "program 'p': 'max_memory' must be an "
-	    "integer from 0 to 1048576 (MiB), not a string");
-	P_ERROR("\"max_memory\": 1.5", "program 'p': 'max_memory' must be an "
-	    "integer from 0 to 1048576 (MiB), not 1.5");
-	P_ERROR("\"shared_memory\": -1", "program 'p': 'shared_memory' must be an "
-	    "integer from 0 to 1048576 (MiB), not -1");
-	P_ERROR("\"concurrency\": 0", "program 'p': 'concurrency' must be an "
-	    "integer from 1 to 256, not 0");
-	P_ERROR("\"smp\": 17", "program 'p': 'smp' must be an integer from 0 to 16, "
-	    "not 17");
+	P_WARN("\"concurency\": 2", "program 'p': 'concurency' is not a known "
+	    "setting (did you mean 'concurrency'?); ignored");
+	P_ERROR("\"max_memory\": \"lots\"", "program 'p': 'max_memory' must be a "
+	    "number from 0 to 1048576 (MiB), not a string");
+	P_ERROR("\"shared_memory\": -1", "program 'p': 'shared_memory' must be a "
+	    "number from 0 to 1048576 (MiB), not -1");
+	P_ERROR("\"concurrency\": 256", "program 'p': 'concurrency' must be a "
+	    "number from 0 to 255, not 256");
+	P_ERROR("\"concurrency\": -1", "program 'p': 'concurrency' must be a "
+	    "number from 0 to 255, not -1");
+	P_ERROR("\"smp\": -1", "program 'p': 'smp' must be a number from 0 to 16, "
+	    "not -1");
 	P_ERROR("\"max_request_time\": -1", "program 'p': 'max_request_time' must be "
 	    "a number of seconds above 0 (at most 86400)");
 	P_ERROR("\"max_boot_time\": \"5\"", "program 'p': 'max_boot_time' must be "
 	    "a number of seconds above 0 (at most 86400)");
 	P_ERROR("\"ephemeral\": 1", "program 'p': 'ephemeral' must be true or "
 	    "false, not a number");
-	P_ERROR("\"key\": \"\"", "program 'p': 'key' must be a non-empty string, not \"\"");
+	P_ERROR("\"key\": 123", "program 'p': 'key' must be a non-empty string, not a number");
 	P_ERROR("\"current_working_directory\": \"srv\"", "program 'p': "
 	    "'current_working_directory' must be an absolute path, not 'srv'");
 	P_ERROR("\"main_arguments\": [1]", "program 'p': 'main_arguments' must be an "
 	    "array of strings (element 0 is a number)");
-	P_ERROR("\"main_arguments\": \"-v\"", "program 'p': 'main_arguments' must be "
-	    "an array of strings, not a string");
+	P_ERROR("\"main_arguments\": {}", "program 'p': 'main_arguments' must be "
+	    "an array of strings, not an object");
 	P_ERROR("\"environment\": [\"A=1\", \"NOEQUALS\"]", "program 'p': "
 	    "'environment' entry \"NOEQUALS\" is not KEY=VALUE");
 	P_ERROR("\"environment\": [\"=x\"]", "program 'p': 'environment' entry "
 	    "\"=x\" is not KEY=VALUE");
-	P_ERROR("\"warmup\": { \"urls\": 1 }", "program 'p': 'warmup.urls' is not "
+	P_WARN("\"warmup\": { \"urls\": 1 }", "program 'p': 'warmup.urls' is not "
 	    "a known member of 'warmup' (exact, headers, method, num_requests, url) "
-	    "(did you mean 'url'?)");
+	    "(did you mean 'url'?); ignored");
 	P_ERROR("\"warmup\": { \"num_requests\": true }", "program 'p': "
-	    "'warmup.num_requests' must be an integer from 0 to 100000, not a boolean");
+	    "'warmup.num_requests' must be a number from 0 to 100000, not a boolean");
 	P_ERROR("\"warmup\": { \"headers\": [null] }", "program 'p': "
 	    "'warmup.headers' must be an array of strings (element 0 is null)");
 	P_ERROR("\"warmup\": 5", "program 'p': 'warmup' must be an object "
@@ -375,10 +409,10 @@ test_errors(void)
 	P_ERROR("\"mmap_backed_files\": {}", "program 'p': 'mmap_backed_files' must "
 	    "be true or false, not an object");
 	/* Names and keys in messages are cut and made printable. */
-	P_ERROR("\"a\\nb\": 1", "program 'p': 'a?b' is not a known setting");
-	P_ERROR("\"0123456789012345678901234567890123456789012345678901234567890123"
+	P_WARN("\"a\\nb\": 1", "program 'p': 'a?b' is not a known setting; ignored");
+	P_WARN("\"0123456789012345678901234567890123456789012345678901234567890123"
 	    "456789\": 1", "program 'p': '0123456789012345678901234567890123456789"
-	    "01234567890123456789...' is not a known setting");
+	    "01234567890123456789...' is not a known setting; ignored");
 }
 
 static void
@@ -421,10 +455,10 @@ test_allowed_paths(void)
 	    "'allowed_paths[0]' must be an absolute path, not 'etc/hosts'");
 	P_ERROR("\"allowed_paths\": [{ \"prefix\": true }]", "program 'p': "
 	    "'allowed_paths[0]' has no 'real' path");
-	P_ERROR("\"allowed_paths\": [{ \"real\": \"/a\", \"prefx\": true }]",
+	P_WARN("\"allowed_paths\": [{ \"real\": \"/a\", \"prefx\": true }]",
 	    "program 'p': 'allowed_paths[0].prefx' is not a known member of "
 	    "'allowed_paths[0]' (prefix, real, symlink, virtual, writable) (did you "
-	    "mean 'prefix'?)");
+	    "mean 'prefix'?); ignored");
 	P_ERROR("\"allowed_paths\": [{ \"real\": \"/a\", \"prefix\": \"yes\" }]",
 	    "program 'p': 'allowed_paths[0].prefix' must be true or false, not a string");
 	P_ERROR("\"allowed_paths\": [{ \"real\": \"\" }]", "program 'p': "
@@ -508,7 +542,7 @@ test_engine(void)
 	CHECK(program_def_to_engine(library_find(lib, "w"), NULL, &cfg, &owned, err,
 	    sizeof err) == 0);
 	CHECK(cfg.persistent && cfg.vm.allowed_paths[0] == NULL);
-	CHECK(cfg.vm.envp[0] != NULL && strcmp(cfg.vm.envp[1], "KVM_GROUP=") == 0);
+	CHECK(cfg.vm.envp[0] != NULL && strcmp(cfg.vm.envp[1], "KVM_GROUP=test") == 0);
 	program_engine_config_free(&owned);
 	/* The address space: the largest of address_space, max_memory, 256. */
 	CHECK(program_def_to_engine(library_find(lib, "a"), NULL, &cfg, &owned, err,
@@ -586,12 +620,12 @@ test_key_table(void)
 	CHECK(program_key_closest("") == NULL);
 	CHECK_STR(key_closest_of("nums_requests", warmup_keys), "num_requests");
 	CHECK(key_closest_of("zzzzzzz", server_keys) == NULL);
-	P_ERROR("\"websocket_servr\": {}", "program 'p': 'websocket_servr' is not "
-	    "a known setting (did you mean 'websocket_server'?)");
-	P_ERROR("\"sever\": { \"port\": 1 }", "program 'p': 'sever' is not a "
-	    "known setting (did you mean 'server'?)");
-	P_ERROR("\"qwertyuiop\": 1", "program 'p': 'qwertyuiop' is not a known "
-	    "setting");
+	P_WARN("\"websocket_servr\": {}", "program 'p': 'websocket_servr' is not "
+	    "a known setting (did you mean 'websocket_server'?); ignored");
+	P_WARN("\"sever\": { \"port\": 1 }", "program 'p': 'sever' is not a "
+	    "known setting (did you mean 'server'?); ignored");
+	P_WARN("\"qwertyuiop\": 1", "program 'p': 'qwertyuiop' is not a known "
+	    "setting; ignored");
 }
 
 /* Accepted-only keys: type-checked, listed per program, warned once. */
@@ -652,18 +686,22 @@ test_unused_keys(void)
 	/* Accepted keys are still type-checked, members included. */
 	P_ERROR("\"server\": 8080", "program 'p': 'server' must be an object, "
 	    "not 8080");
-	P_ERROR("\"server\": { \"prot\": 8080 }", "program 'p': 'server.prot' is "
-	    "not a known member of 'server' (address, path, port, systems) (did "
-	    "you mean 'port'?)");
+	lib_warning(__LINE__, "{ \"p\": { \"filename\": \"/x\", \"server\": "
+	    "{ \"prot\": 8080 } } }", "program 'p': 'server.prot' is not a known "
+	    "member of 'server' (address, path, port, systems) (did you mean "
+	    "'port'?); ignored\nprogram 'p': 'server' is accepted but not "
+	    "supported yet; ignored");
 	P_ERROR("\"executable_heap\": \"yes\"", "program 'p': 'executable_heap' "
 	    "must be true or false, not a string");
 	P_ERROR("\"max_storage_time\": -1", "program 'p': 'max_storage_time' "
 	    "must be a number of seconds above 0 (at most 86400)");
 	P_ERROR("\"download\": [3]", "program 'p': 'download[0]' must be an "
 	    "object {uri, filepath, sha256, md5}, not a number");
-	P_ERROR("\"download\": [{ \"url\": \"/x\" }]", "program 'p': "
-	    "'download[0].url' is not a known member of 'download[0]' (filepath, "
-	    "md5, sha256, uri) (did you mean 'uri'?)");
+	lib_warning(__LINE__, "{ \"p\": { \"filename\": \"/x\", \"download\": "
+	    "[{ \"url\": \"/x\" }] } }", "program 'p': 'download[0].url' is not a "
+	    "known member of 'download[0]' (filepath, md5, sha256, uri) (did you "
+	    "mean 'uri'?); ignored\nprogram 'p': 'download' is accepted but not "
+	    "supported yet; ignored");
 	P_ERROR("\"executable_remapping\": 1", "program 'p': "
 	    "'executable_remapping' must be an array or an object, not 1");
 	P_ERROR("\"warmup\": { \"exact\": 1 }", "program 'p': 'warmup.exact' "

@@ -126,6 +126,17 @@ valid_seconds(float v)
 	return v == v && v >= 0 && v < 1e9f;	/* not NaN, not absurd */
 }
 
+/*
+ * The sixth argument of sys_backend_response (r9): a struct
+ * BackendResponseExtra, or 0.  A program built with the older
+ * five-argument header (the published examples' prebuilt c/counter and
+ * c/scounter) leaves whatever r9 held, often a small number or a stack
+ * address.  A value that does not point at a whole structure in guest
+ * user memory is therefore no extra, as on the published host before
+ * the argument existed (docs/GUEST_API.md); nothing outside the guest is
+ * read.  A structure that is there must be valid, and its headers are
+ * looked for only when it has some.  -1: the request fails.
+ */
 static int
 collect_extra(struct tkvm_vm *vm, uint64_t addr, struct tkvm_response *out)
 {
@@ -133,9 +144,10 @@ collect_extra(struct tkvm_vm *vm, uint64_t addr, struct tkvm_response *out)
 	struct response_header_abi h;
 
 	/* Copies first: nothing the guest holds is read twice. */
-	if (gmem_copy(vm, &x, addr, sizeof x) != 0 ||
-	    x.num_headers > TKVM_MAX_RESPONSE_HEADERS ||
-	    gmem_at(vm, x.headers, (uint64_t)x.num_headers * sizeof h) == NULL)
+	if (gmem_copy(vm, &x, addr, sizeof x) != 0)
+		return 0;
+	if (x.num_headers > TKVM_MAX_RESPONSE_HEADERS || (x.num_headers > 0 &&
+	    gmem_at(vm, x.headers, (uint64_t)x.num_headers * sizeof h) == NULL))
 		return -1;
 	for (unsigned i = 0; i < x.num_headers; i++) {
 		const char *f;

@@ -2,10 +2,11 @@
 /*
  * A guest for the compatibility tests (tests/vmod/compat_*.vtc): it answers
  * with what it was handed, so the tests can see the url, the arg, the
- * POST body of a chain and its main() arguments.
+ * POST body of a chain, its main() arguments and (/group) its group.
  */
 #include <tinykvm/kvm_api.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static char args[512];
@@ -22,6 +23,8 @@ on_get(const char *url, const char *arg)
 {
 	if (strcmp(url, "/argv") == 0)
 		reply(snprintf(out, sizeof out, "%s", args));
+	else if (strcmp(url, "/group") == 0)
+		reply(snprintf(out, sizeof out, "%s", getenv("KVM_GROUP")));
 	else
 		reply(snprintf(out, sizeof out, "GET url=[%s] arg=[%s]", url, arg));
 }
