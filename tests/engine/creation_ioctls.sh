@@ -14,7 +14,7 @@ for g in hello_world hello_get dirty_pages; do
 	gcc -static -O2 -I"$ROOT/engine/include" -I"$ROOT/bench/guests" \
 		-o "$WORK/$g" "$ROOT/bench/guests/$g.c" || die "cannot compile $g"
 done
-"$BENCH" "$WORK" 10 >"$WORK/out" 2>"$WORK/err" || die "cold_start_bench: $(cat "$WORK/err")"
+"$BENCH" "$WORK" 10 counts >"$WORK/out" 2>"$WORK/err" || die "cold_start_bench: $(cat "$WORK/err")"
 OUT=$(cat "$WORK/out")
 
 line() { printf '%s\n' "$OUT" | grep -m1 "$1" || die "no line [$1] in [$OUT]"; }
