@@ -248,6 +248,10 @@ reset_restore(struct tkvm_vm *vm)
 	if (vm->uncollected && reset_collect(vm, &pages) != 0)
 		return -1;
 	restore_pages(vm);
+	/* The page tables are the main VM's again: a request that changed
+	 * protections leaves no translation behind (memory/vma.c). */
+	if (vma_reset(vm) != 0)
+		return reset_failed(vm, "KVM_SET_USER_MEMORY_REGION");
 	mm_trim_master(vm);
 	if (trim_working_memory(vm) != 0)
 		return -1;
