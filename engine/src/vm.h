@@ -112,6 +112,7 @@ struct tkvm_vm {
 	bool needs_reset;
 	bool tlb_stale;		/* page tables changed since the last flush */
 	bool pt_changed;	/* request VM: since the last reset */
+	uint64_t flush_slot;	/* where vma_flush()'s memslot is, 0: none */
 	bool uncollected;	/* ran since the last reset_collect() */
 	char broken[160];	/* why this request VM must be replaced, or "" */
 	uint64_t reset_ioctls;	/* for cfg.test_fail_reset_ioctl */

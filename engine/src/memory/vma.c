@@ -16,11 +16,11 @@
  * space); read-only pages without PROT_EXEC are no-execute.
  *
  * A shadow MMU (PVM) does not see the host's writes to page tables, and
- * hardware KVM's TLB may still hold the old entries.  Deleting a KVM
- * memslot makes KVM drop every translation of the VM on both, so
- * vma_flush() creates and deletes a one-page slot outside guest memory:
- * two ioctls, only after a system call that changed an entry, never on a
- * path without mprotect-like calls.  A request VM's table pages are
+ * hardware KVM's TLB may still hold the old entries.  Moving (or
+ * deleting) a KVM memslot makes KVM drop every translation of the VM on
+ * both, so vma_flush() moves a one-page slot outside guest memory: one
+ * ioctl, only after a system call that took a permission away, never on
+ * a path without mprotect-like calls.  A request VM's table pages are
  * marked as host writes, so its reset copies the main VM's back; the
  * reset then flushes once (vma_reset()).
  */
@@ -36,7 +36,7 @@
 #define PTE_NX		(1ULL << 63)
 #define PTE_PROT	(PTE_P | PTE_W | PTE_U | PTE_NX)
 #define RW_BITS		(PTE_P | PTE_W | PTE_U)
-#define FLUSH_SLOT	7	/* the memslot vma_flush() creates and deletes */
+#define FLUSH_SLOT	7	/* the memslot vma_flush() moves */
 
 static uint64_t
 prot_bits(int prot)
@@ -241,13 +241,18 @@ page_prot(const struct tkvm_vm *vm, uint64_t addr)
 	return bits_prot(table(vm, pde & ~0xfffULL & ~PTE_NX)[(addr >> 12) & 511]);
 }
 
+/*
+ * Moving a memslot makes KVM drop every translation of the VM, as
+ * deleting one does, in one ioctl: a one-page slot outside guest memory
+ * (created at the first flush) moves between two places.
+ */
 int
 vma_flush(struct tkvm_vm *vm)
 {
+	const uint64_t base = (vm->mem_size + vm->shm_size + PAGE_SIZE_2M) &
+	    ~(PAGE_SIZE_2M - 1);
 	struct kvm_userspace_memory_region r = {
 		.slot = FLUSH_SLOT,
-		.guest_phys_addr = (vm->mem_size + vm->shm_size + PAGE_SIZE_2M) &
-		    ~(PAGE_SIZE_2M - 1),
 		.memory_size = PAGE_SIZE_4K,
 		.userspace_addr = (uint64_t)(uintptr_t)vm->mem,
 	};
@@ -255,11 +260,20 @@ vma_flush(struct tkvm_vm *vm)
 	if (!vm->tlb_stale || vm->vm_fd < 0)
 		return 0;
 	vm->tlb_stale = false;
-	vm->counters.kvm_ioctls += 2;
+	if (vm->flush_slot == 0) {
+		/* A new slot flushes nothing: create it, then move it. */
+		r.guest_phys_addr = base;
+		vm->counters.kvm_ioctls++;
+		if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) != 0)
+			return -1;
+		vm->flush_slot = base;
+	}
+	r.guest_phys_addr = vm->flush_slot == base ? base + PAGE_SIZE_2M : base;
+	vm->counters.kvm_ioctls++;
 	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) != 0)
 		return -1;
-	r.memory_size = 0;
-	return ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) != 0 ? -1 : 0;
+	vm->flush_slot = r.guest_phys_addr;
+	return 0;
 }
 
 /* After a system call that changed protections: a failed flush would
