@@ -315,6 +315,9 @@ struct vma_info {
  * protection changes; returns how many were written, at most max. */
 unsigned vma_list(const struct tkvm_vm *vm, struct vma_info *out,
     unsigned max);
+/* The same as /proc/self/maps text (at most 64 lines): the length
+ * written, NUL-terminated, cut at a whole line to fit len. */
+size_t vma_format_maps(const struct tkvm_vm *vm, char *buf, size_t len);
 int vma_set_prot(struct tkvm_vm *vm, uint64_t start, uint64_t end, int prot);
 /* Whether addr, when free, is in the absent middle of a large address
  * space; vma_release() gives freed pages that protection. */

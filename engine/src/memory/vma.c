@@ -471,3 +471,34 @@ vma_list(const struct tkvm_vm *vm, struct vma_info *out, unsigned max)
 	return add_region(vm, out, n, max, vm_stack_guard(vm) + PAGE_SIZE_2M,
 	    vm->mem_size, VMA_STACK);
 }
+
+/* /proc/self/maps lines for vma_list()'s regions; returns the length
+ * written (at most len - 1, NUL-terminated), cut at a whole line. */
+size_t
+vma_format_maps(const struct tkvm_vm *vm, char *buf, size_t len)
+{
+	static const char *const names[] = { "", "[heap]", "", "[stack]" };
+	struct vma_info v[64];
+	unsigned n = vma_list(vm, v, 64);
+	size_t used = 0;
+
+	if (len == 0)
+		return 0;
+	buf[0] = '\0';
+	for (unsigned i = 0; i < n; i++) {
+		const char *name = v[i].kind == VMA_IMAGE && vm->program_name ?
+		    vm->program_name : names[v[i].kind];
+		char line[128];
+		int w = snprintf(line, sizeof line, "%08llx-%08llx %c%c%cp "
+		    "00000000 00:00 0 %s\n", (unsigned long long)v[i].start,
+		    (unsigned long long)v[i].end,
+		    (v[i].prot & PROT_READ) ? 'r' : '-',
+		    (v[i].prot & PROT_WRITE) ? 'w' : '-',
+		    (v[i].prot & PROT_EXEC) ? 'x' : '-', name);
+		if (w < 0 || (size_t)w >= len - used)
+			break;
+		memcpy(buf + used, line, (size_t)w + 1);
+		used += (size_t)w;
+	}
+	return used;
+}
