@@ -4,7 +4,8 @@
 # with --memory 64 costs only the pages touched; malloc(512 MiB); the
 # limit on touched pages; mprotect enforced (W^X, read-only, no-execute,
 # guard pages fault with one precise line); MADV_DONTNEED zeroes; mremap;
-# munmap of a middle part; hostile ranges refused.
+# munmap of a middle part; brk into the absent middle of the address
+# space and back; hostile ranges refused.
 . "$(dirname "$0")/../lib/common.sh"
 
 build_guest vma vma.c
@@ -129,4 +130,8 @@ still running: 1"
 # instead of costing memory.
 vma wild
 fault wild "read of" 0
+# brk grows into it, and a shrinking brk gives it back.
+vma brk
+fault brk "read of" 0
+expect_out_has "grown: f"
 echo ok

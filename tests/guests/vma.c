@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #define PG 4096UL
 
@@ -303,6 +304,23 @@ wild(void)
 	printf("read %d\n", *p);
 }
 
+/* The brk heap grows into the absent middle and gives it back. */
+static void
+brk_far(void)
+{
+	char *p = sbrk(0);
+	volatile char *far = p + (199UL << 20);
+
+	if (sbrk(200UL << 20) != p)
+		printf("sbrk failed\n");
+	*far = 'f';
+	printf("grown: %c\n", *far);
+	sbrk(-(200L << 20));
+	printf("read of %p\n", (void *)far);
+	fflush(stdout);
+	printf("read %d\n", *far);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -332,6 +350,8 @@ main(int argc, char **argv)
 		hostile();
 	else if (strcmp(m, "wild") == 0)
 		wild();
+	else if (strcmp(m, "brk") == 0)
+		brk_far();
 	else
 		return 1;
 	return 0;

@@ -168,9 +168,12 @@ mm_brk(struct tkvm_vm *vm, uint64_t addr)
 		/* What it grows into later is fresh read-write memory. */
 		(void)vma_release(vm, page_up(addr), old_end);
 		vma_commit(vm);
-	} else if (page_up(addr) > old_end &&
-	    vma_set_prot(vm, old_end, page_up(addr), PROT_READ | PROT_WRITE)) {
-		return mm->brk_cur;	/* no page table left for it */
+	} else if (page_up(addr) > old_end) {
+		int r = vma_set_prot(vm, old_end, page_up(addr),
+		    PROT_READ | PROT_WRITE);
+		vma_commit(vm);
+		if (r != 0)
+			return mm->brk_cur;	/* no page table left for it */
 	}
 	mm->brk_cur = addr;
 	return addr;
