@@ -14,7 +14,8 @@ vma() { run_guest --memory 64 "$WORK/vma" "$@"; }
 vma reserve
 expect_rc 0
 expect_out "reserved 4096 MiB, touched 3 pages: ok
-rss grew by the touched pages only"
+rss grew by the touched pages only
+sysinfo: total 64 MiB, free below it: 1"
 # The same reservation does not fit an address space of the memory size.
 run_guest --memory 64 --address-space 64 "$WORK/vma" reserve
 expect_rc 2

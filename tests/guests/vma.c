@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/sysinfo.h>
 #include <unistd.h>
 
 #define PG 4096UL
@@ -66,6 +67,10 @@ reserve(void)
 	printf("rss grew %s\n", after - before >= 12 && after - before <= 64 ?
 	    "by the touched pages only" : "too much");
 	fprintf(stderr, "rss %ld -> %ld KiB\n", before, after);
+	struct sysinfo si;
+	sysinfo(&si);
+	printf("sysinfo: total %lu MiB, free below it: %d\n",
+	    si.totalram >> 20, si.freeram > 0 && si.freeram < si.totalram);
 }
 
 static void
