@@ -73,6 +73,11 @@ fault guard "read of" 0
 expect_out_has "mprotect NONE: 0
 neighbours: 1 2
 read of 0x"
+# The same on pages never used before (their change needs no flush).
+vma fresh_ro
+fault fresh_ro "write to" 0
+vma fresh_none
+fault fresh_none "read of" 0
 
 vma dontneed
 expect_rc 0

@@ -326,6 +326,26 @@ brk_far(void)
 	printf("read %d\n", *far);
 }
 
+/* Protections taken away from pages the guest never used (no flush is
+ * due for them) hold all the same. */
+static void
+fresh(int none)
+{
+	char *p = map(4 * PG, PROT_READ | PROT_WRITE);
+	volatile char *v = p + 2 * PG;
+
+	printf("mprotect %s: %d\n", none ? "NONE" : "R",
+	    mprotect(p + 2 * PG, PG, none ? PROT_NONE : PROT_READ));
+	p[0] = 1;
+	printf("%s %p\n", none ? "read of" : "write to", (void *)v);
+	fflush(stdout);
+	if (none)
+		printf("read %d\n", *v);
+	else
+		*v = 1;
+	printf("went through\n");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -357,6 +377,10 @@ main(int argc, char **argv)
 		wild();
 	else if (strcmp(m, "brk") == 0)
 		brk_far();
+	else if (strcmp(m, "fresh_ro") == 0)
+		fresh(0);
+	else if (strcmp(m, "fresh_none") == 0)
+		fresh(1);
 	else
 		return 1;
 	return 0;

@@ -30,6 +30,19 @@ pde(const struct tkvm_vm *vm, uint64_t addr)
 	return e;
 }
 
+/* What the CPU does when it uses the translation of addr: sets the
+ * accessed bit of the entries on the way. */
+static void
+accessed(struct tkvm_vm *vm, uint64_t addr)
+{
+	uint64_t *pd = (uint64_t *)(void *)(vm->mem + PD_ADDR +
+	    (addr >> 30) * 4096) + ((addr >> 21) & 511);
+
+	*pd |= 0x20;
+	if (!(*pd & 0x80))
+		((uint64_t *)(void *)(vm->mem + (*pd & 0xfffff000ULL)))[(addr >> 12) & 511] |= 0x20;
+}
+
 static unsigned
 pool_used(const struct tkvm_vm *vm)
 {
@@ -84,7 +97,13 @@ main(void)
 	/* A page of it read-write: absent to present, a table, no flush. */
 	CHECK(prot(&vm, (uint64_t)r + 4096, 4096, RW) == 0);
 	CHECK(pool_used(&vm) == 1 && !vm.tlb_stale);
-	/* Taking it away again needs a flush and gives the table back. */
+	/* Taking it away before the guest used it needs no flush either... */
+	CHECK(prot(&vm, (uint64_t)r + 4096, 4096, PROT_NONE) == 0);
+	CHECK(pool_used(&vm) == 0 && !vm.tlb_stale && pde(&vm, (uint64_t)r) == 0);
+	/* ...once used (the CPU set the accessed bits), it does; the table
+	 * goes back to the pool. */
+	CHECK(prot(&vm, (uint64_t)r + 4096, 4096, RW) == 0);
+	accessed(&vm, (uint64_t)r + 4096);
 	CHECK(prot(&vm, (uint64_t)r + 4096, 4096, PROT_NONE) == 0);
 	CHECK(pool_used(&vm) == 0 && vm.tlb_stale && pde(&vm, (uint64_t)r) == 0);
 	vm.tlb_stale = false;

@@ -19,8 +19,9 @@
  * hardware KVM's TLB may still hold the old entries.  Moving (or
  * deleting) a KVM memslot makes KVM drop every translation of the VM on
  * both, so vma_flush() moves a one-page slot outside guest memory: one
- * ioctl, only after a system call that took a permission away, never on
- * a path without mprotect-like calls.  A request VM's table pages are
+ * ioctl, only after a system call that changed an entry the guest may
+ * have cached (entry_written()), never on a path without mprotect-like
+ * calls.  A request VM's table pages are
  * marked as host writes, so its reset copies the main VM's back; the
  * reset then flushes once (vma_reset()).
  */
@@ -33,6 +34,7 @@
 #include "vm.h"
 #include "cpu/x86.h"
 
+#define PTE_A		0x20ULL		/* accessed */
 #define PTE_NX		(1ULL << 63)
 #define PTE_PROT	(PTE_P | PTE_W | PTE_U | PTE_NX)
 #define RW_BITS		(PTE_P | PTE_W | PTE_U)
@@ -71,15 +73,21 @@ pde_of(const struct tkvm_vm *vm, uint64_t addr)
 	    ((addr >> 21) & 511);
 }
 
-/* A table entry changed: the reset must copy its page back, and the
- * guest must not run on old translations.  An entry that was absent is
- * in no TLB and no shadow table: filling it needs no flush. */
+/*
+ * A table entry changed: the reset must copy its page back, and the
+ * guest must not run on old translations.  Only an entry that was used
+ * can be in a TLB or a shadow table: the CPU (and KVM's shadow MMU, which
+ * emulates it and prefetches only accessed entries) sets the accessed
+ * bit before it caches a translation, and entries the host writes have
+ * it clear.  So an absent entry, or one the guest never used since the
+ * host wrote it, changes without a flush.
+ */
 static void
 entry_written(struct tkvm_vm *vm, uint64_t *e, uint64_t v)
 {
 	if (*e == v)
 		return;
-	if (*e & PTE_P)
+	if ((*e & PTE_P) && (*e & PTE_A))
 		vm->tlb_stale = true;
 	*e = v;
 	if (vm->dirty_host != NULL)
