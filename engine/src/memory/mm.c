@@ -309,11 +309,8 @@ mm_is_mapped(const struct tkvm_vm *vm, uint64_t addr, uint64_t len)
 	return false;
 }
 
-/*
- * The pages a main or storage VM holds, from its memfd's allocated blocks:
- * every page the guest or the host touched, minus those freed again.
- * Fails with a message when they exceed the memory limit.
- */
+/* Pages held: a memfd's allocated blocks (a request VM's: its main
+ * VM's, which its private copies are not in). */
 uint64_t
 mm_resident(const struct tkvm_vm *vm)
 {
@@ -342,6 +339,11 @@ mm_check_limit(const struct tkvm_vm *vm, char *why, size_t whylen)
 	return -1;
 }
 
+/*
+ * The pages a main or storage VM holds, from its memfd's allocated blocks:
+ * every page the guest or the host touched, minus those freed again.
+ * Fails with a message when they exceed the memory limit.
+ */
 int
 mm_check_resident(const struct tkvm_vm *vm, const char *which, char *err,
     size_t errlen)

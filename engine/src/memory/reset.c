@@ -103,7 +103,7 @@ sort_hot(struct tkvm_vm *vm)
 			continue;	/* most words of a large address space */
 		}
 		n = (unsigned)__builtin_popcountll(fresh);
-		if (fresh != 0 && vm->hot_pages + n <= max) {
+		if (vm->hot_pages + n <= max) {
 			vm->dirty_hot[i] |= fresh;
 			vm->hot_pages += n;
 			fresh = 0;
