@@ -6,7 +6,7 @@
 #ifndef TKVM_RUNNER_H
 /* A plain run's address space without --address-space (at least the
  * memory): large reservations (Go) fit, only touched pages count. */
-#define PLAIN_ADDRESS_SPACE_MIB 8192
+#define PLAIN_ADDRESS_SPACE_MIB 4096
 #define TKVM_RUNNER_H
 
 #include <stdbool.h>

@@ -1,17 +1,18 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # Linux-like virtual memory (docs/DESIGN.md, "Address space and
 # max_memory"; engine/src/memory/vma.c): a 4 GiB PROT_NONE reservation
-# with --memory 64 costs only the pages touched; malloc(512 MiB); the
-# limit on touched pages; mprotect enforced (W^X, read-only, no-execute,
-# guard pages fault with one precise line); MADV_DONTNEED zeroes; mremap;
-# munmap of a middle part; brk into the absent middle of the address
-# space and back; hostile ranges refused.
+# with --memory 64 (in an 8 GiB address space) costs only the pages
+# touched; malloc(512 MiB) at the default address space; the limit on
+# touched pages; mprotect enforced (W^X, read-only, no-execute, guard
+# pages fault with one precise line, also on pages never used before);
+# MADV_DONTNEED zeroes; mremap; munmap of a middle part; brk into the
+# absent middle of the address space and back; hostile ranges refused.
 . "$(dirname "$0")/../lib/common.sh"
 
 build_guest vma vma.c
 vma() { run_guest --memory 64 "$WORK/vma" "$@"; }
 
-vma reserve
+run_guest --memory 64 --address-space 8192 "$WORK/vma" reserve
 expect_rc 0
 expect_out "reserved 4096 MiB, touched 3 pages: ok
 rss grew by the touched pages only
