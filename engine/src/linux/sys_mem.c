@@ -255,12 +255,14 @@ sys_madvise(struct tkvm_vm *vm, const uint64_t a[6])
 	if (len == 0)
 		return 0;
 	len = pages(len);
-	if (len == 0 || gmem_at(vm, a[0], len) == NULL ||
-	    a[0] + len > vm->mem_size)
+	if (len == 0 || gmem_at(vm, a[0], len) == NULL)
 		return -ENOMEM;
-	/* Anonymous private memory reads as zeros after these. */
-	if (a[2] == MADV_DONTNEED || a[2] == MADV_FREE || a[2] == MADV_REMOVE)
-		drop_range(vm, a[0], a[0] + len);
+	/* Anonymous private memory reads as zeros after these; shared
+	 * memory (above mem_size) keeps its content, as a shared mapping. */
+	if ((a[2] == MADV_DONTNEED || a[2] == MADV_FREE || a[2] == MADV_REMOVE) &&
+	    a[0] < vm->mem_size)
+		drop_range(vm, a[0], a[0] + len < vm->mem_size ? a[0] + len :
+		    vm->mem_size);
 	return 0;
 }
 
