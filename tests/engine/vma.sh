@@ -131,6 +131,8 @@ mmap fixed wrapping: 12
 munmap wrapping: 22
 madvise system area: 12
 mremap huge: 22
+mremap fixed into system area: 1
+mremap fixed to 0: 1
 still running: 1"
 
 # A wild access into the unmapped middle of the address space faults

@@ -293,6 +293,10 @@ hostile(void)
 	    MADV_DONTNEED)));
 	printf("mremap huge: %d\n", err((long)mremap(p, PG, 1UL << 62,
 	    MREMAP_MAYMOVE)));
+	printf("mremap fixed into system area: %d\n", err((long)mremap(p, PG, PG,
+	    MREMAP_MAYMOVE | MREMAP_FIXED, (void *)0x4000)));
+	printf("mremap fixed to 0: %d\n", err((long)mremap(p, PG, PG,
+	    MREMAP_MAYMOVE | MREMAP_FIXED, NULL)));
 	p[0] = 1;
 	printf("still running: %d\n", p[0]);
 }

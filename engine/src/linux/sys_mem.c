@@ -182,6 +182,8 @@ sys_mremap(struct tkvm_vm *vm, const uint64_t a[6])
 	if (flags & MREMAP_FIXED) {
 		if ((target & (PAGE_SIZE_4K - 1)) != 0)
 			return -EINVAL;
+		if (target < USER_BASE)
+			return -EPERM;	/* as mmap(MAP_FIXED) there */
 		return remap_move(vm, old, old_len, new_len, &m, target);
 	}
 	if (new_len <= old_len) {
