@@ -13,7 +13,8 @@ void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: tinykvm-run [--timeout SECONDS] [--memory MIB] [--allow PATH]...\n"
+	    "usage: tinykvm-run [--timeout SECONDS] [--memory MIB] [--address-space MIB]\n"
+	    "                   [--allow PATH]...\n"
 	    "                   [--env KEY=VALUE]... [--verbose] PROGRAM [ARG...]\n"
 	    "       tinykvm-run [options] --request METHOD URL [--arg ARG] [--body FILE]\n"
 	    "                   [--content-type T] [--header 'K: V']... [--repeat N]\n"

@@ -4,6 +4,9 @@
  * the fatal error, and the request mode (request_mode.c).
  */
 #ifndef TKVM_RUNNER_H
+/* A plain run's address space without --address-space (at least the
+ * memory): large reservations (Go) fit, only touched pages count. */
+#define PLAIN_ADDRESS_SPACE_MIB 4096
 #define TKVM_RUNNER_H
 
 #include <stdbool.h>
@@ -21,6 +24,7 @@
 struct options {
 	double timeout;
 	uint64_t memory;
+	uint64_t address_space;	/* --address-space MIB; 0 = the default */
 	const char *allow[MAX_LIST + 1];
 	const char *env[MAX_LIST + 1];
 	unsigned nallow, nenv;

@@ -88,6 +88,7 @@ parse_options(int argc, char **argv, struct options *o)
 	static const struct option longopts[] = {
 		{ "timeout", required_argument, NULL, 't' },
 		{ "memory", required_argument, NULL, 'm' },
+		{ "address-space", required_argument, NULL, 'M' },
 		{ "allow", required_argument, NULL, 'a' },
 		{ "env", required_argument, NULL, 'e' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -120,6 +121,10 @@ parse_options(int argc, char **argv, struct options *o)
 		switch (c) {
 		case 't': o->timeout = parse_number(optarg, "--timeout"); break;
 		case 'm': o->memory = (uint64_t)parse_number(optarg, "--memory"); break;
+		case 'M':
+			o->address_space = (uint64_t)parse_number(optarg,
+			    "--address-space");
+			break;
 		case 'a': add(o->allow, &o->nallow, optarg, "--allow"); break;
 		case 'e':
 			if (strchr(optarg, '=') == NULL)
@@ -264,6 +269,12 @@ main(int argc, char **argv)
 	}
 	if (o.memory)
 		cfg->memory_mib = o.memory;
+	if (o.address_space)
+		cfg->address_space_mib = o.address_space;
+	else if (o.nrequests == 0 && o.config == NULL)
+		/* A plain run reserves like a Linux process: a large address
+		 * space, of which only touched pages count against --memory. */
+		cfg->address_space_mib = PLAIN_ADDRESS_SPACE_MIB;
 	cfg->timeout_s = o.timeout;
 	if (o.nallow)
 		cfg->allowed_paths = o.allow;

@@ -46,6 +46,10 @@
  * refuses a CPU whose image would not fit. */
 #define XSAVE_CLEAN_ADDR 0x30000ULL
 #define XSAVE_CLEAN_MAX	0x10000ULL
+/* 4 KiB page tables for 2 MiB regions with mixed protections
+ * (memory/vma.c), up to the end of the system area. */
+#define PT_POOL_ADDR	0x40000ULL
+#define PT_POOL_PAGES	((PAGE_SIZE_2M - PT_POOL_ADDR) / PAGE_SIZE_4K)
 
 #define USER_BASE	PAGE_SIZE_2M
 #define PIE_BASE	0x400000ULL

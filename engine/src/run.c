@@ -209,7 +209,14 @@ vm_run_plain(struct tkvm_vm *vm, double timeout_s, struct tkvm_result *res)
 		vm->counters.kvm_ioctls++;
 		if (ioctl(vm->vcpu_fd, KVM_RUN, 0) == 0) {
 			vm->run->kvm_dirty_regs = 0;
-			handle_exit(vm, res);
+			/* Over its memory limit, nothing more is served. */
+			if (mm_check_limit(vm, res->reason,
+			    sizeof res->reason) != 0) {
+				res->stop = TKVM_STOP_MEMORY;
+				vm->halt = HALT_FAULT;
+			} else {
+				handle_exit(vm, res);
+			}
 		} else if (errno != EINTR && errno != EAGAIN) {
 			stop(res, TKVM_STOP_ERROR, "KVM_RUN failed: %s",
 			    strerror(errno));

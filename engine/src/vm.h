@@ -36,9 +36,11 @@ struct guest_fd {
 };
 struct fd_obj;
 
-/* A mapped range of the guest's mmap area: [start, end). */
+/* A mapped range of the guest's mmap area: [start, end), with the
+ * PROT_* and MAP_* flags it was given (memory/vma.c). */
 struct mapping {
 	uint64_t start, end;
+	int prot, flags;
 };
 
 /* The guest's heap: brk grows up, mmap grows down below the stack guard. */
@@ -48,6 +50,8 @@ struct guest_mm {
 	uint64_t mmap_top;	/* exclusive */
 	struct mapping *maps;	/* sorted by start */
 	unsigned nmaps;
+	/* Page-table pages of the pool in use (memory/vma.c). */
+	uint64_t pt_used[(PT_POOL_PAGES + 63) / 64];
 };
 
 struct allowed_path {
@@ -113,6 +117,9 @@ struct tkvm_vm {
 	bool manual_protect;		/* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 on */
 	uint64_t pages_dirtied;		/* by the last request */
 	bool needs_reset;
+	bool tlb_stale;		/* page tables changed since the last flush */
+	bool pt_changed;	/* request VM: since the last reset */
+	uint64_t flush_slot;	/* where vma_flush()'s memslot is, 0: none */
 	bool uncollected;	/* ran since the last reset_collect() */
 	char broken[160];	/* why this request VM must be replaced, or "" */
 	uint64_t reset_ioctls;	/* for cfg.test_fail_reset_ioctl */
@@ -319,6 +326,16 @@ int mm_init(struct tkvm_vm *vm, uint64_t image_end, char *err, size_t errlen);
 void mm_fini(struct tkvm_vm *vm);
 uint64_t mm_brk(struct tkvm_vm *vm, uint64_t addr);
 int64_t mm_map(struct tkvm_vm *vm, uint64_t addr, uint64_t len, bool fixed);
+/* mmap(): prot and MAP_* flags; a hint (addr without MAP_FIXED) is used
+ * when that range is free.  The address or -errno. */
+int64_t mm_map_prot(struct tkvm_vm *vm, uint64_t addr, uint64_t len, int prot,
+    int flags);
+/* The memory limit of a plain run whose address space is larger,
+ * checked at every exit: -1 with the reason once the pages it holds
+ * exceed it. */
+int mm_check_limit(const struct tkvm_vm *vm, char *why, size_t whylen);
+/* Pages the VM holds, in bytes (its memfd's, or its main VM's). */
+uint64_t mm_resident(const struct tkvm_vm *vm);
 int mm_unmap(struct tkvm_vm *vm, uint64_t addr, uint64_t len);
 bool mm_is_mapped(const struct tkvm_vm *vm, uint64_t addr, uint64_t len);
 /* 0 if the pages the VM's memfd holds fit in mem_limit; otherwise -1
@@ -329,6 +346,39 @@ void mm_trim_master(const struct tkvm_vm *vm);
 int mm_check_resident(const struct tkvm_vm *vm, const char *which,
     char *err, size_t errlen);
 void mm_zero(struct tkvm_vm *vm, uint64_t addr, uint64_t len);
+
+/* memory/vma.c: protections in the page tables, the mapping list. */
+enum vma_kind { VMA_IMAGE, VMA_HEAP, VMA_MMAP, VMA_STACK };
+struct vma_info {
+	uint64_t start, end;
+	int prot;		/* PROT_*; writable pages are also executable */
+	enum vma_kind kind;
+};
+/* Lists the guest's mappings in address order (the image, the brk heap,
+ * the mmap area's mappings, the main stack), a region split where the
+ * protection changes; returns how many were written, at most max. */
+unsigned vma_list(const struct tkvm_vm *vm, struct vma_info *out,
+    unsigned max);
+/* The same as /proc/self/maps text (at most 64 lines): the length
+ * written, NUL-terminated, cut at a whole line to fit len. */
+size_t vma_format_maps(const struct tkvm_vm *vm, char *buf, size_t len);
+int vma_set_prot(struct tkvm_vm *vm, uint64_t start, uint64_t end, int prot);
+/* Whether addr, when free, is in the absent middle of a large address
+ * space; vma_release() gives freed pages that protection. */
+bool vma_far(const struct tkvm_vm *vm, uint64_t addr);
+int vma_release(struct tkvm_vm *vm, uint64_t start, uint64_t end);
+int vma_flush(struct tkvm_vm *vm);
+void vma_commit(struct tkvm_vm *vm);
+/* Request VM, after its pages were copied back: drops the translations
+ * of a request that changed protections; 0 or -1 (errno). */
+int vma_reset(struct tkvm_vm *vm);
+int vma_insert(struct guest_mm *mm, uint64_t start, uint64_t end, int prot,
+    int flags);
+int vma_remove(struct guest_mm *mm, uint64_t start, uint64_t end);
+bool vma_overlaps(const struct guest_mm *mm, uint64_t start, uint64_t end);
+bool vma_covered(const struct tkvm_vm *vm, uint64_t start, uint64_t end);
+int vma_protect_list(struct guest_mm *mm, uint64_t start, uint64_t end,
+    int prot);
 
 /* paths.c */
 int paths_init(struct tkvm_vm *vm, char *err, size_t errlen);
@@ -366,7 +416,7 @@ typedef int64_t syscall_fn(struct tkvm_vm *vm, const uint64_t a[6]);
 	X(getdents64) X(readlink) X(readlinkat) X(access) X(faccessat) \
 	X(faccessat2) X(fcntl) X(dup) X(dup2) X(dup3) X(ioctl) X(getcwd) \
 	X(chdir) X(brk) X(mmap) X(munmap) X(mprotect) X(mremap) X(madvise) \
-	X(arch_prctl) X(set_tid_address) X(set_robust_list) X(rseq) \
+	X(getrusage) X(arch_prctl) X(set_tid_address) X(set_robust_list) X(rseq) \
 	X(prlimit64) X(getrlimit) X(getrandom) X(clock_gettime) \
 	X(clock_getres) X(gettimeofday) X(time) X(nanosleep) \
 	X(clock_nanosleep) X(uname) X(getpid) X(gettid) X(getppid) \

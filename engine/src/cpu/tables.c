@@ -71,7 +71,7 @@ build_page_tables(struct tkvm_vm *vm)
 			pd[idx] = PT0_ADDR | PTE_P | PTE_W | PTE_U;
 		else if (addr < vm->user_floor)
 			continue;	/* below a program linked high: absent */
-		else if (addr != guard)
+		else if (addr != guard && !vma_far(vm, addr))
 			pd[idx] = addr | PTE_P | PTE_W | PTE_U | PTE_PS;
 	}
 }

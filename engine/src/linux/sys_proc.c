@@ -194,12 +194,15 @@ sys_sysinfo(struct tkvm_vm *vm, const uint64_t a[6])
 {
 	struct sysinfo si;
 	struct timespec now;
+	uint64_t used;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	memset(&si, 0, sizeof si);
 	si.uptime = now.tv_sec;
 	si.totalram = vm->mem_limit;
-	si.freeram = vm->mm.mmap_top - vm->mm.brk_cur;
+	/* What the limit leaves (the address space may be far larger). */
+	used = mm_resident(vm);
+	si.freeram = used < vm->mem_limit ? vm->mem_limit - used : 0;
 	si.procs = 1;
 	si.mem_unit = 1;
 	return gmem_put(vm, a[0], &si, sizeof si) == 0 ? 0 : -EFAULT;

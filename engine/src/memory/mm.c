@@ -163,75 +163,20 @@ mm_brk(struct tkvm_vm *vm, uint64_t addr)
 	if (addr < mm->brk_start || addr > lowest_mapping(mm) ||
 	    page_up(addr) > lowest_mapping(mm))
 		return mm->brk_cur;
-	if (page_up(addr) < old_end)
+	if (page_up(addr) < old_end) {
 		mm_zero(vm, page_up(addr), old_end - page_up(addr));
+		/* What it grows into later is fresh read-write memory. */
+		(void)vma_release(vm, page_up(addr), old_end);
+		vma_commit(vm);
+	} else if (page_up(addr) > old_end) {
+		int r = vma_set_prot(vm, old_end, page_up(addr),
+		    PROT_READ | PROT_WRITE);
+		vma_commit(vm);
+		if (r != 0)
+			return mm->brk_cur;	/* no page table left for it */
+	}
 	mm->brk_cur = addr;
 	return addr;
-}
-
-static void
-remove_at(struct guest_mm *mm, unsigned i)
-{
-	memmove(&mm->maps[i], &mm->maps[i + 1],
-	    (mm->nmaps - i - 1) * sizeof mm->maps[0]);
-	mm->nmaps--;
-}
-
-static int
-insert_range(struct guest_mm *mm, uint64_t start, uint64_t end)
-{
-	unsigned i = 0;
-
-	while (i < mm->nmaps && mm->maps[i].start < start)
-		i++;
-	/* Merge with neighbours that touch. */
-	if (i > 0 && mm->maps[i - 1].end == start) {
-		mm->maps[i - 1].end = end;
-		if (i < mm->nmaps && mm->maps[i].start == end) {
-			mm->maps[i - 1].end = mm->maps[i].end;
-			remove_at(mm, i);
-		}
-		return 0;
-	}
-	if (i < mm->nmaps && mm->maps[i].start == end) {
-		mm->maps[i].start = start;
-		return 0;
-	}
-	if (mm->nmaps == TKVM_MAX_MAPPINGS)
-		return -ENOMEM;
-	memmove(&mm->maps[i + 1], &mm->maps[i],
-	    (mm->nmaps - i) * sizeof mm->maps[0]);
-	mm->maps[i].start = start;
-	mm->maps[i].end = end;
-	mm->nmaps++;
-	return 0;
-}
-
-/* Removes [start, end) from the mapping list, splitting as needed. */
-static int
-remove_range(struct guest_mm *mm, uint64_t start, uint64_t end)
-{
-	unsigned i = 0;
-
-	while (i < mm->nmaps) {
-		struct mapping *m = &mm->maps[i];
-		if (m->end <= start || m->start >= end) {
-			i++;
-		} else if (m->start >= start && m->end <= end) {
-			remove_at(mm, i);
-		} else if (m->start < start && m->end > end) {
-			uint64_t tail = m->end;
-			m->end = start;
-			return insert_range(mm, end, tail);
-		} else if (m->start < start) {
-			m->end = start;
-			i++;
-		} else {
-			m->start = end;
-			i++;
-		}
-	}
-	return 0;
 }
 
 static uint64_t
@@ -250,33 +195,71 @@ find_gap(const struct guest_mm *mm, uint64_t len)
 	}
 }
 
+/* Whether [start, start+len) may be mapped with MAP_FIXED: inside the
+ * mmap area (above the brk heap, below the stack guard). */
+static int
+fixed_range(const struct tkvm_vm *vm, uint64_t start, uint64_t len)
+{
+	const struct guest_mm *mm = &vm->mm;
+
+	if ((start & PAGE_MASK_4K) != 0)
+		return -EINVAL;
+	if (start < USER_BASE)
+		return -EPERM;	/* as below Linux's mmap_min_addr */
+	if (start < page_up(mm->brk_cur) || start > mm->mmap_top ||
+	    len > mm->mmap_top - start)
+		return -ENOMEM;
+	return 0;
+}
+
 int64_t
-mm_map(struct tkvm_vm *vm, uint64_t addr, uint64_t len, bool fixed)
+mm_map_prot(struct tkvm_vm *vm, uint64_t addr, uint64_t len, int prot,
+    int flags)
 {
 	struct guest_mm *mm = &vm->mm;
+	const bool fixed = (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) != 0;
 	uint64_t start;
+	int r;
 
 	if (len == 0 || len > vm->mem_size)
 		return -ENOMEM;
 	len = page_up(len);
 	if (fixed) {
-		if ((addr & PAGE_MASK_4K) != 0)
-			return -EINVAL;
-		if (addr < page_up(mm->brk_cur) || addr > mm->mmap_top ||
-		    len > mm->mmap_top - addr)
-			return -ENOMEM;
-		if (remove_range(mm, addr, addr + len) != 0)
+		if ((r = fixed_range(vm, addr, len)) != 0)
+			return r;
+		if ((flags & MAP_FIXED_NOREPLACE) && !(flags & MAP_FIXED) &&
+		    vma_overlaps(mm, addr, addr + len))
+			return -EEXIST;
+		if (vma_remove(mm, addr, addr + len) != 0)
 			return -ENOMEM;
 		mm_zero(vm, addr, len);
 		start = addr;
+	} else if (addr != 0 && fixed_range(vm, addr, len) == 0 &&
+	    !vma_overlaps(mm, addr, addr + len)) {
+		start = addr;	/* a free hint is taken, as Linux does */
 	} else {
 		start = find_gap(mm, len);
 		if (start == 0)
 			return -ENOMEM;
 	}
-	if (insert_range(mm, start, start + len) != 0)
+	if (vma_insert(mm, start, start + len, prot,
+	    flags & ~(MAP_FIXED | MAP_FIXED_NOREPLACE)) != 0)
 		return -ENOMEM;
+	if (vma_set_prot(vm, start, start + len, prot) != 0) {
+		vma_remove(mm, start, start + len);
+		(void)vma_release(vm, start, start + len);
+		vma_commit(vm);
+		return -ENOMEM;
+	}
+	vma_commit(vm);
 	return (int64_t)start;
+}
+
+int64_t
+mm_map(struct tkvm_vm *vm, uint64_t addr, uint64_t len, bool fixed)
+{
+	return mm_map_prot(vm, addr, len, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS | (fixed ? MAP_FIXED : 0));
 }
 
 int
@@ -306,7 +289,13 @@ mm_unmap(struct tkvm_vm *vm, uint64_t addr, uint64_t len)
 		if (s < e)
 			mm_zero(vm, s, e - s);
 	}
-	return remove_range(mm, addr, end) ? -ENOMEM : 0;
+	if (vma_remove(mm, addr, end) != 0)
+		return -ENOMEM;
+	/* The free part gets what it has there before any mapping. */
+	if (vma_release(vm, addr, end) != 0)
+		return -ENOMEM;
+	vma_commit(vm);
+	return 0;
 }
 
 bool
@@ -318,6 +307,36 @@ mm_is_mapped(const struct tkvm_vm *vm, uint64_t addr, uint64_t len)
 		if (addr >= mm->maps[i].start && addr < mm->maps[i].end)
 			return len <= mm->maps[i].end - addr;
 	return false;
+}
+
+/* Pages held: a memfd's allocated blocks (a request VM's: its main
+ * VM's, which its private copies are not in). */
+uint64_t
+mm_resident(const struct tkvm_vm *vm)
+{
+	const struct tkvm_vm *m = vm->master != NULL ? vm->master : vm;
+	struct stat st;
+
+	if (m->memfd < 0 || fstat(m->memfd, &st) != 0)
+		return 0;
+	return (uint64_t)st.st_blocks * 512;
+}
+
+int
+mm_check_limit(const struct tkvm_vm *vm, char *why, size_t whylen)
+{
+	uint64_t used;
+
+	if (vm->program != NULL || vm->master != NULL ||
+	    vm->mem_size <= vm->mem_limit)
+		return 0;
+	used = mm_resident(vm);
+	if (used <= vm->mem_limit)
+		return 0;
+	snprintf(why, whylen, "guest uses %llu KiB of memory, more than its "
+	    "memory limit (%llu KiB)", (unsigned long long)(used >> 10),
+	    (unsigned long long)(vm->mem_limit >> 10));
+	return -1;
 }
 
 /*

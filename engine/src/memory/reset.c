@@ -97,8 +97,13 @@ sort_hot(struct tkvm_vm *vm)
 		max = (unsigned)(p->max_request_pages / 4);
 	for (size_t i = 0; i < vm->dirty_words; i++) {
 		uint64_t fresh = vm->dirty_kvm[i] & ~vm->dirty_hot[i];
-		unsigned n = (unsigned)__builtin_popcountll(fresh);
-		if (fresh != 0 && vm->hot_pages + n <= max) {
+		unsigned n;
+		if (fresh == 0) {
+			vm->dirty_kvm[i] = 0;
+			continue;	/* most words of a large address space */
+		}
+		n = (unsigned)__builtin_popcountll(fresh);
+		if (vm->hot_pages + n <= max) {
 			vm->dirty_hot[i] |= fresh;
 			vm->hot_pages += n;
 			fresh = 0;
@@ -123,8 +128,11 @@ reset_collect(struct tkvm_vm *vm, uint64_t *pages)
 	if (reset_ioctl(vm, KVM_GET_DIRTY_LOG, &log) != 0)
 		return reset_failed(vm, "KVM_GET_DIRTY_LOG");
 	for (size_t i = 0; i < vm->dirty_words; i++) {
-		vm->dirty_host[i] |= vm->dirty_kvm[i];
-		n += (uint64_t)__builtin_popcountll(vm->dirty_host[i]);
+		uint64_t w = vm->dirty_host[i] | vm->dirty_kvm[i];
+		if (w != 0) {
+			vm->dirty_host[i] = w;
+			n += (uint64_t)__builtin_popcountll(w);
+		}
 	}
 	*pages = n;
 	return vm->manual_protect ? sort_hot(vm) : 0;
@@ -259,6 +267,10 @@ reset_restore(struct tkvm_vm *vm)
 	if (vm->uncollected && reset_collect(vm, &pages) != 0)
 		return -1;
 	restore_pages(vm);
+	/* The page tables are the main VM's again: a request that changed
+	 * protections leaves no translation behind (memory/vma.c). */
+	if (vma_reset(vm) != 0)
+		return reset_failed(vm, "KVM_SET_USER_MEMORY_REGION");
 	mm_trim_master(vm);
 	if (trim_working_memory(vm) != 0)
 		return -1;
