@@ -90,7 +90,11 @@ trap 'rm -rf "$out"' EXIT
 
 mem=${HWKVM_MEMORY:-8192}
 set +e
-timeout -k 10 "$limit" qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 \
+# One vCPU by default: with two (multi-threaded TCG) the rig's kernel
+# was seen to hang in a soft lockup (a KVM ioctl on one vCPU, RCU on the
+# other) during VM creations; HWKVM_SMP=2 tries two.
+smp=${HWKVM_SMP:-1}
+timeout -k 10 "$limit" qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp "$smp" \
 	-m "$mem" -nographic -no-reboot -nic none \
 	-kernel "$kdir/boot/vmlinuz-$kver" -initrd "$initrd" \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=passthrough,readonly=on,multidevs=remap \
