@@ -137,7 +137,8 @@ struct tkvm_vm {
 
 	struct guest_mm mm;
 	struct guest_fd fds[TKVM_MAX_FDS];
-	bool fds_changed;	/* table or a file offset changed */
+	bool fds_changed;
+	struct thread_table *threads;	/* linux/threads.c; NULL: never used */	/* table or a file offset changed */
 	uint64_t entry;
 	uint64_t initial_rsp;
 	uint64_t fs_base;
@@ -317,7 +318,7 @@ typedef int64_t syscall_fn(struct tkvm_vm *vm, const uint64_t a[6]);
 	X(getuid) X(geteuid) X(getgid) X(getegid) X(rt_sigaction) \
 	X(rt_sigprocmask) X(sigaltstack) X(sched_getaffinity) \
 	X(sched_yield) X(futex) X(sysinfo) X(exit) X(exit_group) X(tgkill) \
-	X(kill) X(tkill)
+	X(kill) X(tkill) X(clone) X(clone3)
 #define DECLARE_SYSCALL(name) syscall_fn sys_##name;
 SYSCALL_HANDLERS(DECLARE_SYSCALL)
 #undef DECLARE_SYSCALL
