@@ -14,7 +14,8 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: tinykvm-run [--timeout SECONDS] [--memory MIB] [--allow PATH]...\n"
-	    "                   [--env KEY=VALUE]... [--verbose] PROGRAM [ARG...]\n"
+	    "                   [--env KEY=VALUE]... [--max-threads N] [--verbose]\n"
+	    "                   PROGRAM [ARG...]\n"
 	    "       tinykvm-run [options] --request METHOD URL [--arg ARG] [--body FILE]\n"
 	    "                   [--content-type T] [--header 'K: V']... [--repeat N]\n"
 	    "                   [--concurrency N] [--storage] [--storage-program FILE]\n"

@@ -21,6 +21,7 @@
 struct options {
 	double timeout;
 	uint64_t memory;
+	unsigned max_threads;
 	const char *allow[MAX_LIST + 1];
 	const char *env[MAX_LIST + 1];
 	unsigned nallow, nenv;

@@ -88,6 +88,7 @@ parse_options(int argc, char **argv, struct options *o)
 	static const struct option longopts[] = {
 		{ "timeout", required_argument, NULL, 't' },
 		{ "memory", required_argument, NULL, 'm' },
+		{ "max-threads", required_argument, NULL, 'M' },
 		{ "allow", required_argument, NULL, 'a' },
 		{ "env", required_argument, NULL, 'e' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -120,6 +121,7 @@ parse_options(int argc, char **argv, struct options *o)
 		switch (c) {
 		case 't': o->timeout = parse_number(optarg, "--timeout"); break;
 		case 'm': o->memory = (uint64_t)parse_number(optarg, "--memory"); break;
+		case 'M': o->max_threads = (unsigned)parse_number(optarg, "--max-threads"); break;
 		case 'a': add(o->allow, &o->nallow, optarg, "--allow"); break;
 		case 'e':
 			if (strchr(optarg, '=') == NULL)
@@ -253,6 +255,8 @@ main(int argc, char **argv)
 	}
 	if (o.memory)
 		cfg->memory_mib = o.memory;
+	if (o.max_threads)
+		cfg->max_threads = o.max_threads;
 	cfg->timeout_s = o.timeout;
 	if (o.nallow)
 		cfg->allowed_paths = o.allow;

@@ -196,16 +196,16 @@ signal_self(struct tkvm_vm *vm, uint64_t sig)
 int64_t
 sys_tgkill(struct tkvm_vm *vm, const uint64_t a[6])
 {
-	if (a[0] != GUEST_PID || !threads_tid_alive(vm, (int64_t)a[1]))
-		return (int64_t)a[0] <= 0 || (int64_t)a[1] <= 0 ? -EINVAL : -ESRCH;
+	if ((int32_t)a[0] != GUEST_PID || !threads_tid_alive(vm, (int32_t)a[1]))
+		return (int32_t)a[0] <= 0 || (int32_t)a[1] <= 0 ? -EINVAL : -ESRCH;
 	return signal_self(vm, a[2]);
 }
 
 int64_t
 sys_tkill(struct tkvm_vm *vm, const uint64_t a[6])
 {
-	if (!threads_tid_alive(vm, (int64_t)a[0]))
-		return (int64_t)a[0] <= 0 ? -EINVAL : -ESRCH;
+	if (!threads_tid_alive(vm, (int32_t)a[0]))
+		return (int32_t)a[0] <= 0 ? -EINVAL : -ESRCH;
 	return signal_self(vm, a[1]);
 }
 

@@ -222,20 +222,13 @@ earliest_deadline(struct thread_table *tt)
 	return e;
 }
 
-/* Every thread waits: the host sleeps until the first deadline, never past
- * the run's own (the timer then ends the run at the next entry). */
-static void
-wait_for_deadline(struct tkvm_vm *vm, struct thread_table *tt,
-    struct guest_thread *first)
+/* Waiters whose deadline has passed become runnable; true if any did. */
+static bool
+expire(struct thread_table *tt)
 {
-	struct timespec until = first->deadline, now;
+	struct timespec now;
 	bool woke = false;
 
-	if (vm->deadline != NULL && ts_cmp(vm->deadline, &until) < 0)
-		until = *vm->deadline;
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL) ==
-	    EINTR)
-		;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	for (unsigned i = 0; i < tt->max; i++) {
 		struct guest_thread *t = &tt->t[i];
@@ -245,7 +238,23 @@ wait_for_deadline(struct tkvm_vm *vm, struct thread_table *tt,
 			woke = true;
 		}
 	}
-	if (!woke)
+	return woke;
+}
+
+/* Every thread waits: the host sleeps until the first deadline, never past
+ * the run's own (the timer then ends the run at the next entry). */
+static void
+wait_for_deadline(struct tkvm_vm *vm, struct thread_table *tt,
+    struct guest_thread *first)
+{
+	struct timespec until = first->deadline;
+
+	if (vm->deadline != NULL && ts_cmp(vm->deadline, &until) < 0)
+		until = *vm->deadline;
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL) ==
+	    EINTR)
+		;
+	if (!expire(tt))
 		threads_ready(tt, first, first->state == T_FUTEX ? -ETIMEDOUT : 0);
 }
 
@@ -255,6 +264,8 @@ threads_block(struct tkvm_vm *vm)
 	struct thread_table *tt = vm->threads;
 
 	tt->touched = true;
+	if (earliest_deadline(tt) != NULL)
+		expire(tt);
 	for (;;) {
 		int next = pick_ready(tt);
 		struct guest_thread *first;
@@ -292,7 +303,9 @@ sys_sched_yield(struct tkvm_vm *vm, const uint64_t a[6])
 	struct thread_table *tt = vm->threads;
 
 	(void)a;
-	if (tt == NULL || pick_ready(tt) < 0)
+	if (tt == NULL || tt->live == 1)
+		return 0;
+	if (pick_ready(tt) < 0 && (earliest_deadline(tt) == NULL || !expire(tt)))
 		return 0;
 	threads_ready(tt, &tt->t[tt->cur], 0);
 	return threads_block(vm);
