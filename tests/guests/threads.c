@@ -4,7 +4,13 @@
  * with a condition variable; thread-local storage, floating point and SSE
  * state per thread; joins; gettid differs per thread.  The output does not
  * depend on the order threads run in, so it equals a native run's.
+ * Other modes, by argv[1]: "bomb" starts threads until that fails,
+ * "deadlock" joins a thread that waits for a mutex main holds, "vector"
+ * checks vector registers and the rounding mode per thread across
+ * switches, "mainexit" ends the main thread first, "groupexit" ends the
+ * process from a thread.
  */
+#include <fenv.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,12 +61,120 @@ worker(void *arg)
 	return (void *)(long)(acc > 0 ? id + 10 : -1);
 }
 
+static void *
+idle(void *arg)
+{
+	for (;;)
+		pause();
+	return arg;
+}
+
+static void *
+take_lock(void *arg)
+{
+	pthread_mutex_lock(&lock);
+	return arg;
+}
+
+/* xmm8 and ymm15 hold a pattern across a raw sched_yield, in which the
+ * other threads run and load theirs; the rounding mode is per thread. */
+static void *
+vector(void *arg)
+{
+	unsigned long id = (unsigned long)arg, in[4], out[4] = { 0 };
+	unsigned long ymm_in[4], ymm_out[4] = { 0 };
+	long nr = SYS_sched_yield;
+	const int modes[] = { FE_DOWNWARD, FE_UPWARD, FE_TOWARDZERO };
+	int ok = 1;
+
+	fesetround(modes[id % 3]);
+	for (int round = 0; round < 50; round++) {
+		for (int k = 0; k < 4; k++) {
+			in[k] = id * 0x1111111111111111UL + round + k;
+			ymm_in[k] = ~in[k];
+		}
+		__asm__ volatile(
+		    "movdqu (%2), %%xmm8\n\t"
+		    "vmovdqu (%3), %%ymm15\n\t"
+		    "syscall\n\t"
+		    "movdqu %%xmm8, (%4)\n\t"
+		    "vmovdqu %%ymm15, (%5)\n\t"
+		    : "+a"(nr)
+		    : "a"(nr), "r"(in), "r"(ymm_in), "r"(out), "r"(ymm_out)
+		    : "rcx", "r11", "xmm8", "xmm15", "memory");
+		nr = SYS_sched_yield;
+		if (memcmp(in, out, 16) != 0 || memcmp(ymm_in, ymm_out, 32) != 0)
+			ok = 0;
+		if (fegetround() != modes[id % 3])
+			ok = 0;
+	}
+	return (void *)(long)ok;
+}
+
+static void *
+last_word(void *arg)
+{
+	struct timespec ts = { 0, 1000000L };
+	nanosleep(&ts, NULL);
+	printf("worker outlives main\n");
+	fflush(stdout);
+	exit((int)(long)arg);
+}
+
+static int
+modes(const char *mode)
+{
+	pthread_t th[NTHREADS];
+	pthread_attr_t small;
+	int n = 0, r;
+
+	pthread_attr_init(&small);
+	pthread_attr_setstacksize(&small, 64 * 1024);
+	if (strcmp(mode, "bomb") == 0) {
+		pthread_t x;
+		while ((r = pthread_create(&x, &small, idle, NULL)) == 0)
+			n++;
+		printf("bomb: %d threads, then %s\n", n, strerror(r));
+		fflush(stdout);
+		_exit(0);	/* exit_group with threads still waiting */
+	}
+	if (strcmp(mode, "deadlock") == 0) {
+		pthread_mutex_lock(&lock);
+		pthread_create(&th[0], &small, take_lock, NULL);
+		pthread_join(th[0], NULL);
+		printf("joined?\n");
+		return 0;
+	}
+	if (strcmp(mode, "vector") == 0) {
+		for (long i = 0; i < 3; i++)
+			pthread_create(&th[i], &small, vector, (void *)(i + 1));
+		for (int i = 0; i < 3; i++) {
+			void *ok;
+			pthread_join(th[i], &ok);
+			printf("vector thread %d: %s\n", i, ok ? "kept" : "LOST");
+		}
+		printf("main rounding: %s\n", fegetround() == FE_TONEAREST ?
+		    "nearest" : "changed");
+		return 0;
+	}
+	if (strcmp(mode, "mainexit") == 0 || strcmp(mode, "groupexit") == 0) {
+		pthread_create(&th[0], &small, last_word, (void *)7L);
+		if (mode[0] == 'm')
+			pthread_exit(NULL);
+		pthread_join(th[0], NULL);
+		return 1;
+	}
+	return 2;
+}
+
 int
-main(void)
+main(int argc, char **argv)
 {
 	pthread_t th[NTHREADS];
 	int distinct = 1;
 
+	if (argc > 1)
+		return modes(argv[1]);
 	for (long i = 0; i < NTHREADS; i++)
 		if (pthread_create(&th[i], NULL, worker, (void *)i) != 0) {
 			perror("pthread_create");
