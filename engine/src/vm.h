@@ -318,7 +318,7 @@ typedef int64_t syscall_fn(struct tkvm_vm *vm, const uint64_t a[6]);
 	X(getuid) X(geteuid) X(getgid) X(getegid) X(rt_sigaction) \
 	X(rt_sigprocmask) X(sigaltstack) X(sched_getaffinity) \
 	X(sched_yield) X(futex) X(sysinfo) X(exit) X(exit_group) X(tgkill) \
-	X(kill) X(tkill) X(clone) X(clone3)
+	X(kill) X(tkill) X(clone) X(clone3) X(poll)
 #define DECLARE_SYSCALL(name) syscall_fn sys_##name;
 SYSCALL_HANDLERS(DECLARE_SYSCALL)
 #undef DECLARE_SYSCALL

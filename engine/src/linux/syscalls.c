@@ -24,7 +24,7 @@ static const struct syscall_entry table[] = {
 
 /* Names of calls we do not emulate, for verbose logs. */
 static const char *const unhandled_names[] = {
-	[SYS_poll] = "poll", [SYS_rt_sigreturn] = "rt_sigreturn",
+	[SYS_rt_sigreturn] = "rt_sigreturn",
 	[SYS_pwrite64] = "pwrite64", [SYS_pipe] = "pipe",
 	[SYS_select] = "select", [SYS_msync] = "msync",
 	[SYS_mincore] = "mincore", [SYS_socket] = "socket",
