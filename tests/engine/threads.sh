@@ -81,6 +81,12 @@ wake on wa after requeue: 0
 wake on wb: 2
 waiter 1 woke: 0
 waiter 2 woke: 0
+requeue onto itself: 2
+wake them: 2
+waiter 3 woke: 0
+waiter 4 woke: 0
+wake the forever waiter: 1
+forever waiter woke: 0
 timed waiter: ETIMEDOUT
 main woken by the timed thread
 robust lock: EOWNERDEAD

@@ -140,6 +140,16 @@ a_waiter(void *arg)
 }
 
 static void *
+forever_waiter(void *arg)
+{
+	struct timespec huge = { 0x7fffffffffffffffL, 999999999L };
+	(void)arg;
+	printf("forever waiter woke: %s\n",
+	    err(fx(&wb, FUTEX_WAIT_PRIVATE, 0, &huge, NULL, 0)));
+	return NULL;
+}
+
+static void *
 timed_waker(void *arg)
 {
 	struct timespec rel = { 0, 20 * 1000000L };
@@ -200,6 +210,21 @@ part2(void)
 	printf("wake on wb: %s\n", err(fx(&wb, FUTEX_WAKE, 9, NULL, NULL, 0)));
 	for (int i = 0; i < 3; i++)
 		pthread_join(t[i], NULL);
+
+	/* Requeued onto the same futex, with a huge count: counted, kept. */
+	for (long i = 3; i < 5; i++)
+		pthread_create(&t[i - 3], NULL, a_waiter, (void *)i);
+	sched_yield();
+	r = fx(&wa, FUTEX_REQUEUE, 0, (void *)0x7fffffffL, &wa, 0);
+	printf("requeue onto itself: %s\n", err(r));
+	printf("wake them: %s\n", err(fx(&wa, FUTEX_WAKE, 9, NULL, NULL, 0)));
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	/* A timeout of ~2^63 s is no timeout, and a wake ends it. */
+	pthread_create(&t[0], NULL, forever_waiter, NULL);
+	sched_yield();
+	printf("wake the forever waiter: %s\n", err(fx(&wb, FUTEX_WAKE, 1, NULL, NULL, 0)));
+	pthread_join(t[0], NULL);
 
 	/* Main waits with no timeout; the other thread's timeout wakes it. */
 	wb = 0;

@@ -15,6 +15,7 @@
 #include "linux/threads.h"
 
 #define ROBUST_LIST_LIMIT 2048	/* as Linux: a looping list ends here */
+#define TIMEOUT_SEC_MAX (1LL << 40)
 
 static bool
 valid_timespec(const struct timespec *ts)
@@ -94,6 +95,9 @@ read_timeout(struct tkvm_vm *vm, uint64_t addr, bool absolute, bool realtime,
 		return -EFAULT;
 	if (!valid_timespec(&ts))
 		return -EINVAL;
+	/* Beyond ~35,000 years: as good as never, without overflow. */
+	if (ts.tv_sec > TIMEOUT_SEC_MAX)
+		ts.tv_sec = TIMEOUT_SEC_MAX;
 	clock_gettime(CLOCK_MONOTONIC, deadline);
 	if (!absolute) {
 		ts_add(deadline, ts.tv_sec, ts.tv_nsec);
@@ -171,16 +175,23 @@ futex_requeue(struct tkvm_vm *vm, const uint64_t a[6], bool cmp)
 	if (tt == NULL)
 		return 0;
 	tt->touched = true;
+	while (count < nr_wake && (t = first_waiter(tt, a[0], 0)) != NULL) {
+		threads_ready(tt, t, 0);
+		count++;
+	}
+	if (a[4] == a[0]) {
+		/* Requeued onto itself: they stay where they are, counted. */
+		for (unsigned i = 0; i < tt->max && count - nr_wake < nr_requeue;
+		    i++)
+			if (tt->t[i].state == T_FUTEX && tt->t[i].futex_addr == a[0])
+				count++;
+		return count;
+	}
 	while (count - nr_wake < nr_requeue &&
 	    (t = first_waiter(tt, a[0], 0)) != NULL) {
-		if (++count <= nr_wake) {
-			threads_ready(tt, t, 0);
-			continue;
-		}
-		if (a[4] == a[0])
-			continue;	/* already there, at its place */
 		t->futex_addr = a[4];
 		t->seq = ++tt->seq;
+		count++;
 	}
 	return count;
 }
