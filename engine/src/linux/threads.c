@@ -69,8 +69,10 @@ threads_get(struct tkvm_vm *vm)
 	/* KVM_GET_XSAVE fills struct kvm_xsave (4 KiB); a larger area (AMX)
 	 * needs KVM_GET_XSAVE2 and the size KVM gives for it. */
 	tt->xsave_bytes = sizeof(struct kvm_xsave);
+	if (vm->master != NULL && vm->master->threads != NULL)
+		tt->xsave_bytes = vm->master->threads->xsave_bytes;	/* a copy */
 #ifdef KVM_CAP_XSAVE2
-	if (vm->xsave_size > sizeof(struct kvm_xsave)) {
+	else if (vm->xsave_size > sizeof(struct kvm_xsave)) {
 		int n = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_XSAVE2);
 		if (n > (int)tt->xsave_bytes)
 			tt->xsave_bytes = (uint32_t)n;
