@@ -109,6 +109,9 @@ part1(void)
 	    FUTEX_OP((FUTEX_OP_OPARG_SHIFT | FUTEX_OP_OR), 4, FUTEX_OP_CMP_GT, 1));
 	printf("wake_op or shifted: %s, word2 %u\n", err(r), word2);
 	printf("wake_op bad op: %s\n", err(fx(&word, FUTEX_WAKE_OP, 1, (void *)1, &word2, (long)(6u << 28))));
+	r = fx(&word, FUTEX_WAKE_OP, 1, (void *)1, &word2,
+	    FUTEX_OP(FUTEX_OP_SET, 3, 9, 0));
+	printf("wake_op bad cmp: %s, word2 %u\n", err(r), word2);
 	printf("wake_op bad second: %s\n", err(fx(&word, FUTEX_WAKE_OP, 1, (void *)1, NULL, 0)));
 	r = syscall(SYS_clone, CLONE_THREAD | CLONE_VM, NULL, NULL, NULL, 0);
 	printf("clone thread without sighand: %s\n", err(r < 0 ? -errno : r));

@@ -223,6 +223,9 @@ futex_wake_op(struct tkvm_vm *vm, const uint64_t a[6])
 	case FUTEX_OP_XOR: now = old ^ (uint32_t)oparg; break;
 	default: return -ENOSYS;
 	}
+	/* As Linux: the word changes before the comparison is decoded. */
+	if (gmem_put(vm, a[4], &now, 4) != 0)
+		return -EFAULT;
 	switch (cmp) {
 	case FUTEX_OP_CMP_EQ: hit = (int32_t)old == cmparg; break;
 	case FUTEX_OP_CMP_NE: hit = (int32_t)old != cmparg; break;
@@ -232,8 +235,6 @@ futex_wake_op(struct tkvm_vm *vm, const uint64_t a[6])
 	case FUTEX_OP_CMP_GE: hit = (int32_t)old >= cmparg; break;
 	default: return -ENOSYS;
 	}
-	if (gmem_put(vm, a[4], &now, 4) != 0)
-		return -EFAULT;
 	woken = futex_wake(vm, a[0], 0, (unsigned)a[2]);
 	if (hit)
 		woken += futex_wake(vm, a[4], 0, (unsigned)a[3]);
