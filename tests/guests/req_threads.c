@@ -9,6 +9,7 @@
  *   /spin      leaves a thread yielding in a loop when it responds
  *   /deadlock  joins a thread that waits for a mutex the joiner holds
  *   /hog       joins a thread that spins without a system call
+ *   /badstack  starts a raw thread whose stack is at 0x10
  * Each response shows what a previous request could have left behind:
  * jobs done by the pool, the thread ids it hands out, thread-locals.
  */
@@ -153,6 +154,13 @@ on_get(const char *url, const char *arg)
 		pthread_create(&t[0], NULL, locker, NULL);
 		pthread_join(t[0], NULL);
 		snprintf(out, sizeof out, "deadlock: joined?");
+	} else if (strcmp(url, "/badstack") == 0) {
+		/* A raw thread on a stack at 0x10: it faults when it runs. */
+		long tid = syscall(SYS_clone, CLONE_VM | CLONE_FS | CLONE_FILES |
+		    CLONE_SIGHAND | CLONE_THREAD, (void *)0x10, NULL, NULL, 0);
+		if (tid > 0)
+			sched_yield();
+		snprintf(out, sizeof out, "badstack: %ld", tid);
 	} else if (strcmp(url, "/hog") == 0) {
 		pthread_create(&t[0], NULL, hog, NULL);
 		pthread_join(t[0], NULL);

@@ -4,8 +4,9 @@
 # were the first; threads a request starts die at the reset, their ids,
 # TLS and futex waits with them.  Hostile requests (a thread bomb, a
 # thread still running at the response, a deadlock, a thread that never
-# makes a system call) fail or end cleanly, and the next request is
-# served.  10,000 requests on two VMs give identical responses.
+# makes a system call, one on a bad stack) fail or end cleanly, and the
+# next request is served.  10,000 requests on two VMs give identical
+# responses.
 . "$(dirname "$0")/../lib/common.sh"
 
 build_guest rq req_threads.c gcc -static -pthread "-I$ROOT/engine/include"
@@ -38,6 +39,15 @@ tinykvm-run: request 11 (GET /hog) failed: guest exceeded its 2 s time limit at 
 expect_err_has "
 tinykvm-run: 12 requests on 1 VMs: 2 failed, 0 differed from the first round"
 [ "$(printf '%s\n' "$ERR" | wc -l)" -eq 3 ] || die "stderr has more: $ERR"
+
+# A raw thread on a bad stack faults when it runs: the request fails with
+# the fault, and the next one is clean.
+run_guest --request GET /badstack --request GET /pool "$WORK/rq"
+expect_rc 125
+expect_out "$fail500
+$(resp "$pool")"
+expect_err_has "tinykvm-run: request 1 (GET /badstack) failed: guest page fault: read of 0x10 at rip 0x"
+expect_err_has "tinykvm-run: 2 requests on 1 VMs: 1 failed, 0 differed from the first round"
 
 # The library's max_threads bounds the pool and a request's threads.
 cat > "$WORK/lib.json" <<JSON
