@@ -210,7 +210,7 @@ futex_wake_op(struct tkvm_vm *vm, const uint64_t a[6])
 	int64_t woken;
 	int r;
 
-	if (enc & (FUTEX_OP_OPARG_SHIFT << 28))
+	if (enc & ((uint32_t)FUTEX_OP_OPARG_SHIFT << 28))
 		oparg = (int32_t)(1u << (oparg & 31));
 	if ((r = futex_word(vm, a[0], &dummy)) != 0 ||
 	    (r = futex_word(vm, a[4], &old)) != 0)
