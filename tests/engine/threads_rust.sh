@@ -2,10 +2,10 @@
 # A static Rust program with 4 threads, a channel and a mutex gives the
 # output of its native run.  Rust's start-up polls fds 0-2 (the minimal
 # poll in engine/src/linux/poll_minimal.c).  The toolchain is rustup's
-# (/root/.cargo/bin) or one on PATH; without one the test fails.
+# (~/.cargo/bin) or one on PATH; without one the test fails.
 . "$(dirname "$0")/../lib/common.sh"
 
-PATH=$PATH:/root/.cargo/bin
+PATH=$PATH:${HOME:-/nonexistent}/.cargo/bin
 command -v rustc >/dev/null || die "rustc is missing (rustup, or Debian's rustc)"
 rustc -O -C target-feature=+crt-static -o "$WORK/threads_rs" "$GUESTS/threads.rs" ||
 	die "cannot compile threads.rs"
