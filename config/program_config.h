@@ -52,6 +52,7 @@ struct program_def {
 	char *key;			/* live-update password; NULL: none */
 	unsigned concurrency;		/* request VMs, 0..255; default 2; 0
 					 * fails the program's load */
+	unsigned max_threads;		/* guest threads, 1..1024; default 64 */
 	bool storage, start;
 	double max_boot_time;		/* seconds, > 0; default 20 */
 	double max_request_time;	/* seconds, > 0; default 8 */
@@ -144,7 +145,8 @@ struct program_engine_config {
 /*
  * Fills an engine program config from a definition: vm.memory_mib =
  * max_memory, vm.address_space_mib = the largest of address_space,
- * max_memory and PUBLISHED_ADDRESS_SPACE_MIB, vm.shared_memory_mib, vm.argv = { name, main_arguments...
+ * max_memory and PUBLISHED_ADDRESS_SPACE_MIB, vm.shared_memory_mib,
+ * vm.max_threads, vm.argv = { name, main_arguments...
  * } (main_args, when not NULL, replaces main_arguments), vm.envp =
  * environment then KVM_NAME, KVM_GROUP, KVM_TYPE, KVM_STATE, KVM_DEBUG,
  * vm.allowed_paths = the real paths, vm.cwd, vm.verbose, max_boot_time,

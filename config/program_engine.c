@@ -116,6 +116,7 @@ program_def_to_engine(const struct program_def *d, const char *const *main_args,
 	if (cfg->vm.address_space_mib < PUBLISHED_ADDRESS_SPACE_MIB)
 		cfg->vm.address_space_mib = PUBLISHED_ADDRESS_SPACE_MIB;
 	cfg->vm.shared_memory_mib = d->shared_memory;
+	cfg->vm.max_threads = d->max_threads;
 	cfg->vm.argv = owned->argv;
 	cfg->vm.envp = owned->envp;
 	cfg->vm.allowed_paths = owned->allowed;

@@ -37,6 +37,7 @@ const struct program_key program_keys[] = {
 	{ "max_request_memory",		true,	KT_PARSED },
 	{ "max_request_time",		true,	KT_PARSED },
 	{ "max_storage_time",		true,	KT_PARSED },
+	{ "max_threads",		true,	KT_PARSED },
 	{ "md5",			false,	KT_STRING },
 	{ "mmap_backed_files",		false,	KT_PARSED },
 	{ "relocate_fixed_mmap",	false,	KT_BOOL },

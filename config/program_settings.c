@@ -365,6 +365,8 @@ parse_key(const struct ctx *c, struct program_def *d, const char *k,
 			return apply_simple(c, d, &simple_settings[i], v);
 	if (strcmp(k, "concurrency") == 0)
 		return pc_get_unsigned(c, k, v, 0, MAX_CONCURRENCY, &d->concurrency);
+	if (strcmp(k, "max_threads") == 0)
+		return pc_get_unsigned(c, k, v, 1, 1024, &d->max_threads);
 	if (strcmp(k, "smp") == 0)
 		return get_smp(c, k, v, d);
 	if (strcmp(k, "start") == 0)

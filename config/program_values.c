@@ -194,6 +194,7 @@ pc_def_new(void)
 	if (d == NULL)
 		return NULL;
 	d->concurrency = 2;
+	d->max_threads = 64;
 	d->max_boot_time = 20.0;
 	d->max_request_time = 8.0;
 	d->max_storage_time = 10.0;

@@ -14,8 +14,8 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: tinykvm-run [--timeout SECONDS] [--memory MIB] [--address-space MIB]\n"
-	    "                   [--allow PATH]...\n"
-	    "                   [--env KEY=VALUE]... [--verbose] PROGRAM [ARG...]\n"
+	    "                   [--allow PATH]... [--env KEY=VALUE]... [--max-threads N]\n"
+	    "                   [--verbose] PROGRAM [ARG...]\n"
 	    "       tinykvm-run [options] --request METHOD URL [--arg ARG] [--body FILE]\n"
 	    "                   [--content-type T] [--header 'K: V']... [--repeat N]\n"
 	    "                   [--concurrency N] [--storage] [--storage-program FILE]\n"

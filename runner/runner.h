@@ -25,6 +25,7 @@ struct options {
 	double timeout;
 	uint64_t memory;
 	uint64_t address_space;	/* --address-space MIB; 0 = the default */
+	unsigned max_threads;
 	const char *allow[MAX_LIST + 1];
 	const char *env[MAX_LIST + 1];
 	unsigned nallow, nenv;

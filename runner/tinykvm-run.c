@@ -89,6 +89,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "memory", required_argument, NULL, 'm' },
 		{ "address-space", required_argument, NULL, 'M' },
+		{ "max-threads", required_argument, NULL, 'L' },
 		{ "allow", required_argument, NULL, 'a' },
 		{ "env", required_argument, NULL, 'e' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -125,6 +126,7 @@ parse_options(int argc, char **argv, struct options *o)
 			o->address_space = (uint64_t)parse_number(optarg,
 			    "--address-space");
 			break;
+		case 'L': o->max_threads = (unsigned)parse_number(optarg, "--max-threads"); break;
 		case 'a': add(o->allow, &o->nallow, optarg, "--allow"); break;
 		case 'e':
 			if (strchr(optarg, '=') == NULL)
@@ -275,6 +277,8 @@ main(int argc, char **argv)
 		/* A plain run reserves like a Linux process: a large address
 		 * space, of which only touched pages count against --memory. */
 		cfg->address_space_mib = PLAIN_ADDRESS_SPACE_MIB;
+	if (o.max_threads)
+		cfg->max_threads = o.max_threads;
 	cfg->timeout_s = o.timeout;
 	if (o.nallow)
 		cfg->allowed_paths = o.allow;

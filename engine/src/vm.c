@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "vm.h"
+#include "linux/threads.h"
 #include "guest/program.h"
 #include "timeout.h"
 #include "debug/debug.h"
@@ -341,6 +342,7 @@ tkvm_vm_destroy(struct tkvm_vm *vm)
 	vm->magic = 0;
 	debug_fini(vm);
 	regex_fini(vm);
+	threads_fini(vm);
 	fds_close_all(vm);
 	paths_fini(vm);
 	mm_fini(vm);

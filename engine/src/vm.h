@@ -151,7 +151,8 @@ struct tkvm_vm {
 
 	struct guest_mm mm;
 	struct guest_fd fds[TKVM_MAX_FDS];
-	bool fds_changed;	/* table or a file offset changed */
+	bool fds_changed;
+	struct thread_table *threads;	/* linux/threads.c; NULL: never used */	/* table or a file offset changed */
 	uint64_t entry;
 	uint64_t initial_rsp;
 	uint64_t fs_base;
@@ -427,7 +428,7 @@ typedef int64_t syscall_fn(struct tkvm_vm *vm, const uint64_t a[6]);
 	X(poll) X(ppoll) X(select) X(pselect6) X(epoll_create) \
 	X(epoll_create1) X(epoll_ctl) X(epoll_wait) X(epoll_pwait) \
 	X(eventfd) X(eventfd2) X(pipe) X(pipe2) X(timerfd_create) \
-	X(timerfd_settime) X(timerfd_gettime)
+	X(timerfd_settime) X(timerfd_gettime) X(clone) X(clone3)
 #define DECLARE_SYSCALL(name) syscall_fn sys_##name;
 SYSCALL_HANDLERS(DECLARE_SYSCALL)
 #undef DECLARE_SYSCALL

@@ -135,6 +135,7 @@ test_defaults(void)
 	CHECK_STR(d->group, "test");	/* the published default group */
 	CHECK(d->filename == NULL && d->key == NULL);
 	CHECK(d->concurrency == 2 && d->max_boot_time == 20.0);
+	CHECK(d->max_threads == 64);
 	CHECK(d->max_request_time == 8.0 && d->max_queue_time == 5.0);
 	CHECK(d->max_memory == 64 && d->max_request_memory == 32);
 	CHECK(d->ephemeral && !d->storage && !d->start && !d->control_ephemeral);
@@ -159,6 +160,7 @@ test_all_settings(void)
 	struct program_library *lib = LIB_OK("{ /* every setting */\n"
 	    " \"p\": { \"uri\": \"https://h/p.tar.xz\", \"filename\": \"/cache/p\",\n"
 	    "  \"key\": \"secret\", \"concurrency\": 8, \"storage\": true,\n"
+	    "  \"max_threads\": 200,\n"
 	    "  \"start\": true, \"max_boot_time\": 1.5, \"max_request_time\": 3,\n"
 	    "  \"max_queue_time\": 0.25, \"max_memory\": 512,\n"
 	    "  \"max_request_memory\": 128, \"req_mem_limit_after_reset\": 16,\n"
@@ -187,6 +189,7 @@ test_all_settings(void)
 	CHECK_STR(d->filename, "/cache/p");
 	CHECK_STR(d->key, "secret");
 	CHECK(d->concurrency == 8 && d->storage && d->start);
+	CHECK(d->max_threads == 200);
 	CHECK(d->max_boot_time == 1.5 && d->max_request_time == 3.0);
 	CHECK(d->max_queue_time == 0.25);
 	CHECK(d->max_memory == 512 && d->max_request_memory == 128);
@@ -376,6 +379,10 @@ test_errors(void)
 	    "number from 0 to 255, not -1");
 	P_ERROR("\"smp\": -1", "program 'p': 'smp' must be a number from 0 to 16, "
 	    "not -1");
+	P_ERROR("\"max_threads\": 0", "program 'p': 'max_threads' must be a "
+	    "number from 1 to 1024, not 0");
+	P_ERROR("\"max_threads\": 1025", "program 'p': 'max_threads' must be a "
+	    "number from 1 to 1024, not 1025");
 	P_ERROR("\"max_request_time\": -1", "program 'p': 'max_request_time' must be "
 	    "a number of seconds above 0 (at most 86400)");
 	P_ERROR("\"max_boot_time\": \"5\"", "program 'p': 'max_boot_time' must be "
@@ -493,6 +500,7 @@ test_engine(void)
 	CHECK(program_def_to_engine(library_find(lib, "p"), NULL, &cfg, &owned, err,
 	    sizeof err) == 0);
 	CHECK(cfg.vm.memory_mib == 48 && cfg.vm.shared_memory_mib == 2);
+	CHECK(cfg.vm.max_threads == 64);
 	CHECK(cfg.vm.address_space_mib == 256);	/* the published default */
 	CHECK(cfg.concurrency == 5 && cfg.max_request_memory_mib == 20);
 	CHECK(cfg.limit_workmem_after_req_mib == 6);
@@ -588,7 +596,8 @@ test_key_table(void)
 	CHECK(program_key_find("max_queue_time") != NULL);
 	CHECK(program_key_find("remote_debug_listen") != NULL);
 	CHECK(program_key_find("remote_debug_timeout") != NULL);
-	CHECK(program_nkeys == n + 3);
+	CHECK(program_key_find("max_threads") != NULL);
+	CHECK(program_nkeys == n + 4);
 	for (size_t i = 1; i < program_nkeys; i++)
 		CHECK(strcmp(program_keys[i - 1].name, program_keys[i].name) < 0);
 	CHECK(program_key_find("concurency") == NULL);
@@ -601,6 +610,7 @@ test_key_table(void)
 	CHECK(!program_key_find("executable_heap")->used);
 	CHECK(program_key_find("storage")->used);
 	CHECK(program_key_find("max_storage_time")->used);
+	CHECK(program_key_find("max_threads")->used);
 	CHECK(program_member_used("warmup", "url"));
 	CHECK(!program_member_used("warmup", "headers"));
 	CHECK(!program_member_used("warmup", "exact"));

@@ -40,6 +40,9 @@ struct tkvm_config {
 	const char *const *envp;	/* guest environment, NULL-terminated */
 	const char *cwd;		/* working directory (allowed); NULL = "/" */
 	uint64_t shared_memory_mib;	/* memory shared by a program's VMs */
+	/* Guest threads alive at once, the first included (clone beyond
+	 * it fails with EAGAIN); 0 = 64, at most 1024. */
+	unsigned max_threads;
 	tkvm_output_f *output;		/* NULL discards guest output */
 	void *opaque;			/* passed to output */
 	int verbose;			/* log unhandled syscalls to stderr */

@@ -19,6 +19,7 @@
 #include "vm.h"
 #include "linux/fdobj.h"
 #include "cpu/x86.h"
+#include "linux/threads.h"
 
 #define GUEST_PID	1
 #define K_SA_RESTORER	0x04000000ULL
@@ -576,19 +577,22 @@ signal_self(struct tkvm_vm *vm, uint64_t sig, int code)
 	return 0;
 }
 
+/* A signal sent to one of the program's threads: recorded for the
+ * program and delivered to the thread that runs next (threads share the
+ * signal state here; docs/DESIGN.md "Waiting and signals"). */
 int64_t
 sys_tgkill(struct tkvm_vm *vm, const uint64_t a[6])
 {
-	if (a[1] != GUEST_PID)
-		return -ESRCH;
+	if ((int32_t)a[0] != GUEST_PID || !threads_tid_alive(vm, (int32_t)a[1]))
+		return (int32_t)a[0] <= 0 || (int32_t)a[1] <= 0 ? -EINVAL : -ESRCH;
 	return signal_self(vm, a[2], SI_TKILL);
 }
 
 int64_t
 sys_tkill(struct tkvm_vm *vm, const uint64_t a[6])
 {
-	if (a[0] != GUEST_PID)
-		return -ESRCH;
+	if (!threads_tid_alive(vm, (int32_t)a[0]))
+		return (int32_t)a[0] <= 0 ? -EINVAL : -ESRCH;
 	return signal_self(vm, a[1], SI_TKILL);
 }
 

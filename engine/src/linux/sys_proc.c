@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Process, identity and scheduling calls of a single-threaded program
- * (the signal calls are in signals.c).
+ * Process, identity and scheduling calls (signals are in signals.c,
+ * threads and futexes in threads.c and futex.c).
  */
 #include <errno.h>
 #include <signal.h>
@@ -11,27 +11,13 @@
 #include <sys/utsname.h>
 
 #include "vm.h"
+#include "linux/threads.h"
 
 #define GUEST_PID 1
 #define ARCH_SET_GS 0x1001
 #define ARCH_SET_FS 0x1002
 #define ARCH_GET_FS 0x1003
 #define ARCH_GET_GS 0x1004
-#define FUTEX_CMD_MASK 0x7f
-
-int64_t
-sys_exit(struct tkvm_vm *vm, const uint64_t a[6])
-{
-	vm_exit(vm, (int)a[0]);
-	return 0;
-}
-
-int64_t
-sys_exit_group(struct tkvm_vm *vm, const uint64_t a[6])
-{
-	vm_exit(vm, (int)a[0]);
-	return 0;
-}
 
 int64_t
 sys_arch_prctl(struct tkvm_vm *vm, const uint64_t a[6])
@@ -47,20 +33,6 @@ sys_arch_prctl(struct tkvm_vm *vm, const uint64_t a[6])
 	default:
 		return -EINVAL;
 	}
-}
-
-int64_t
-sys_set_tid_address(struct tkvm_vm *vm, const uint64_t a[6])
-{
-	(void)vm; (void)a;
-	return GUEST_PID;
-}
-
-int64_t
-sys_set_robust_list(struct tkvm_vm *vm, const uint64_t a[6])
-{
-	(void)vm;
-	return a[1] == 24 ? 0 : -EINVAL;
 }
 
 int64_t
@@ -141,13 +113,11 @@ sys_uname(struct tkvm_vm *vm, const uint64_t a[6])
 int64_t sys_##name(struct tkvm_vm *vm, const uint64_t a[6]) \
 { (void)vm; (void)a; return (value); }
 IDENTITY(getpid, GUEST_PID)
-IDENTITY(gettid, GUEST_PID)
 IDENTITY(getppid, 0)
 IDENTITY(getuid, 0)
 IDENTITY(geteuid, 0)
 IDENTITY(getgid, 0)
 IDENTITY(getegid, 0)
-IDENTITY(sched_yield, 0)
 #undef IDENTITY
 
 int64_t
@@ -162,31 +132,6 @@ sys_sched_getaffinity(struct tkvm_vm *vm, const uint64_t a[6])
 	memset(mask, 0, a[1]);
 	mask[0] = 1;	/* CPU 0 only */
 	return 8;
-}
-
-int64_t
-sys_futex(struct tkvm_vm *vm, const uint64_t a[6])
-{
-	uint32_t value;
-
-	if ((a[0] & 3) != 0 || gmem_copy(vm, &value, a[0], 4) != 0)
-		return -EFAULT;
-	switch (a[1] & FUTEX_CMD_MASK) {
-	case 0:	/* FUTEX_WAIT */
-	case 9:	/* FUTEX_WAIT_BITSET */
-		if (value != (uint32_t)a[2])
-			return -EAGAIN;
-		if (a[3] != 0)
-			return -ETIMEDOUT;	/* nobody else can wake us */
-		vm_fail(vm, TKVM_STOP_EXCEPTION,
-		    "guest deadlocked: futex wait with no other thread");
-		return -EDEADLK;
-	case 1:	/* FUTEX_WAKE */
-	case 10: /* FUTEX_WAKE_BITSET */
-		return 0;
-	default:
-		return -ENOSYS;
-	}
 }
 
 int64_t

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "vm.h"
+#include "linux/threads.h"
 
 static bool
 known_clock(uint64_t id)
@@ -82,9 +83,11 @@ valid_timespec(const struct timespec *ts)
 	return ts->tv_sec >= 0 && ts->tv_nsec >= 0 && ts->tv_nsec < 1000000000L;
 }
 
-/* Sleeps for *req, cut short at the run's deadline. */
-static void
-bounded_sleep(const struct tkvm_vm *vm, const struct timespec *req)
+/* Sleeps for *req, cut short at the run's deadline.  With other threads
+ * alive, the thread blocks and another one runs meanwhile: the result is
+ * then what that one's system call returns. */
+static int64_t
+bounded_sleep(struct tkvm_vm *vm, const struct timespec *req)
 {
 	struct timespec now, until, left;
 
@@ -95,12 +98,15 @@ bounded_sleep(const struct tkvm_vm *vm, const struct timespec *req)
 		until.tv_sec++;
 		until.tv_nsec -= 1000000000L;
 	}
+	if (threads_others(vm))
+		return threads_sleep(vm, &until);
 	if (vm->deadline != NULL && (until.tv_sec > vm->deadline->tv_sec ||
 	    (until.tv_sec == vm->deadline->tv_sec &&
 	    until.tv_nsec > vm->deadline->tv_nsec)))
 		until = *vm->deadline;
 	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, &left) == EINTR)
 		;
+	return 0;
 }
 
 int64_t
@@ -112,8 +118,7 @@ sys_nanosleep(struct tkvm_vm *vm, const uint64_t a[6])
 		return -EFAULT;
 	if (!valid_timespec(&req))
 		return -EINVAL;
-	bounded_sleep(vm, &req);
-	return 0;
+	return bounded_sleep(vm, &req);
 }
 
 int64_t
@@ -138,8 +143,7 @@ sys_clock_nanosleep(struct tkvm_vm *vm, const uint64_t a[6])
 		if (rel.tv_sec < 0)
 			return 0;
 	}
-	bounded_sleep(vm, &rel);
-	return 0;
+	return bounded_sleep(vm, &rel);
 }
 
 int64_t

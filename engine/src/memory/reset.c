@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "guest/program.h"
+#include "linux/threads.h"
 
 #define HOT_MAX 512	/* pages */
 
@@ -249,6 +250,8 @@ reset_os_state(struct tkvm_vm *vm)
 	vm->exited = false;
 	regex_reset(vm);
 	vm->fs_base = main->fs_base;	/* set at the next entry */
+	if (threads_reset(vm) != 0)
+		return -ENOMEM;
 	if (vm->fds_changed)
 		return copy_fds(vm);
 	for (unsigned i = 0; i < TKVM_MAX_FDS; i++)
