@@ -26,6 +26,15 @@ expect_out "consumed 30300
 async total 332833500
 deferred 285"
 
+# A thread blocked on a pipe or an eventfd (poll, read) lets the others
+# run until they satisfy it, instead of the run ending as a deadlock.
+build_guest threads_wait threads_wait.c gcc -static -pthread
+native_vs_guest threads_wait
+expect_out "poll=1 revents=1
+read=5 hello
+eventfd total=3
+done"
+
 command -v musl-gcc >/dev/null || die "musl-gcc is missing (scripts/install-deps.sh)"
 build_guest threads_musl threads.c musl-gcc -static
 native_vs_guest threads_musl

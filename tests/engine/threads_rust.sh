@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # A static Rust program with 4 threads, a channel and a mutex gives the
-# output of its native run.  Rust's start-up polls fds 0-2 (the minimal
-# poll in engine/src/linux/poll_minimal.c).  The toolchain is rustup's
+# output of its native run.  Rust's start-up polls fds 0-2
+# (engine/src/linux/poll.c).  The toolchain is rustup's
 # (~/.cargo/bin) or one on PATH; without one the test fails.
 . "$(dirname "$0")/../lib/common.sh"
 

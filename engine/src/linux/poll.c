@@ -17,6 +17,7 @@
 
 #include "vm.h"
 #include "linux/fdobj.h"
+#include "linux/threads.h"
 
 #define NS		1000000000ULL
 #define MS		1000000ULL
@@ -27,6 +28,8 @@
 int64_t
 wait_blocked(struct tkvm_vm *vm, const char *what)
 {
+	if (threads_can_switch(vm, false))
+		return THREADS_RESTART;
 	vm_fail(vm, TKVM_STOP_EXCEPTION, "guest deadlocked: %s, with no other "
 	    "thread", what);
 	return -EDEADLK;
@@ -158,6 +161,8 @@ wait_round(struct tkvm_vm *vm, uint64_t timeout, uint64_t timer,
 		return (int)wait_blocked(vm, what);
 	if (until <= fdobj_now(CLOCK_MONOTONIC))
 		return until == timeout ? 0 : 1;
+	if (threads_can_switch(vm, true))
+		return THREADS_RESTART;	/* the others run, then it looks again */
 	if (!wait_until(vm, until))
 		return -EINTR;
 	return until == timeout && fdobj_now(CLOCK_MONOTONIC) >= timeout ? 0 : 1;

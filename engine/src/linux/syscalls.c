@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 
 #include "vm.h"
+#include "linux/threads.h"
 
 struct syscall_entry {
 	const char *name;
@@ -58,7 +59,10 @@ syscall_dispatch(struct tkvm_vm *vm, struct kvm_regs *regs)
 	const uint64_t nr = regs->rax;
 
 	if (nr < sizeof table / sizeof table[0] && table[nr].fn != NULL) {
-		regs->rax = (uint64_t)table[nr].fn(vm, args);
+		int64_t r = table[nr].fn(vm, args);
+		if (r == THREADS_RESTART)	/* blocked: other threads first */
+			r = threads_restart(vm, regs, nr);
+		regs->rax = (uint64_t)r;
 		return;
 	}
 	vm_verbose(vm, "unhandled system call %llu (%s)",

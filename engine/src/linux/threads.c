@@ -236,7 +236,8 @@ expire(struct thread_table *tt)
 		struct guest_thread *t = &tt->t[i];
 		if ((t->state == T_FUTEX || t->state == T_SLEEP) && t->timed &&
 		    ts_cmp(&t->deadline, &now) <= 0) {
-			threads_ready(tt, t, t->state == T_FUTEX ? -ETIMEDOUT : 0);
+			threads_ready(tt, t, t->state == T_FUTEX ? -ETIMEDOUT :
+			    t->slept);
 			woke = true;
 		}
 	}
@@ -296,6 +297,43 @@ threads_sleep(struct tkvm_vm *vm, const struct timespec *until)
 	t->state = T_SLEEP;
 	t->timed = true;
 	t->deadline = *until;
+	t->slept = 0;
+	return threads_block(vm);
+}
+
+bool
+threads_can_switch(struct tkvm_vm *vm, bool now_only)
+{
+	struct thread_table *tt = vm->threads;
+
+	if (tt == NULL || tt->live < 2)
+		return false;
+	if (earliest_deadline(tt) != NULL)
+		expire(tt);
+	return pick_ready(tt) >= 0 || (!now_only && earliest_deadline(tt) != NULL);
+}
+
+int64_t
+threads_restart(struct tkvm_vm *vm, struct kvm_regs *regs, uint64_t nr)
+{
+	struct thread_table *tt = vm->threads;
+	struct guest_thread *cur = &tt->t[tt->cur], *first;
+
+	/* Saved by the switch: back at the 2-byte `syscall`, with its
+	 * number, the arguments untouched. */
+	regs->rcx -= 2;
+	regs->rax = nr;
+	if (pick_ready(tt) >= 0) {
+		threads_ready(tt, cur, (int64_t)nr);
+	} else {
+		/* Nobody runs now: this thread sleeps until another's
+		 * deadline, then looks again. */
+		first = earliest_deadline(tt);
+		cur->state = T_SLEEP;
+		cur->timed = true;
+		cur->deadline = first->deadline;
+		cur->slept = (int64_t)nr;
+	}
 	return threads_block(vm);
 }
 

@@ -37,6 +37,7 @@ struct guest_thread {
 	uint64_t futex_addr;
 	uint32_t bitset;
 	bool timed;		/* deadline (CLOCK_MONOTONIC) is set */
+	int64_t slept;		/* what a T_SLEEP's system call returns */
 	struct timespec deadline;
 	uint64_t clear_tid;	/* CLONE_CHILD_CLEARTID / set_tid_address */
 	uint64_t robust_head, robust_len;
@@ -77,6 +78,16 @@ bool threads_tid_alive(const struct tkvm_vm *vm, int64_t tid);
 /* nanosleep with other threads: blocks until the absolute CLOCK_MONOTONIC
  * time until; the run's deadline still bounds it. */
 int64_t threads_sleep(struct tkvm_vm *vm, const struct timespec *until);
+
+/* A wait on emulated fds (poll.c, fdobj.c) that cannot end while this
+ * thread runs: whether another thread could run instead, now (now_only)
+ * or also at a deadline.  The wait then returns THREADS_RESTART, and
+ * syscall_dispatch() calls threads_restart(): the call is made again
+ * when the thread next runs (its rip back at the `syscall`), after the
+ * others have had the vCPU. */
+#define THREADS_RESTART	(-512)	/* Linux's ERESTARTSYS: never seen by the guest */
+bool threads_can_switch(struct tkvm_vm *vm, bool now_only);
+int64_t threads_restart(struct tkvm_vm *vm, struct kvm_regs *regs, uint64_t nr);
 
 /* futex.c */
 /* Wakes at most n threads waiting on addr whose bitset meets bitset. */
