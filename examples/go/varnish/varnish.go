@@ -3,8 +3,8 @@
 // Package varnish is the guest API (engine/include/tinykvm/kvm_api.h) for
 // Go, through cgo.  The program ends initialization with Next(), which
 // returns once per request in a fresh copy of the program (the paused
-// mode, wait_for_requests_paused): the host never calls into Go, so
-// nothing of the Go runtime runs on a stack it did not make.
+// mode, wait_for_requests_paused): the host never calls into Go, whose
+// runtime is only entered by a C function returning to it.
 package varnish
 
 // #cgo CFLAGS: -O2 -I${SRCDIR}/../../../engine/include
