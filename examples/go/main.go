@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: BSD-2-Clause
 
 // A request program in Go: GET answers with the URL, the argument and a
-// request field; POST gives back the body with its length.  Goroutines
-// and a channel build the state during initialization.
+// request field; POST gives back the body with its length.  Goroutines,
+// a channel and a garbage collection run during initialization.
 package main
 
 import (
 	"fmt"
 	"os"
+	"runtime"
 
 	"tinykvm.example/hello/varnish"
 )
@@ -25,6 +26,7 @@ func main() {
 	for i := 0; i < 4; i++ {
 		sum += <-ch
 	}
+	runtime.GC()
 	counter := 41
 	fmt.Println("Go program ready")
 	os.Stdout.Sync()

@@ -6,7 +6,8 @@
 # initialization is what every request starts from (counter=42 each
 # time), and 10,000 Python requests on 2 VMs all give the first round's
 # response.  A Python exception in a callback fails only that request.
-# Go (examples/go) is tests/requests/langs_go.sh.
+# Go (examples/go) and examples/rust/threads.rs, which need guest threads,
+# are tests/requests/langs_threads.sh.
 . "$(dirname "$0")/../lib/common.sh"
 
 [ -x /usr/bin/rustc ] || die "Debian's rustc is missing (scripts/install-deps.sh)"
