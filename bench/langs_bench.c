@@ -31,7 +31,7 @@ struct lang {
 
 static const struct lang langs[] = {
 	{ "rust", "hello_rust", NULL, 64 },
-	{ "python", "/usr/bin/python3", "python/hello.py", 256 },
+	{ "python", "/usr/bin/python3", "python/hello.py", 64 },
 	{ "go", "hello_go", NULL, 1024 },
 };
 

@@ -52,7 +52,7 @@ Rust got 11 bytes of text/plain at /post: posted data"
 
 # --- Python ----------------------------------------------------------------
 pystd=$(/usr/bin/python3 -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')
-PY=(--memory 256 --allow "$WORK/py" --allow "$pystd")
+PY=(--allow "$WORK/py" --allow "$pystd")
 run_guest "${PY[@]}" --header 'User-Agent: langs-test' --arg an-arg \
 	--request GET /first --request GET /second /usr/bin/python3 "$WORK/py/hello.py"
 expect_rc 0
