@@ -77,4 +77,28 @@ now_ns(void)
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
+/* ns per bare exit, timed by the guest itself. */
+static inline double
+bare_exit_ns(const char *dir)
+{
+	const char *argv[] = { "exit_loop", "20000", NULL };
+	struct capture out = { "", 0 };
+	struct tkvm_config cfg = { .argv = argv, .output = capture_output,
+	    .opaque = &out };
+	struct tkvm_result res;
+	char err[256];
+	size_t len;
+	void *img = load_guest(dir, "exit_loop", &len);
+	struct tkvm_vm *vm = tkvm_vm_create(&cfg, img, len, err, sizeof err);
+
+	free(img);
+	if (vm == NULL) {
+		fprintf(stderr, "%s: %s\n", program_invocation_short_name, err);
+		exit(1);
+	}
+	tkvm_vm_run(vm, &res);
+	tkvm_vm_destroy(vm);
+	return atof(out.text);
+}
+
 #endif

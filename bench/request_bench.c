@@ -19,30 +19,6 @@
 #include "tinykvm/engine.h"
 #include "bench_util.h"
 
-/* ns per bare exit, timed by the guest itself. */
-static double
-bare_exit_ns(const char *dir)
-{
-	const char *argv[] = { "exit_loop", "20000", NULL };
-	struct capture out = { "", 0 };
-	struct tkvm_config cfg = { .argv = argv, .output = capture_output,
-	    .opaque = &out };
-	struct tkvm_result res;
-	char err[256];
-	size_t len;
-	void *img = load_guest(dir, "exit_loop", &len);
-	struct tkvm_vm *vm = tkvm_vm_create(&cfg, img, len, err, sizeof err);
-
-	free(img);
-	if (vm == NULL) {
-		fprintf(stderr, "request_bench: %s\n", err);
-		exit(1);
-	}
-	tkvm_vm_run(vm, &res);
-	tkvm_vm_destroy(vm);
-	return atof(out.text);
-}
-
 struct figures {
 	double ns_per_request;
 	double kvm_runs, ioctls, pages, segment_restores;

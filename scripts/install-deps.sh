@@ -7,10 +7,15 @@ set -eu
 # (passwd), unshare/setpriv (util-linux) and dpkg-shlibdeps (dpkg-dev).
 # clang and libclang-rt-14-dev (libFuzzer, clang's sanitizer runtimes,
 # a recommendation that --no-install-recommends skips) build fuzz/.
+# rustc, cargo and golang-go build the examples in other languages
+# (tests/requests/langs*.sh, tests/vmod/langs*.vtc); librust-libc-dev and
+# librust-png-dev are the crates the published Rust examples ask for
+# (scripts/try-published-examples.sh builds them with cargo --offline).
 packages=(build-essential musl-tools g++ python3 pkg-config make
 	varnish libvarnishapi-dev python3-docutils wrk nginx-light zlib1g-dev libpcre2-dev bc curl libcurl4-openssl-dev
 	libarchive-dev xz-utils zstd openssl ca-certificates
 	clang libclang-rt-14-dev gdb
+	rustc cargo golang-go librust-libc-dev librust-png-dev
 	systemd passwd util-linux dpkg-dev)
 missing=()
 for p in "${packages[@]}"; do

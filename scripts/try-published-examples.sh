@@ -296,6 +296,85 @@ build cpp/webp cpp/webp/src cpp_webp g++ $CXXFLAGS webp.cpp decode_webp.cpp deco
 run cpp/webp cpp_webp --arg '{"quality": 50}' --body "$W/www/image.jpg" --content-type image/jpeg --request POST /
 report "cpp/webp (POST jpeg)"
 
+# --- Rust and Go ------------------------------------------------------------
+# Built as their scripts do (rust/static/build.sh: cargo build --release;
+# rust/collector/build_and_upload.sh: the same for the musl target, the
+# upload left out; go/build.sh: go build in goexample), offline, with
+# Debian's toolchains (rustc, cargo, golang-go) and crates (librust-*-dev,
+# in /usr/share/cargo/registry), in a scratch copy of rust/ and go/ (cargo
+# and go write there).  The Rust API is the examples' own varnish.rs, so
+# both builds are the same; Go's cgo package includes the top-level
+# kvm_api.h, ours in the second copy.  CARGO_NEWER=path-of-cargo also
+# builds rust/static with a newer toolchain, its unused png line dropped.
+mkdir -p "$W/cargo-home" "$W/log/rust" "$W/log/go"
+cat > "$W/cargo-home/config.toml" <<'TOML'
+[source.crates-io]
+replace-with = "debian"
+[source.debian]
+directory = "/usr/share/cargo/registry"
+[net]
+offline = true
+TOML
+for v in pub ours; do
+	rm -rf "$W/lang.$v"; mkdir -p "$W/lang.$v"
+	(cd "$EX" && cp -r rust go "$W/lang.$v/")
+	if [ $v = pub ]; then cp "$EX/kvm_api.h" "$W/lang.$v/"; else cp "$OURS" "$W/lang.$v/kvm_api.h"; fi
+done
+# cargo_build NAME DIR OUT BINARY CARGO-ARGS...: sets B_pub and B_ours.
+cargo_build() {
+	local name=$1 dir=$2 out=$3 bin=$4 v; shift 4
+	for v in pub ours; do
+		if (cd "$W/lang.$v/$dir" && CARGO_HOME="$W/cargo-home" RUSTC=/usr/bin/rustc \
+		    /usr/bin/cargo "$@" && cp "$bin" "$W/bin/$out.$v") >"$W/log/$name.$v.build" 2>&1; then
+			eval "B_$v=ok"
+		else
+			eval "B_$v=\"FAIL: \$(grep -m1 -E '^error|cannot find|not found' \"\$W/log/\$name.\$v.build\" | cut -c1-110)\""
+		fi
+	done
+}
+if [ -x /usr/bin/cargo ] && [ -x /usr/bin/rustc ]; then
+	cargo_build rust/static rust/static rust_static target/release/demo build --release
+	run rust/static rust_static --request GET /hello --request GET /two; report rust/static
+	cargo_build rust/collector rust/collector rust_collector \
+		target/x86_64-unknown-linux-musl/release/collector build --release --target=x86_64-unknown-linux-musl
+	run rust/collector rust_collector --request GET /a; report rust/collector
+	cargo_build "rust/collector (gnu)" rust/collector rust_collector_gnu target/release/collector build --release
+	run "rust/collector (gnu)" rust_collector_gnu --request GET /a; report "rust/collector (gnu)"
+else
+	skip rust "Debian's rustc and cargo are not installed"
+fi
+if [ -n "${CARGO_NEWER:-}" ]; then
+	for v in pub ours; do
+		sed -i '/^png = /d' "$W/lang.$v/rust/static/Cargo.toml"
+		rm -rf "$W/lang.$v/rust/static/target" "$W/lang.$v/rust/static/Cargo.lock"
+		if (cd "$W/lang.$v/rust/static" && CARGO_HOME="$W/cargo-home" \
+		    RUSTFLAGS="-C target-feature=+crt-static" "$CARGO_NEWER" build --release &&
+		    cp target/release/demo "$W/bin/rust_static_newer.$v") >"$W/log/rust/static-newer.$v.build" 2>&1; then
+			eval "B_$v=\"ok ($("${CARGO_NEWER%cargo}rustc" --version 2>/dev/null | cut -d' ' -f1-2), png dropped, crt-static)\""
+		else
+			eval "B_$v=\"FAIL: \$(grep -m1 -E '^error' \"\$W/log/rust/static-newer.\$v.build\" | cut -c1-110)\""
+		fi
+	done
+	run "rust/static (newer)" rust_static_newer --request GET /hello --request GET /two
+	report "rust/static (newer)"
+fi
+if [ -x /usr/bin/go ]; then
+	for v in pub ours; do
+		if (cd "$W/lang.$v/go/goexample" && GOPROXY=off GOTOOLCHAIN=local GOCACHE="$W/gocache" \
+		    /usr/bin/go build && cp goexample "$W/bin/goexample.$v") >"$W/log/go/goexample.$v.build" 2>&1; then
+			eval "B_$v=ok"
+		else
+			eval "B_$v=\"FAIL: \$(grep -m1 -v '^#' \"\$W/log/go/goexample.\$v.build\" | cut -c1-110)\""
+		fi
+	done
+	run go/goexample goexample --memory 1024 --storage --request GET /; report go/goexample
+else
+	skip go/goexample "Debian's golang-go is not installed"
+fi
+skip go/avif "needs the Go module github.com/Kagami/go-avif (not packaged by Debian) and libaom as a static library (Debian ships it shared only)"
+skip rust/png "needs png 0.15 (Debian packages 0.17) and the musl target"
+skip rust/tokio "needs tokio 1.44 and edition 2024: Debian has tokio 1.24 and rustc 1.63"
+
 # --- the same binaries (built with our header) under varnishd ---------------
 # A program library in the style of the published compute.json (one group,
 # programs named as there) and a VCL as a user of the published VMOD writes

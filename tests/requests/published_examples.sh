@@ -7,6 +7,8 @@
 # gzip); a response field with an empty value ends the request, as on the
 # published host; a bare key unsets a field; a program built with the
 # older five-argument backend_response (tests/guests/old_counter.c) counts.
+# The published Rust binding's paused mode and response extra, with
+# tests/guests/rust_paused.rs.
 . "$(dirname "$0")/../lib/common.sh"
 
 build_guest examples req_examples.c gcc -static "-I$ROOT/engine/include"
@@ -82,4 +84,26 @@ Content-Type: text/plain
 Hello 3 World!"
 expect_err_has "tinykvm-run: warning: group 'old': 'max_time' is not a known setting (did you mean 'max_request_time'?); ignored"
 expect_err_has "tinykvm-run: warning: program 'counter': 'max_work_memory' is not a known setting (did you mean 'max_request_memory'?); ignored"
+
+# The published Rust binding (rust/static): the paused mode into its own
+# 88-byte structure (the host writes 104 bytes, the last 16 zero, as the
+# published host does) and an extra whose num_headers is a usize; each
+# request starts from the paused point (n is 1 each time).
+[ -x /usr/bin/rustc ] || die "Debian's rustc is missing (scripts/install-deps.sh)"
+/usr/bin/rustc --edition 2021 -O -C target-feature=+crt-static -o "$WORK/rust_paused" \
+	"$GUESTS/rust_paused.rs" || die "cannot compile rust_paused.rs"
+run_guest --request GET /one --request GET /two "$WORK/rust_paused"
+expect_rc 0
+expect_out "HTTP 200
+Content-Type: text/plain
+X-Header: Header value
+X-Header2: Header value
+
+paused 1 url=/one spare=[0, 0]
+HTTP 200
+Content-Type: text/plain
+X-Header: Header value
+X-Header2: Header value
+
+paused 1 url=/two spare=[0, 0]"
 echo "calls as the published examples make them: as expected"

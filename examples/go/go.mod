@@ -1,0 +1,3 @@
+module tinykvm.example/hello
+
+go 1.19
