@@ -41,8 +41,20 @@ same fpe "SIGFPE: signo=8 code=1 (FPE_INTDIV=1)
 SIGILL: signo=4 code=2 (ILL_ILLOPN=2)
 SIGTRAP: signo=5 code=128"
 expect_rc 0
-same gpss "non-canonical data: SIGSEGV code=128 addr=(nil)
-non-canonical stack: SIGBUS code=128 on_altstack=1"
+# A non-canonical stack address is #SS (SIGBUS) on silicon; QEMU's
+# emulated CPU (the hardware-KVM rig) raises #GP (SIGSEGV) for it, natively
+# as in the guest.  The guest must print what this CPU's native run does.
+native=$("$WORK/sig" gpss 2>/dev/null) || true
+case "$native" in
+"non-canonical data: SIGSEGV code=128 addr=(nil)
+non-canonical stack: SIGBUS code=128 on_altstack=1") ;;
+"non-canonical data: SIGSEGV code=128 addr=(nil)
+non-canonical stack: SIGSEGV code=128 on_altstack=1")
+	echo "NOTE: this CPU raises #GP, not #SS, for a non-canonical stack address (natively too)" ;;
+*) die "gpss: native run printed [$native]" ;;
+esac
+run_guest "$WORK/sig" gpss
+expect_out "$native"
 expect_rc 0
 same raise "raise: count=1 code=SI_TKILL
 kill: count=2 code=SI_USER
