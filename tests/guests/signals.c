@@ -359,14 +359,16 @@ main(int argc, char **argv)
 		return mode_nested();
 	if (!strcmp(m, "forged"))
 		return forge(0xffffffff81000000ULL, 0x202, 0x33, 0x2b);
-	/* IOPL 3, NT and VM asked for, with Linux's user selectors (the
-	 * same outcome natively) or with kernel ones (natively SIGSEGV). */
+	/* IOPL 1, NT and VM asked for, with Linux's user selectors (the
+	 * same outcome natively) or with kernel ones (natively SIGSEGV).
+	 * The IOPL the guest gets is the host's (0, or 3 on hardware KVM),
+	 * never the frame's. */
 	if (!strcmp(m, "forgedfl"))
 		return forge((uint64_t)(uintptr_t)after_forged,
-		    0x3202 | (1UL << 14) | (1UL << 17), 0x33, 0x2b);
+		    0x1202 | (1UL << 14) | (1UL << 17), 0x33, 0x2b);
 	if (!strcmp(m, "forgedcs"))
 		return forge((uint64_t)(uintptr_t)after_forged,
-		    0x3202 | (1UL << 14) | (1UL << 17), 0x08, 0x10);
+		    0x1202 | (1UL << 14) | (1UL << 17), 0x08, 0x10);
 	if (!strcmp(m, "badhandler")) {
 		long r;
 		uint64_t act[4] = { 0x800000000000ULL, 0x04000000 /* SA_RESTORER */,
