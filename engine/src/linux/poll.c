@@ -197,6 +197,23 @@ interrupted(struct tkvm_vm *vm, uint64_t saved)
 	return true;
 }
 
+/* One round of a wait that found nothing ready: 1 to look again, 0 when
+ * the timeout passed, < 0 what the call returns (the caller's mask put
+ * back, unless a signal interrupted it: its frame carries the mask). */
+static int
+wait_step(struct tkvm_vm *vm, uint64_t timeout, uint64_t timer,
+    uint64_t saved, const char *what)
+{
+	int r;
+
+	if (interrupted(vm, saved))
+		return -EINTR;
+	r = wait_round(vm, timeout, timer, what);
+	if (r < 0)
+		vm->sigmask = saved;
+	return r;
+}
+
 static int64_t
 do_poll(struct tkvm_vm *vm, uint64_t addr, uint64_t nfds, uint64_t timeout,
     uint64_t saved)
@@ -230,16 +247,13 @@ do_poll(struct tkvm_vm *vm, uint64_t addr, uint64_t nfds, uint64_t timeout,
 		}
 		if (ready != 0)
 			break;
-		if (interrupted(vm, saved))
-			return -EINTR;
-		r = wait_round(vm, timeout, timer,
+		r = wait_step(vm, timeout, timer, saved,
 		    "poll with no timeout and nothing ready");
-		if (r < 0) {
-			vm->sigmask = saved;
-			return r;
-		}
-		if (r == 0)
+		if (r <= 0) {
+			if (r < 0)
+				return r;
 			break;
+		}
 	}
 	vm->sigmask = saved;
 	if (nfds != 0 && gmem_put(vm, addr, pfd, nfds * sizeof pfd[0]) != 0)
@@ -328,16 +342,13 @@ do_select(struct tkvm_vm *vm, const uint64_t a[6], uint64_t timeout,
 		}
 		if (ready != 0)
 			break;
-		if (interrupted(vm, saved))
-			return -EINTR;
-		r = wait_round(vm, timeout, timer,
+		r = wait_step(vm, timeout, timer, saved,
 		    "select with no timeout and nothing ready");
-		if (r < 0) {
-			vm->sigmask = saved;
-			return r;
-		}
-		if (r == 0)
+		if (r <= 0) {
+			if (r < 0)
+				return r;
 			break;
+		}
 	}
 	vm->sigmask = saved;
 	for (unsigned s = 0; s < 3; s++)
@@ -552,16 +563,13 @@ do_epoll_wait(struct tkvm_vm *vm, const uint64_t a[6], uint64_t timeout,
 		    EPOLL_MAX_ITEMS ? (unsigned)max : EPOLL_MAX_ITEMS, true);
 		if (n != 0)
 			break;
-		if (interrupted(vm, saved))
-			return -EINTR;
-		r = wait_round(vm, timeout, fdobj_next_timer(vm, (int)a[0], 0),
-		    "epoll_wait with no timeout and nothing ready");
-		if (r < 0) {
-			vm->sigmask = saved;
-			return r;
-		}
-		if (r == 0)
+		r = wait_step(vm, timeout, fdobj_next_timer(vm, (int)a[0], 0),
+		    saved, "epoll_wait with no timeout and nothing ready");
+		if (r <= 0) {
+			if (r < 0)
+				return r;
 			break;
+		}
 	}
 	vm->sigmask = saved;
 	if (n != 0)
