@@ -593,13 +593,3 @@ sys_epoll_pwait(struct tkvm_vm *vm, const uint64_t a[6])
 		return r;
 	return do_epoll_wait(vm, a, ms_deadline((int32_t)a[3]), saved);
 }
-
-/* pause(): only a signal ends it, and only the guest can send one. */
-int64_t
-sys_pause(struct tkvm_vm *vm, const uint64_t a[6])
-{
-	(void)a;
-	if ((vm->sigpending & ~vm->sigmask) != 0)
-		return -EINTR;
-	return wait_blocked(vm, "pause");
-}

@@ -19,7 +19,6 @@
 #include "vm.h"
 #include "linux/fdobj.h"
 #include "cpu/x86.h"
-#include "linux/threads.h"
 
 #define GUEST_PID	1
 #define K_SA_RESTORER	0x04000000ULL
@@ -565,41 +564,4 @@ sys_sigaltstack(struct tkvm_vm *vm, const uint64_t a[6])
 	if (r == 0 && a[1])
 		gmem_put(vm, a[1], old, sizeof old);
 	return r;
-}
-
-static int64_t
-signal_self(struct tkvm_vm *vm, uint64_t sig, int code)
-{
-	if (sig > 64)
-		return -EINVAL;
-	if (sig != 0)
-		signals_raise(vm, (int)sig, code);
-	return 0;
-}
-
-/* A signal sent to one of the program's threads: recorded for the
- * program and delivered to the thread that runs next (threads share the
- * signal state here; docs/DESIGN.md "Waiting and signals"). */
-int64_t
-sys_tgkill(struct tkvm_vm *vm, const uint64_t a[6])
-{
-	if ((int32_t)a[0] != GUEST_PID || !threads_tid_alive(vm, (int32_t)a[1]))
-		return (int32_t)a[0] <= 0 || (int32_t)a[1] <= 0 ? -EINVAL : -ESRCH;
-	return signal_self(vm, a[2], SI_TKILL);
-}
-
-int64_t
-sys_tkill(struct tkvm_vm *vm, const uint64_t a[6])
-{
-	if (!threads_tid_alive(vm, (int32_t)a[0]))
-		return (int32_t)a[0] <= 0 ? -EINVAL : -ESRCH;
-	return signal_self(vm, a[1], SI_TKILL);
-}
-
-int64_t
-sys_kill(struct tkvm_vm *vm, const uint64_t a[6])
-{
-	if (a[0] != GUEST_PID && a[0] != 0 && (int64_t)a[0] != -1)
-		return -ESRCH;
-	return signal_self(vm, a[1], SI_USER);
 }

@@ -12,6 +12,7 @@
 
 #include "vm.h"
 #include "linux/threads.h"
+#include "linux/fdobj.h"
 
 #define GUEST_PID 1
 #define ARCH_SET_GS 0x1001
@@ -151,4 +152,52 @@ sys_sysinfo(struct tkvm_vm *vm, const uint64_t a[6])
 	si.procs = 1;
 	si.mem_unit = 1;
 	return gmem_put(vm, a[0], &si, sizeof si) == 0 ? 0 : -EFAULT;
+}
+
+/* Signals a program sends itself (delivery: signals.c). */
+static int64_t
+signal_self(struct tkvm_vm *vm, uint64_t sig, int code)
+{
+	if (sig > 64)
+		return -EINVAL;
+	if (sig != 0)
+		signals_raise(vm, (int)sig, code);
+	return 0;
+}
+
+/* A signal sent to one of the program's threads: recorded for the
+ * program and delivered to the thread that runs next (threads share the
+ * signal state here; docs/DESIGN.md "Waiting and signals"). */
+int64_t
+sys_tgkill(struct tkvm_vm *vm, const uint64_t a[6])
+{
+	if ((int32_t)a[0] != GUEST_PID || !threads_tid_alive(vm, (int32_t)a[1]))
+		return (int32_t)a[0] <= 0 || (int32_t)a[1] <= 0 ? -EINVAL : -ESRCH;
+	return signal_self(vm, a[2], SI_TKILL);
+}
+
+int64_t
+sys_tkill(struct tkvm_vm *vm, const uint64_t a[6])
+{
+	if (!threads_tid_alive(vm, (int32_t)a[0]))
+		return (int32_t)a[0] <= 0 ? -EINVAL : -ESRCH;
+	return signal_self(vm, a[1], SI_TKILL);
+}
+
+int64_t
+sys_kill(struct tkvm_vm *vm, const uint64_t a[6])
+{
+	if (a[0] != GUEST_PID && a[0] != 0 && (int64_t)a[0] != -1)
+		return -ESRCH;
+	return signal_self(vm, a[1], SI_USER);
+}
+
+/* pause(): only a signal ends it, and only the guest can send one. */
+int64_t
+sys_pause(struct tkvm_vm *vm, const uint64_t a[6])
+{
+	(void)a;
+	if ((vm->sigpending & ~vm->sigmask) != 0)
+		return -EINTR;
+	return wait_blocked(vm, "pause");
 }
