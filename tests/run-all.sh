@@ -60,6 +60,8 @@ run_one() {
 	else
 		fail=$((fail + 1)); failed+=("$name"); echo "FAIL $name ($((SECONDS - t0)) s, log: $log)"
 		sed 's/^/    /' "$log" | tail -n 30
+		# varnishtest says why on its "---- " lines, often far above the end.
+		grep -a -- "^---- " "$log" | head -n 5 | sed "s/^/    why: /" || true
 	fi
 }
 
