@@ -37,7 +37,8 @@ mount -t devtmpfs devtmpfs $r/dev
 mkdir -p $r/dev/pts $r/dev/shm $r/hwkvm-out
 mount -t devpts devpts $r/dev/pts
 mount -t tmpfs tmpfs $r/dev/shm
-mount -t tmpfs tmpfs $r/tmp
+# /tmp stays the overlay's (writable, in the tmpfs): the checkout being
+# tested may itself live under the host's /tmp.
 mount -t tmpfs tmpfs $r/run
 mount --bind /mnt/out $r/hwkvm-out
 hostname hwkvm
