@@ -52,8 +52,12 @@ if ! [ -f "$kdir/boot/vmlinuz-$kver" ]; then
 fi
 
 # The initramfs: busybox and the modules for KVM, virtio-9p and overlayfs.
-initrd=$RIG/initrd-$kver.gz
-if ! [ -f "$initrd" ] || [ "$initrd" -ot "$ROOT/scripts/hwkvm-init.sh" ]; then
+# Named by the kernel and by its /init's contents, so a changed init is
+# always rebuilt.
+inithash=$(sha256sum "$ROOT/scripts/hwkvm-init.sh" | cut -c1-12)
+initrd=$RIG/initrd-$kver-$inithash.gz
+if ! [ -f "$initrd" ]; then
+	rm -f "$RIG"/initrd-*.gz
 	tree=$RIG/initrd-tree
 	rm -rf "$tree"; mkdir -p "$tree"/{bin,lib/modules,proc,sys,dev,mnt}
 	cp /bin/busybox "$tree/bin/busybox"
