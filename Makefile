@@ -146,7 +146,7 @@ $(BUILD)/bench/%: bench/%.c $(wildcard bench/*.h bench/guests/*.h) $(ENGINE_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Ibench -Iconfig -o $@ $< $(CONFIG_LIB) $(ENGINE_LIB) -lrt -lpthread -lm
 
-$(BUILD)/unit/%: tests/unit/%.c $(ENGINE_LIB) $(CONFIG_LIB)
+$(BUILD)/unit/%: tests/unit/%.c tests/unit/unit_check.h $(ENGINE_LIB) $(CONFIG_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Iengine/src -Iconfig -o $@ $< $(CONFIG_LIB) $(ENGINE_LIB) -lrt -lpthread -lm
 

@@ -15,23 +15,7 @@
 #include "program_config.h"
 #include "program_keys.h"
 
-static int failures;
-
-#define CHECK(cond) do { if (!(cond)) { \
-	fprintf(stderr, "%s:%d: failed: %s\n", __FILE__, __LINE__, #cond); \
-	failures++; } } while (0)
-
-static void
-check_str(int line, const char *what, const char *got, const char *want)
-{
-	if (got == NULL || strcmp(got, want) != 0) {
-		fprintf(stderr, "%s:%d: %s\n  got  [%s]\n  want [%s]\n", __FILE__,
-		    line, what, got ? got : "(null)", want);
-		failures++;
-	}
-}
-
-#define CHECK_STR(got, want) check_str(__LINE__, #got, (got), (want))
+#include "unit_check.h"
 
 static struct program_library *
 lib_ok(int line, const char *text)
