@@ -135,6 +135,11 @@ void library_free(struct program_library *lib);
 
 /* The published host's default address space (and max_memory), MiB. */
 #define PUBLISHED_ADDRESS_SPACE_MIB	256
+/* The least address space here, shared memory included, MiB: room for
+ * what the published host's bump allocator hands out past its 256 MiB
+ * (docs/DESIGN.md, "Address space and max_memory"); a storage program
+ * linked at 1 GiB (the lowest floor elf_user_floor() gives) stays out. */
+#define ADDRESS_SPACE_FLOOR_MIB		1024
 
 /* The arrays an engine config points into, owned by the caller. */
 struct program_engine_config {
@@ -145,7 +150,8 @@ struct program_engine_config {
 /*
  * Fills an engine program config from a definition: vm.memory_mib =
  * max_memory, vm.address_space_mib = the largest of address_space,
- * max_memory and PUBLISHED_ADDRESS_SPACE_MIB, vm.shared_memory_mib,
+ * max_memory, PUBLISHED_ADDRESS_SPACE_MIB and ADDRESS_SPACE_FLOOR_MIB
+ * less shared_memory, vm.shared_memory_mib,
  * vm.max_threads, vm.argv = { name, main_arguments...
  * } (main_args, when not NULL, replaces main_arguments), vm.envp =
  * environment then KVM_NAME, KVM_GROUP, KVM_TYPE, KVM_STATE, KVM_DEBUG,

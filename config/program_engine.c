@@ -97,6 +97,7 @@ program_def_to_engine(const struct program_def *d, const char *const *main_args,
 {
 	const char *const *args = main_args != NULL ? main_args :
 	    (const char *const *)d->main_arguments;
+	uint64_t floor;
 
 	memset(cfg, 0, sizeof *cfg);
 	memset(owned, 0, sizeof *owned);
@@ -110,11 +111,16 @@ program_def_to_engine(const struct program_def *d, const char *const *main_args,
 	cfg->vm.memory_mib = d->max_memory;
 	/* As published: the address space is address_space, raised to
 	 * max_memory, and at least 256 MiB; mappings are not counted against
-	 * max_memory, touched pages are (docs/DESIGN.md). */
+	 * max_memory, touched pages are (docs/DESIGN.md).  Where the
+	 * published host hands out mappings past the end of its address
+	 * space, here it is at least 1 GiB with shared memory. */
 	cfg->vm.address_space_mib = d->address_space > d->max_memory ?
 	    d->address_space : d->max_memory;
-	if (cfg->vm.address_space_mib < PUBLISHED_ADDRESS_SPACE_MIB)
-		cfg->vm.address_space_mib = PUBLISHED_ADDRESS_SPACE_MIB;
+	floor = d->shared_memory < ADDRESS_SPACE_FLOOR_MIB -
+	    PUBLISHED_ADDRESS_SPACE_MIB ? ADDRESS_SPACE_FLOOR_MIB -
+	    d->shared_memory : PUBLISHED_ADDRESS_SPACE_MIB;
+	if (cfg->vm.address_space_mib < floor)
+		cfg->vm.address_space_mib = floor;
 	cfg->vm.shared_memory_mib = d->shared_memory;
 	cfg->vm.max_threads = d->max_threads;
 	cfg->vm.argv = owned->argv;

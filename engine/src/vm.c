@@ -369,6 +369,7 @@ tkvm_vm_destroy(struct tkvm_vm *vm)
 	free(vm->dirty_host);
 	free(vm->dirty_ever);
 	free(vm->dirty_hot);
+	free(vm->dirty_sum);
 	free(vm->program_name);
 	free(vm->state_file);
 	free(vm);

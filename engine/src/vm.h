@@ -112,7 +112,10 @@ struct tkvm_vm {
 	uint64_t *dirty_host;		/* request VM: pages the host wrote */
 	uint64_t *dirty_ever;		/* request VM: private pages so far */
 	uint64_t *dirty_hot;		/* request VM: never write-protected */
+	uint64_t *dirty_sum;		/* request VM: a bit per dirty_host word
+					 * that may be non-zero (reset.c) */
 	size_t dirty_words;
+	uint64_t ever_pages;		/* request VM: bits set in dirty_ever */
 	unsigned hot_pages;
 	bool manual_protect;		/* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 on */
 	uint64_t pages_dirtied;		/* by the last request */
@@ -239,6 +242,18 @@ dirty_mark(uint64_t *bitmap, uint64_t addr, uint64_t len)
 
 	for (uint64_t pg = first; pg <= last; pg++)
 		bitmap[pg >> 6] |= 1ULL << (pg & 63);
+}
+
+/* A range of guest memory the host wrote, in a request VM: dirty_host
+ * for the reset, and dirty_sum, so the reset visits only its words. */
+static inline void
+host_dirty(struct tkvm_vm *vm, uint64_t addr, uint64_t len)
+{
+	uint64_t w = addr >> 18, last = (addr + len - 1) >> 18;
+
+	dirty_mark(vm->dirty_host, addr, len);
+	for (; w <= last; w++)
+		vm->dirty_sum[w >> 6] |= 1ULL << (w & 63);
 }
 
 /* cpu/tables.c: page tables, GDT, IDT, TSS, stubs (the main VM's memory). */

@@ -473,7 +473,8 @@ test_engine(void)
 	    " \"v\": { \"filename\": \"/v\","
 	    " \"allowed_paths\": [{ \"real\": \"/srv\", \"virtual\": \"/data\" }] },"
 	    " \"a\": { \"filename\": \"/a\", \"max_memory\": 512, \"address_space\": 300 },"
-	    " \"b\": { \"filename\": \"/b\", \"address_space\": 1800 } }");
+	    " \"b\": { \"filename\": \"/b\", \"address_space\": 1800 },"
+	    " \"s\": { \"filename\": \"/s\", \"shared_memory\": 900 } }");
 	const char *const args[] = { "override", NULL };
 	struct tkvm_program_config cfg;
 	struct program_engine_config owned;
@@ -485,7 +486,8 @@ test_engine(void)
 	    sizeof err) == 0);
 	CHECK(cfg.vm.memory_mib == 48 && cfg.vm.shared_memory_mib == 2);
 	CHECK(cfg.vm.max_threads == 64);
-	CHECK(cfg.vm.address_space_mib == 256);	/* the published default */
+	/* At least 1 GiB with its 2 MiB of shared memory. */
+	CHECK(cfg.vm.address_space_mib == 1022);
 	CHECK(cfg.concurrency == 5 && cfg.max_request_memory_mib == 20);
 	CHECK(cfg.limit_workmem_after_req_mib == 6);
 	CHECK(cfg.max_boot_time == 2.5 && cfg.max_request_time == 1.25);
@@ -536,14 +538,19 @@ test_engine(void)
 	CHECK(cfg.persistent && cfg.vm.allowed_paths[0] == NULL);
 	CHECK(cfg.vm.envp[0] != NULL && strcmp(cfg.vm.envp[1], "KVM_GROUP=test") == 0);
 	program_engine_config_free(&owned);
-	/* The address space: the largest of address_space, max_memory, 256. */
+	/* The address space: the largest of address_space, max_memory and
+	 * 1 GiB less shared memory. */
 	CHECK(program_def_to_engine(library_find(lib, "a"), NULL, &cfg, &owned, err,
 	    sizeof err) == 0);
-	CHECK(cfg.vm.memory_mib == 512 && cfg.vm.address_space_mib == 512);
+	CHECK(cfg.vm.memory_mib == 512 && cfg.vm.address_space_mib == 1024);
 	program_engine_config_free(&owned);
 	CHECK(program_def_to_engine(library_find(lib, "b"), NULL, &cfg, &owned, err,
 	    sizeof err) == 0);
 	CHECK(cfg.vm.memory_mib == 64 && cfg.vm.address_space_mib == 1800);
+	program_engine_config_free(&owned);
+	CHECK(program_def_to_engine(library_find(lib, "s"), NULL, &cfg, &owned, err,
+	    sizeof err) == 0);
+	CHECK(cfg.vm.address_space_mib == 256 && cfg.vm.shared_memory_mib == 900);
 	program_engine_config_free(&owned);
 	library_free(lib);
 }

@@ -301,10 +301,7 @@ api_get_meminfo(struct tkvm_vm *vm, struct kvm_regs *r)
 	};
 
 	if (vm->dirty_ever != NULL) {
-		uint64_t n = 0;
-		for (size_t i = 0; i < vm->dirty_words; i++)
-			n += (uint64_t)__builtin_popcountll(vm->dirty_ever[i]);
-		mi.reqmem_upper = n * PAGE_SIZE_4K;
+		mi.reqmem_upper = vm->ever_pages * PAGE_SIZE_4K;
 		mi.reqmem_current = vm->stats.pages_dirtied_last * PAGE_SIZE_4K;
 	}
 	if (gmem_put(vm, r->rdi, &mi, sizeof mi) != 0) {

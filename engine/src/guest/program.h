@@ -163,6 +163,8 @@ int reset_init(struct tkvm_vm *vm, char *err, size_t errlen);
 /* Fetches KVM's dirty log: pages dirtied since the last reset.  On
  * failure (-1) vm->broken says why and the VM must be replaced. */
 int reset_collect(struct tkvm_vm *vm, uint64_t *pages);
+/* Pages the request VM holds privately (tkvm_reqvm_stats). */
+uint64_t reset_private_pages(const struct tkvm_vm *vm);
 /* Restores memory and guest OS state to the frozen main VM's; -1 and
  * vm->broken set when it could not. */
 int reset_restore(struct tkvm_vm *vm);

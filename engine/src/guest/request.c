@@ -574,13 +574,8 @@ tkvm_reqvm_stats(const struct tkvm_reqvm *rv, struct tkvm_reqvm_stats *out)
 
 	TKVM_CHECK_OBJ(vm, TKVM_VM_MAGIC);
 	*out = vm->stats;
-	out->private_pages = 0;
-	for (size_t i = 0; i < vm->dirty_words; i++) {
-		/* Most words are 0; the VMOD reads this after every request. */
-		const uint64_t w = vm->dirty_ever[i] | vm->dirty_host[i];
-		if (w != 0)
-			out->private_pages += (uint64_t)__builtin_popcountll(w);
-	}
+	/* The VMOD reads this after every request: no walk of the bitmaps. */
+	out->private_pages = reset_private_pages(vm);
 	out->kvm_run_calls = vm->counters.kvm_run_calls;
 	out->kvm_ioctls = vm->counters.kvm_ioctls;
 	out->segment_restores = vm->counters.segment_restores;

@@ -49,7 +49,7 @@ gmem_wr(struct tkvm_vm *vm, uint64_t addr, uint64_t len)
 
 	/* Shared memory is never reset: only main memory is tracked. */
 	if (p != NULL && len != 0 && vm->dirty_host != NULL && addr < vm->mem_size)
-		dirty_mark(vm->dirty_host, addr,
+		host_dirty(vm, addr,
 		    len < vm->mem_size - addr ? len : vm->mem_size - addr);
 	return p;
 }

@@ -14,6 +14,7 @@
  * reset; only other pages are write-protected again.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,12 +47,51 @@ reset_init(struct tkvm_vm *vm, char *err, size_t errlen)
 	vm->dirty_host = calloc(vm->dirty_words, 8);
 	vm->dirty_ever = calloc(vm->dirty_words, 8);
 	vm->dirty_hot = calloc(vm->dirty_words, 8);
+	vm->dirty_sum = calloc((vm->dirty_words + 63) / 64, 8);
 	if (vm->dirty_kvm == NULL || vm->dirty_host == NULL ||
-	    vm->dirty_ever == NULL || vm->dirty_hot == NULL) {
+	    vm->dirty_ever == NULL || vm->dirty_hot == NULL ||
+	    vm->dirty_sum == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * Visiting a large address space's bitmaps word by word would cost more
+ * than the reset itself (16,384 words for 4 GiB).  KVM's log is read
+ * eight words at a time; dirty_host's non-zero words are found through
+ * dirty_sum, a bit per word; dirty_ever's bits are counted as they are
+ * set (ever_pages).
+ */
+static bool
+block_empty(const uint64_t *w)
+{
+	uint64_t acc = 0;
+
+	for (unsigned i = 0; i < 8; i++)
+		acc |= w[i];
+	return acc == 0;
+}
+
+/* The next word at or after *w that dirty_sum marks; false at the end. */
+static bool
+next_marked(const struct tkvm_vm *vm, size_t *w)
+{
+	const size_t sum_words = (vm->dirty_words + 63) / 64;
+	size_t s = *w / 64;
+	uint64_t bits;
+
+	if (s >= sum_words)
+		return false;
+	bits = vm->dirty_sum[s] & (~0ULL << (*w % 64));
+	while (bits == 0) {
+		if (++s >= sum_words)
+			return false;
+		bits = vm->dirty_sum[s];
+	}
+	*w = s * 64 + (size_t)__builtin_ctzll(bits);
+	return *w < vm->dirty_words;
 }
 
 /* Every ioctl of the reset goes through here: a failure means pages
@@ -70,38 +110,60 @@ reset_ioctl(struct tkvm_vm *vm, unsigned long request, void *arg)
 	return ioctl(vm->vm_fd, request, arg) == 0 ? 0 : -1;
 }
 
-/* Write-protects again the pages set in bitmap (manual protection). */
+/* Write-protects again the pages set in bitmap (manual protection),
+ * words first to last. */
 static int
-protect_again(struct tkvm_vm *vm, uint64_t *bitmap)
+protect_again(struct tkvm_vm *vm, uint64_t *bitmap, size_t first, size_t last)
 {
+	const uint64_t pages = vm->mem_size / PAGE_SIZE_4K;
 	struct kvm_clear_dirty_log clear = {
-		.slot = 0, .first_page = 0,
-		.num_pages = (uint32_t)(vm->mem_size / PAGE_SIZE_4K),
-		.dirty_bitmap = bitmap,
+		.slot = 0, .first_page = first * 64,
+		.num_pages = (uint32_t)((last + 1 - first) * 64),
+		.dirty_bitmap = bitmap + first,
 	};
 
+	/* KVM wants whole words, or a range that ends at the slot's end. */
+	if (clear.first_page + clear.num_pages > pages)
+		clear.num_pages = (uint32_t)(pages - clear.first_page);
 	if (reset_ioctl(vm, KVM_CLEAR_DIRTY_LOG, &clear) == 0)
 		return 0;
 	return reset_failed(vm, "KVM_CLEAR_DIRTY_LOG");
 }
 
+/* protect_again() for every page of bitmap. */
+static int
+protect_all(struct tkvm_vm *vm, uint64_t *bitmap)
+{
+	size_t first = vm->dirty_words, last = 0;
+
+	for (size_t i = 0; i < vm->dirty_words; i++)
+		if (bitmap[i] != 0) {
+			if (first == vm->dirty_words)
+				first = i;
+			last = i;
+		}
+	return first == vm->dirty_words ? 0 :
+	    protect_again(vm, bitmap, first, last);
+}
+
 /* With manual protection: new dirty pages join the hot set while it has
- * room; the rest are write-protected again. */
+ * room; the rest are write-protected again.  Visits the words
+ * reset_collect() marked, which hold every page KVM logged. */
 static int
 sort_hot(struct tkvm_vm *vm)
 {
 	const struct tkvm_program *p = vm->program;
 	unsigned max = HOT_MAX;
-	bool clear = false;
+	size_t first = SIZE_MAX, last = 0;
 
 	if (p->max_request_pages / 4 < max)
 		max = (unsigned)(p->max_request_pages / 4);
-	for (size_t i = 0; i < vm->dirty_words; i++) {
+	for (size_t i = 0; next_marked(vm, &i); i++) {
 		uint64_t fresh = vm->dirty_kvm[i] & ~vm->dirty_hot[i];
 		unsigned n;
 		if (fresh == 0) {
 			vm->dirty_kvm[i] = 0;
-			continue;	/* most words of a large address space */
+			continue;
 		}
 		n = (unsigned)__builtin_popcountll(fresh);
 		if (vm->hot_pages + n <= max) {
@@ -110,9 +172,14 @@ sort_hot(struct tkvm_vm *vm)
 			fresh = 0;
 		}
 		vm->dirty_kvm[i] = fresh;	/* now: pages to protect again */
-		clear |= fresh != 0;
+		if (fresh != 0) {
+			if (first == SIZE_MAX)
+				first = i;
+			last = i;
+		}
 	}
-	return clear ? protect_again(vm, vm->dirty_kvm) : 0;
+	return first == SIZE_MAX ? 0 :
+	    protect_again(vm, vm->dirty_kvm, first, last);
 }
 
 /* Moves KVM's dirty log into dirty_host, which then holds every page
@@ -128,15 +195,32 @@ reset_collect(struct tkvm_vm *vm, uint64_t *pages)
 	vm->uncollected = false;
 	if (reset_ioctl(vm, KVM_GET_DIRTY_LOG, &log) != 0)
 		return reset_failed(vm, "KVM_GET_DIRTY_LOG");
-	for (size_t i = 0; i < vm->dirty_words; i++) {
-		uint64_t w = vm->dirty_host[i] | vm->dirty_kvm[i];
-		if (w != 0) {
-			vm->dirty_host[i] = w;
-			n += (uint64_t)__builtin_popcountll(w);
-		}
+	for (size_t i = 0; i < vm->dirty_words; i += 8) {
+		if (i + 8 <= vm->dirty_words && block_empty(&vm->dirty_kvm[i]))
+			continue;
+		for (size_t j = i; j < i + 8 && j < vm->dirty_words; j++)
+			if (vm->dirty_kvm[j] != 0) {
+				vm->dirty_host[j] |= vm->dirty_kvm[j];
+				vm->dirty_sum[j / 64] |= 1ULL << (j % 64);
+			}
 	}
+	for (size_t i = 0; next_marked(vm, &i); i++)
+		n += (uint64_t)__builtin_popcountll(vm->dirty_host[i]);
 	*pages = n;
 	return vm->manual_protect ? sort_hot(vm) : 0;
+}
+
+/* Private pages: those copied since the last trim and those written
+ * since the last reset. */
+uint64_t
+reset_private_pages(const struct tkvm_vm *vm)
+{
+	uint64_t n = vm->ever_pages;
+
+	for (size_t i = 0; next_marked(vm, &i); i++)
+		n += (uint64_t)__builtin_popcountll(vm->dirty_host[i] &
+		    ~vm->dirty_ever[i]);
+	return n;
 }
 
 void
@@ -157,10 +241,12 @@ restore_pages(struct tkvm_vm *vm)
 	 * it: once it is copied back from the main VM, it is this VM's again. */
 	const bool info = vm->dirty_host[info_pg / 64] & (1ULL << (info_pg % 64));
 
-	for (size_t w = 0; w < vm->dirty_words; w++) {
+	for (size_t w = 0; next_marked(vm, &w); w++) {
 		uint64_t bits = vm->dirty_host[w];
 		if (bits == 0)
 			continue;
+		vm->ever_pages += (uint64_t)__builtin_popcountll(bits &
+		    ~vm->dirty_ever[w]);
 		vm->dirty_ever[w] |= bits;
 		vm->dirty_host[w] = 0;
 		while (bits != 0) {
@@ -179,6 +265,7 @@ restore_pages(struct tkvm_vm *vm)
 			    master + page * PAGE_SIZE_4K, run * PAGE_SIZE_4K);
 		}
 	}
+	memset(vm->dirty_sum, 0, (vm->dirty_words + 63) / 64 * 8);
 	if (info)
 		reset_vcpu_info(vm);
 }
@@ -188,21 +275,17 @@ static int
 trim_working_memory(struct tkvm_vm *vm)
 {
 	const struct tkvm_program *p = vm->program;
-	uint64_t n = 0;
 
-	if (p->keep_pages == 0)
-		return 0;
-	for (size_t i = 0; i < vm->dirty_words; i++)
-		n += (uint64_t)__builtin_popcountll(vm->dirty_ever[i]);
-	if (n <= p->keep_pages)
+	if (p->keep_pages == 0 || vm->ever_pages <= p->keep_pages)
 		return 0;
 	if (madvise(vm->mem, vm->mem_size, MADV_DONTNEED) != 0)
 		return reset_failed(vm, "madvise(MADV_DONTNEED)");
 	memset(vm->dirty_ever, 0, vm->dirty_words * 8);
+	vm->ever_pages = 0;
 	reset_vcpu_info(vm);
 	if (vm->hot_pages != 0) {
 		vm->hot_pages = 0;
-		if (protect_again(vm, vm->dirty_hot) != 0)
+		if (protect_all(vm, vm->dirty_hot) != 0)
 			return -1;
 		memset(vm->dirty_hot, 0, vm->dirty_words * 8);
 	}

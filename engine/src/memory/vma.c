@@ -91,7 +91,7 @@ entry_written(struct tkvm_vm *vm, uint64_t *e, uint64_t v)
 		vm->tlb_stale = true;
 	*e = v;
 	if (vm->dirty_host != NULL)
-		dirty_mark(vm->dirty_host, (uint64_t)((uint8_t *)e - vm->mem), 8);
+		host_dirty(vm, (uint64_t)((uint8_t *)e - vm->mem), 8);
 	if (vm->master != NULL)
 		vm->pt_changed = true;
 }
@@ -135,7 +135,7 @@ split(struct tkvm_vm *vm, uint64_t r)
 	for (unsigned i = 0; i < 512; i++)
 		e[i] = (old & PTE_P) ? (r + i * PAGE_SIZE_4K) | (old & PTE_PROT) : 0;
 	if (vm->dirty_host != NULL)
-		dirty_mark(vm->dirty_host, pt, PAGE_SIZE_4K);
+		host_dirty(vm, pt, PAGE_SIZE_4K);
 	entry_written(vm, pde, pt | RW_BITS);
 	return 0;
 }
