@@ -8,8 +8,8 @@
  *   GUEST_DIR holds hello_get, dirty_pages and exit_loop (bench/run.sh
  *   builds them).  Prints ratios and counts; absolute times are noisy.
  *   ADDRESS_SPACE_MIB (default 0: the 64 MiB of memory) sizes the guest
- *   address space as a program library's address_space does (256 is what
- *   every program of a library gets at least).
+ *   address space as a program library's address_space does (1024, less
+ *   shared memory, is what every program of a library gets at least).
  */
 #include <stdio.h>
 #include <stdlib.h>

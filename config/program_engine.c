@@ -97,7 +97,7 @@ program_def_to_engine(const struct program_def *d, const char *const *main_args,
 {
 	const char *const *args = main_args != NULL ? main_args :
 	    (const char *const *)d->main_arguments;
-	uint64_t floor;
+	uint64_t floor, shm;
 
 	memset(cfg, 0, sizeof *cfg);
 	memset(owned, 0, sizeof *owned);
@@ -116,9 +116,9 @@ program_def_to_engine(const struct program_def *d, const char *const *main_args,
 	 * space, here it is at least 1 GiB with shared memory. */
 	cfg->vm.address_space_mib = d->address_space > d->max_memory ?
 	    d->address_space : d->max_memory;
-	floor = d->shared_memory < ADDRESS_SPACE_FLOOR_MIB -
-	    PUBLISHED_ADDRESS_SPACE_MIB ? ADDRESS_SPACE_FLOOR_MIB -
-	    d->shared_memory : PUBLISHED_ADDRESS_SPACE_MIB;
+	shm = (d->shared_memory + 1) & ~1ULL;	/* in 2 MiB pages, as mapped */
+	floor = shm < ADDRESS_SPACE_FLOOR_MIB - PUBLISHED_ADDRESS_SPACE_MIB ?
+	    ADDRESS_SPACE_FLOOR_MIB - shm : PUBLISHED_ADDRESS_SPACE_MIB;
 	if (cfg->vm.address_space_mib < floor)
 		cfg->vm.address_space_mib = floor;
 	cfg->vm.shared_memory_mib = d->shared_memory;

@@ -47,7 +47,8 @@ static const uint16_t syscalls[] = {
 	SYS_epoll_ctl, SYS_epoll_wait, SYS_epoll_pwait, SYS_eventfd2,
 	SYS_pipe2, SYS_timerfd_create, SYS_timerfd_settime,
 	SYS_timerfd_gettime, SYS_rt_sigreturn, SYS_rt_sigpending,
-	SYS_rt_sigsuspend, SYS_tkill,
+	SYS_rt_sigsuspend, SYS_tkill, SYS_clone3, SYS_epoll_create,
+	SYS_eventfd, SYS_getppid, SYS_getrusage, SYS_pause,
 };
 
 /* Guest API calls, the published numbers. */

@@ -474,7 +474,8 @@ test_engine(void)
 	    " \"allowed_paths\": [{ \"real\": \"/srv\", \"virtual\": \"/data\" }] },"
 	    " \"a\": { \"filename\": \"/a\", \"max_memory\": 512, \"address_space\": 300 },"
 	    " \"b\": { \"filename\": \"/b\", \"address_space\": 1800 },"
-	    " \"s\": { \"filename\": \"/s\", \"shared_memory\": 900 } }");
+	    " \"s\": { \"filename\": \"/s\", \"shared_memory\": 900 },"
+	    " \"t\": { \"filename\": \"/t\", \"shared_memory\": 3 } }");
 	const char *const args[] = { "override", NULL };
 	struct tkvm_program_config cfg;
 	struct program_engine_config owned;
@@ -551,6 +552,11 @@ test_engine(void)
 	CHECK(program_def_to_engine(library_find(lib, "s"), NULL, &cfg, &owned, err,
 	    sizeof err) == 0);
 	CHECK(cfg.vm.address_space_mib == 256 && cfg.vm.shared_memory_mib == 900);
+	program_engine_config_free(&owned);
+	/* 3 MiB of shared memory take 4 MiB: 1 GiB in all, no more. */
+	CHECK(program_def_to_engine(library_find(lib, "t"), NULL, &cfg, &owned, err,
+	    sizeof err) == 0);
+	CHECK(cfg.vm.address_space_mib == 1020);
 	program_engine_config_free(&owned);
 	library_free(lib);
 }
