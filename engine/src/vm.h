@@ -441,7 +441,7 @@ typedef int64_t syscall_fn(struct tkvm_vm *vm, const uint64_t a[6]);
 	X(sched_yield) X(futex) X(sysinfo) X(exit) X(exit_group) X(tgkill) \
 	X(kill) X(tkill) X(rt_sigreturn) X(rt_sigpending) X(rt_sigsuspend) X(pause) \
 	X(poll) X(ppoll) X(select) X(pselect6) X(epoll_create) \
-	X(epoll_create1) X(epoll_ctl) X(epoll_wait) X(epoll_pwait) \
+	X(epoll_create1) X(epoll_ctl) X(epoll_wait) X(epoll_pwait) X(epoll_pwait2) \
 	X(eventfd) X(eventfd2) X(pipe) X(pipe2) X(timerfd_create) \
 	X(timerfd_settime) X(timerfd_gettime) X(clone) X(clone3)
 #define DECLARE_SYSCALL(name) syscall_fn sys_##name;

@@ -48,7 +48,7 @@ static const uint16_t syscalls[] = {
 	SYS_pipe2, SYS_timerfd_create, SYS_timerfd_settime,
 	SYS_timerfd_gettime, SYS_rt_sigreturn, SYS_rt_sigpending,
 	SYS_rt_sigsuspend, SYS_tkill, SYS_clone3, SYS_epoll_create,
-	SYS_eventfd, SYS_getppid, SYS_getrusage, SYS_pause,
+	SYS_eventfd, SYS_getppid, SYS_getrusage, SYS_pause, SYS_epoll_pwait2,
 };
 
 /* Guest API calls, the published numbers. */

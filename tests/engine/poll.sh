@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: BSD-2-Clause
-# Waiting on fds (engine/src/linux/poll.c, fdobj.c): poll, ppoll, select,
+# Waiting on fds (engine/src/linux/poll.c, epoll.c, fdobj.c): poll, ppoll, select,
 # pselect6 and epoll over the console, pipes, eventfds and timerfds,
 # each mode printing exactly what a native run prints (stdout a pipe and
 # stdin empty there, as the console is here); the fd table limit; waits

@@ -174,6 +174,20 @@ mode_epoll(void)
 	epoll_ctl(ep, EPOLL_CTL_MOD, 1, &ev);
 	n = epoll_pwait(ep, out, 8, 0, NULL);
 	printf("re-armed: n=%d data=%llu\n", n, n ? (unsigned long long)out[0].data.u64 : 0);
+	{
+		/* epoll_pwait2: a timespec timeout, checked before the wait. */
+		struct timespec zero = { 0, 0 }, bad = { 0, 1000000000 };
+		uint64_t none = 0;
+		n = (int)syscall(SYS_epoll_pwait2, ep, out, 8, &zero, &none, 8);
+		printf("pwait2: n=%d data=%llu\n", n, n > 0 ?
+		    (unsigned long long)out[0].data.u64 : 0);
+		SHOW("pwait2 bad timespec", syscall(SYS_epoll_pwait2, ep, out, 8,
+		    &bad, NULL, 8));
+		SHOW("pwait2 bad pointer", syscall(SYS_epoll_pwait2, ep, out, 8,
+		    (void *)16, NULL, 8));
+		SHOW("pwait2 bad sigsetsize", syscall(SYS_epoll_pwait2, ep, out, 8,
+		    &zero, &none, 4));
+	}
 	close(fds[1]);
 	n = epoll_wait(ep, out, 8, 0);
 	printf("hup: n=%d\n", n);

@@ -61,16 +61,34 @@ uint64_t fdobj_next_timer(struct tkvm_vm *vm, int fd, unsigned depth);
 void fdobj_update_timer(struct fd_obj *o);
 uint64_t fdobj_now(int clock);
 
-/* poll.c: a blocking wait nothing can end.  With one guest thread it
- * ends the run ("guest deadlocked: WHAT with no other thread") and
- * returns -EDEADLK.  THREADS HOOK: this is where a scheduler (threads.c)
- * would park the calling thread and run another, restarting the call
- * when it is woken. */
+/* poll.c: a blocking wait nothing can end.  With another guest thread
+ * that can run, it switches to it (THREADS_RESTART: the call runs again
+ * when this thread is resumed, threads.c); with none, it ends the run
+ * ("guest deadlocked: WHAT, with no other thread") and returns -EDEADLK. */
 int64_t wait_blocked(struct tkvm_vm *vm, const char *what);
 /* Sleeps until the CLOCK_MONOTONIC ns until, no later than the run's
  * deadline; false when the deadline cut it short. */
 bool wait_until(struct tkvm_vm *vm, uint64_t until);
-/* Drops fd from every epoll's interest list (it was closed). */
+
+/* poll.c, for epoll.c: deadlines in CLOCK_MONOTONIC ns (NO_TIMEOUT:
+ * none) from a timeout in ms (negative: none) or a guest timespec (0:
+ * none; -EFAULT, -EINVAL); a call's temporary signal mask (the caller's
+ * in *saved); one round of a wait that found nothing ready (1: look
+ * again, 0: timed out, < 0: what the call returns). */
+#define NO_TIMEOUT	UINT64_MAX
+uint64_t wait_ms_deadline(int64_t ms);
+int wait_ts_deadline(struct tkvm_vm *vm, uint64_t addr, uint64_t *out);
+int wait_mask(struct tkvm_vm *vm, uint64_t addr, uint64_t size,
+    uint64_t *saved);
+int wait_step(struct tkvm_vm *vm, uint64_t timeout, uint64_t timer,
+    uint64_t saved, const char *what);
+
+/* epoll.c: drops fd from every epoll's interest list (it was closed);
+ * the ready items of an epoll (up to max, into out unless NULL; consume:
+ * as epoll_wait, edge and one-shot items then reported). */
 void epoll_forget(struct tkvm_vm *vm, int fd);
+struct epoll_event;
+unsigned epoll_ready_items(struct tkvm_vm *vm, struct fd_obj *ep,
+    unsigned depth, struct epoll_event *out, unsigned max, bool consume);
 
 #endif
