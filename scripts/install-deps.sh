@@ -11,11 +11,12 @@ set -eu
 # (tests/requests/langs*.sh, tests/vmod/langs*.vtc); librust-libc-dev and
 # librust-png-dev are the crates the published Rust examples ask for
 # (scripts/try-published-examples.sh builds them with cargo --offline).
+# nodejs runs under tinykvm-run in tests/engine/node.sh.
 packages=(build-essential musl-tools g++ python3 pkg-config make
 	varnish libvarnishapi-dev python3-docutils wrk nginx-light zlib1g-dev libpcre2-dev bc curl libcurl4-openssl-dev
 	libarchive-dev xz-utils zstd openssl ca-certificates
 	clang libclang-rt-14-dev gdb
-	rustc cargo golang-go librust-libc-dev librust-png-dev
+	rustc cargo golang-go librust-libc-dev librust-png-dev nodejs
 	systemd passwd util-linux dpkg-dev)
 missing=()
 for p in "${packages[@]}"; do

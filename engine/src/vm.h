@@ -182,6 +182,11 @@ struct tkvm_vm {
 	bool sigsaved_on;		/* ... after the handler's frame holds it */
 	struct fd_obj *fobj[TKVM_MAX_FDS];	/* emulated fd objects */
 	const struct timespec *deadline; /* of the current run, or NULL */
+	/* A wait that gave the vCPU to other threads (THREADS_RESTART) is
+	 * made again later, and keeps the absolute deadline it had: set
+	 * by the wait when it restarts, taken back at the call's next entry
+	 * (threads.c, threads_call_entry()).  0: none. */
+	uint64_t wait_restart_until, wait_resume;
 	/* The limit a time-out message names when a run was given what is
 	 * left of a longer one (a request's, for a storage call or a stream
 	 * chunk); 0: the run's own.  Set by the caller around vm_run(). */
@@ -410,6 +415,11 @@ void paths_fini(struct tkvm_vm *vm);
  * host fd or -errno. */
 int paths_open(struct tkvm_vm *vm, const char *guest_path, int dirfd_guest,
     bool want_dir);
+/* The same for stat, access and readlink: the directories on the way to
+ * an allowed path ("/", "/srv" for "/srv/app") open too, as Linux lets
+ * any process look them up; the fd is for their metadata only. */
+int paths_open_meta(struct tkvm_vm *vm, const char *guest_path,
+    int dirfd_guest);
 /* chdir(): the guest path must be an allowed directory; 0 or -errno. */
 int paths_chdir(struct tkvm_vm *vm, const char *guest_path);
 

@@ -28,11 +28,18 @@ deferred 285"
 
 # A thread blocked on a pipe or an eventfd (poll, read) lets the others
 # run until they satisfy it, instead of the run ending as a deadlock.
+# Timed waits beside a thread blocked with no timeout end at their own
+# timeout (a restarted wait keeps its deadline: before, each switch
+# started it again and they ran to the time limit).
 build_guest threads_wait threads_wait.c gcc -static -pthread
 native_vs_guest threads_wait
 expect_out "poll=1 revents=1
 read=5 hello
 eventfd total=3
+poll 80 ms beside a blocked thread: 0, waited enough: yes
+ppoll 80 ms: 0, waited enough: yes
+select 80 ms: 0, waited enough: yes
+epoll_wait 80 ms: 0, waited enough: yes
 done"
 
 command -v musl-gcc >/dev/null || die "musl-gcc is missing (scripts/install-deps.sh)"

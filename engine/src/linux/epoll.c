@@ -205,7 +205,7 @@ do_epoll_wait(struct tkvm_vm *vm, const uint64_t a[6], uint64_t timeout,
 int64_t
 sys_epoll_wait(struct tkvm_vm *vm, const uint64_t a[6])
 {
-	return do_epoll_wait(vm, a, wait_ms_deadline((int32_t)a[3]), vm->sigmask);
+	return do_epoll_wait(vm, a, wait_ms_deadline(vm, (int32_t)a[3]), vm->sigmask);
 }
 
 int64_t
@@ -216,7 +216,7 @@ sys_epoll_pwait(struct tkvm_vm *vm, const uint64_t a[6])
 
 	if (r != 0)
 		return r;
-	return do_epoll_wait(vm, a, wait_ms_deadline((int32_t)a[3]), saved);
+	return do_epoll_wait(vm, a, wait_ms_deadline(vm, (int32_t)a[3]), saved);
 }
 
 /* epoll_pwait with a struct timespec timeout (NULL: none), Linux 5.11. */

@@ -72,11 +72,11 @@ bool wait_until(struct tkvm_vm *vm, uint64_t until);
 
 /* poll.c, for epoll.c: deadlines in CLOCK_MONOTONIC ns (NO_TIMEOUT:
  * none) from a timeout in ms (negative: none) or a guest timespec (0:
- * none; -EFAULT, -EINVAL); a call's temporary signal mask (the caller's
+ * none; -EFAULT, -EINVAL), or the deadline a restarted call had; a call's temporary signal mask (the caller's
  * in *saved); one round of a wait that found nothing ready (1: look
  * again, 0: timed out, < 0: what the call returns). */
 #define NO_TIMEOUT	UINT64_MAX
-uint64_t wait_ms_deadline(int64_t ms);
+uint64_t wait_ms_deadline(struct tkvm_vm *vm, int64_t ms);
 int wait_ts_deadline(struct tkvm_vm *vm, uint64_t addr, uint64_t *out);
 int wait_mask(struct tkvm_vm *vm, uint64_t addr, uint64_t size,
     uint64_t *saved);

@@ -68,6 +68,24 @@ allowed(const struct tkvm_vm *vm, const char *path, bool real)
 	return false;
 }
 
+/* Whether the directory path leads to an allowed entry: "/", "/srv" for
+ * "/srv/app/x".  Linux lets any process look up (stat) the directories
+ * on the way to a file it may open; runtimes resolving real paths
+ * (Node.js's realpathSync) do so component by component. */
+static bool
+leads_to_allowed(const struct tkvm_vm *vm, const char *path, bool real)
+{
+	const size_t n = strlen(path);
+
+	for (unsigned i = 0; i < vm->nallowed; i++) {
+		const char *e = real ? vm->allowed[i].real : vm->allowed[i].path;
+		if (strncmp(e, path, n) == 0 && strlen(e) > n &&
+		    (e[n] == '/' || (n > 0 && path[n - 1] == '/')))
+			return true;
+	}
+	return false;
+}
+
 int
 paths_add(struct tkvm_vm *vm, const char *path, bool quiet, char *err,
     size_t errlen)
@@ -187,12 +205,17 @@ absolute_path(struct tkvm_vm *vm, const char *guest_path, int dirfd,
 	return 0;
 }
 
-int
-paths_open(struct tkvm_vm *vm, const char *guest_path, int dirfd, bool want_dir)
+/* paths_open(); with meta, also the directories on the way to an
+ * allowed entry, for their metadata only (the fd never reaches the
+ * guest). */
+static int
+open_checked(struct tkvm_vm *vm, const char *guest_path, int dirfd,
+    bool want_dir, bool meta)
 {
 	char path[PATH_MAX], real[PATH_MAX];
 	struct stat st;
 	int r, fd;
+	bool on_way;
 
 	r = absolute_path(vm, guest_path, dirfd, path, sizeof path);
 	if (r != 0)
@@ -205,17 +228,20 @@ paths_open(struct tkvm_vm *vm, const char *guest_path, int dirfd, bool want_dir)
 		}
 		return fd;
 	}
-	if (!allowed(vm, path, false)) {
+	on_way = meta && !allowed(vm, path, false) &&
+	    leads_to_allowed(vm, path, false);
+	if (!allowed(vm, path, false) && !on_way) {
 		vm_verbose(vm, "refused access to %s (not in allowed paths)", path);
 		return -EACCES;
 	}
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK |
-	    (want_dir ? O_DIRECTORY : 0));
+	    (want_dir || on_way ? O_DIRECTORY : 0));
 	if (fd < 0)
 		return -errno;
 	/* The host's own /proc/PID (an allowed /proc, a symlink): never. */
 	if (host_path_of_fd(fd, real, sizeof real) != 0 ||
-	    !allowed(vm, real, true) || procfs_is_process(real)) {
+	    !(on_way ? leads_to_allowed(vm, real, true) : allowed(vm, real, true)) ||
+	    procfs_is_process(real)) {
 		vm_verbose(vm, "refused access to %s (resolves outside allowed paths)",
 		    path);
 		close(fd);
@@ -229,6 +255,18 @@ paths_open(struct tkvm_vm *vm, const char *guest_path, int dirfd, bool want_dir)
 		return -EACCES;
 	}
 	return fd;
+}
+
+int
+paths_open(struct tkvm_vm *vm, const char *guest_path, int dirfd, bool want_dir)
+{
+	return open_checked(vm, guest_path, dirfd, want_dir, false);
+}
+
+int
+paths_open_meta(struct tkvm_vm *vm, const char *guest_path, int dirfd)
+{
+	return open_checked(vm, guest_path, dirfd, false, true);
 }
 
 int

@@ -97,10 +97,13 @@ fdobj_ready(struct tkvm_vm *vm, int fd, unsigned depth)
 	    (ev & POLLOUT ? POLLWRNORM : 0);
 }
 
-/* A guest timeout in ms (negative: none) as an absolute deadline. */
+/* A guest timeout in ms (negative: none) as an absolute deadline; a
+ * restarted call keeps the one it had (threads_call_entry()). */
 uint64_t
-wait_ms_deadline(int64_t ms)
+wait_ms_deadline(struct tkvm_vm *vm, int64_t ms)
 {
+	if (vm->wait_resume != 0)
+		return vm->wait_resume;
 	return ms < 0 ? NO_TIMEOUT : fdobj_now(CLOCK_MONOTONIC) +
 	    (uint64_t)ms * MS;
 }
@@ -118,6 +121,10 @@ wait_ts_deadline(struct tkvm_vm *vm, uint64_t addr, uint64_t *out)
 		return -EFAULT;
 	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= (long)NS)
 		return -EINVAL;
+	if (vm->wait_resume != 0) {
+		*out = vm->wait_resume;
+		return 0;
+	}
 	if ((uint64_t)ts.tv_sec > (1ULL << 33))
 		return 0;	/* centuries: as good as none */
 	*out = fdobj_now(CLOCK_MONOTONIC) + (uint64_t)ts.tv_sec * NS +
@@ -143,8 +150,11 @@ wait_round(struct tkvm_vm *vm, uint64_t timeout, uint64_t timer,
 		return (int)wait_blocked(vm, what);
 	if (until <= fdobj_now(CLOCK_MONOTONIC))
 		return until == timeout ? 0 : 1;
-	if (threads_can_switch(vm, true))
-		return THREADS_RESTART;	/* the others run, then it looks again */
+	if (threads_can_switch(vm, true)) {
+		/* The others run, then it looks again, by the same deadline. */
+		vm->wait_restart_until = timeout != NO_TIMEOUT ? timeout : 0;
+		return THREADS_RESTART;
+	}
 	if (!wait_until(vm, until))
 		return -EINTR;
 	return until == timeout && fdobj_now(CLOCK_MONOTONIC) >= timeout ? 0 : 1;
@@ -247,7 +257,7 @@ int64_t
 sys_poll(struct tkvm_vm *vm, const uint64_t a[6])
 {
 	/* nfds is an unsigned int. */
-	return do_poll(vm, a[0], (uint32_t)a[1], wait_ms_deadline((int32_t)a[2]),
+	return do_poll(vm, a[0], (uint32_t)a[1], wait_ms_deadline(vm, (int32_t)a[2]),
 	    vm->sigmask);
 }
 
@@ -352,7 +362,9 @@ sys_select(struct tkvm_vm *vm, const uint64_t a[6])
 		/* Linux carries whole seconds out of tv_usec. */
 		if (tv.tv_sec < 0 || tv.tv_usec < 0)
 			return -EINVAL;
-		if ((uint64_t)tv.tv_sec < (1ULL << 33) &&
+		if (vm->wait_resume != 0)
+			timeout = vm->wait_resume;
+		else if ((uint64_t)tv.tv_sec < (1ULL << 33) &&
 		    (uint64_t)tv.tv_usec < (1ULL << 40))
 			timeout = fdobj_now(CLOCK_MONOTONIC) +
 			    (uint64_t)tv.tv_sec * NS + (uint64_t)tv.tv_usec * 1000;

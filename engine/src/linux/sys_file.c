@@ -319,7 +319,7 @@ stat_path(struct tkvm_vm *vm, int64_t dirfd, uint64_t path_addr, uint64_t out,
 		return stat_fd(vm, dirfd, out);
 	if (dst == NULL)
 		return -EFAULT;
-	fd = paths_open(vm, path, (int)dirfd, false);
+	fd = paths_open_meta(vm, path, (int)dirfd);
 	if (fd < 0)
 		return fd;
 	r = fstat(fd, &st) == 0 ? 0 : -errno;
@@ -389,7 +389,7 @@ readlink_common(struct tkvm_vm *vm, int64_t dirfd, uint64_t path_addr,
 		return -EFAULT;
 	if (strcmp(path, "/proc/self/exe") != 0) {
 		/* Allowed paths are presented with symlinks resolved. */
-		fd = paths_open(vm, path, (int)dirfd, false);
+		fd = paths_open_meta(vm, path, (int)dirfd);
 		if (fd < 0)
 			return fd;
 		close(fd);
@@ -427,7 +427,7 @@ access_common(struct tkvm_vm *vm, int64_t dirfd, uint64_t path_addr,
 		return r;
 	if (mode & ~7ULL)
 		return -EINVAL;
-	fd = paths_open(vm, path, (int)dirfd, false);
+	fd = paths_open_meta(vm, path, (int)dirfd);
 	if (fd < 0)
 		return fd;
 	close(fd);

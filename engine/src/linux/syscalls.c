@@ -59,7 +59,9 @@ syscall_dispatch(struct tkvm_vm *vm, struct kvm_regs *regs)
 	const uint64_t nr = regs->rax;
 
 	if (nr < sizeof table / sizeof table[0] && table[nr].fn != NULL) {
-		int64_t r = table[nr].fn(vm, args);
+		int64_t r;
+		threads_call_entry(vm, nr);
+		r = table[nr].fn(vm, args);
 		if (r == THREADS_RESTART)	/* blocked: other threads first */
 			r = threads_restart(vm, regs, nr);
 		regs->rax = (uint64_t)r;

@@ -323,6 +323,9 @@ threads_restart(struct tkvm_vm *vm, struct kvm_regs *regs, uint64_t nr)
 	 * number, the arguments untouched. */
 	regs->rcx -= 2;
 	regs->rax = nr;
+	cur->restart_pending = vm->wait_restart_until != 0;
+	cur->restart_nr = nr;
+	cur->restart_until = vm->wait_restart_until;
 	if (pick_ready(tt) >= 0) {
 		threads_ready(tt, cur, (int64_t)nr);
 	} else {
@@ -335,6 +338,21 @@ threads_restart(struct tkvm_vm *vm, struct kvm_regs *regs, uint64_t nr)
 		cur->slept = (int64_t)nr;
 	}
 	return threads_block(vm);
+}
+
+void
+threads_call_entry(struct tkvm_vm *vm, uint64_t nr)
+{
+	struct thread_table *tt = vm->threads;
+	struct guest_thread *t;
+
+	vm->wait_resume = vm->wait_restart_until = 0;
+	if (tt == NULL)
+		return;
+	t = &tt->t[tt->cur];
+	if (t->restart_pending && t->restart_nr == nr)
+		vm->wait_resume = t->restart_until;
+	t->restart_pending = false;
 }
 
 int64_t

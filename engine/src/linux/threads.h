@@ -41,6 +41,8 @@ struct guest_thread {
 	struct timespec deadline;
 	uint64_t clear_tid;	/* CLONE_CHILD_CLEARTID / set_tid_address */
 	uint64_t robust_head, robust_len;
+	bool restart_pending;	/* its system call restart_nr was restarted */
+	uint64_t restart_nr, restart_until;	/* ... with that deadline */
 	void *xsave;		/* FPU/SSE/AVX state, xsave_bytes; lazily */
 	bool xsave_valid;
 };
@@ -88,6 +90,9 @@ int64_t threads_sleep(struct tkvm_vm *vm, const struct timespec *until);
 #define THREADS_RESTART	(-512)	/* Linux's ERESTARTSYS: never seen by the guest */
 bool threads_can_switch(struct tkvm_vm *vm, bool now_only);
 int64_t threads_restart(struct tkvm_vm *vm, struct kvm_regs *regs, uint64_t nr);
+/* At every system call's entry: vm->wait_resume is the deadline the
+ * running thread's restarted call nr had (0: a new call). */
+void threads_call_entry(struct tkvm_vm *vm, uint64_t nr);
 
 /* futex.c */
 /* Wakes at most n threads waiting on addr whose bitset meets bitset. */
