@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Request programs in other languages (examples/rust, examples/python,
- * examples/go): for each, its cold start (reading the program, main() up
+ * examples/go, examples/node): for each, its cold start (reading the program, main() up
  * to wait_for_requests, the request VM, the first response; median of
  * LOADS loads) and its request cycle on one request VM (time, pages the
  * reset copies back, resets and KVM_RUNs per request), beside the bare
@@ -9,8 +9,9 @@
  *
  * usage: langs_bench GUEST_DIR [REQUESTS]
  *   GUEST_DIR holds exit_loop, hello_rust, python/hello.py (with
- *   python/libkvm_api.so) and hello_go, as bench/run.sh builds them; a
- *   program that is missing or does not load is reported and skipped.
+ *   python/libkvm_api.so), hello_go and node/hello.js (with
+ *   node/varnish.node), as bench/run.sh builds them; a program that is
+ *   missing or does not load is reported and skipped.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,13 +27,23 @@ struct lang {
 	const char *label;
 	const char *file;		/* the ELF: in GUEST_DIR, or absolute */
 	const char *script;		/* argv[1] in GUEST_DIR, or NULL */
-	uint64_t memory_mib;
+	uint64_t memory_mib, space_mib;
+	const char *(*allow)(void);	/* a path the runtime reads, or NULL */
 };
 
+static const char *python_stdlib(void);
+static const char *
+openssl_dir(void)
+{
+	return "/etc/ssl";		/* Node.js reads openssl.cnf at start-up */
+}
+
 static const struct lang langs[] = {
-	{ "rust", "hello_rust", NULL, 64 },
-	{ "python", "/usr/bin/python3", "python/hello.py", 64 },
-	{ "go", "hello_go", NULL, 1024 },
+	{ "rust", "hello_rust", NULL, 64, 0, NULL },
+	{ "python", "/usr/bin/python3", "python/hello.py", 64, 0, python_stdlib },
+	{ "go", "hello_go", NULL, 1024, 0, NULL },
+	/* V8 reserves more than 1 GiB at start-up. */
+	{ "node", "/usr/bin/node", "node/hello.js", 1024, 4096, openssl_dir },
 };
 
 /* Python's standard library directory, from python3 itself. */
@@ -76,10 +87,11 @@ setup(struct setup *s, const char *gdir, const struct lang *l)
 	s->argv[0] = l->label;
 	if (l->script != NULL) {
 		snprintf(s->script, sizeof s->script, "%s/%s", gdir, l->script);
-		snprintf(s->dir, sizeof s->dir, "%s/python", gdir);
+		snprintf(s->dir, sizeof s->dir, "%s", s->script);
+		*strrchr(s->dir, '/') = '\0';	/* the script's directory */
 		s->argv[1] = s->script;
 		s->allowed[0] = s->dir;
-		s->allowed[1] = python_stdlib();
+		s->allowed[1] = l->allow != NULL ? l->allow() : NULL;
 	}
 	/* What the VMOD and tinykvm-run give a request program. */
 	snprintf(s->name, sizeof s->name, "KVM_NAME=%s", l->label);
@@ -91,6 +103,7 @@ setup(struct setup *s, const char *gdir, const struct lang *l)
 	s->cfg.vm.opaque = &s->out;
 	s->cfg.vm.allowed_paths = s->allowed;
 	s->cfg.vm.memory_mib = l->memory_mib;
+	s->cfg.vm.address_space_mib = l->space_mib;
 	s->cfg.concurrency = 1;
 	free(abs);
 }

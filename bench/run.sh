@@ -21,10 +21,12 @@ objcopy -w --extract-symbol --strip-symbol='!bench_*' --strip-symbol='*' \
 gcc -static -O2 -Iengine/include -Wl,--just-symbols=$G/counter_storage.syms \
 	-o $G/direct_get bench/guests/direct/direct_get.c
 # The request programs in other languages (bench/langs_bench.c), with
-# Debian's toolchains when they are installed (scripts/install-deps.sh).
+# Debian's toolchains and Node.js when they are installed
+# (scripts/install-deps.sh).
 if [ -x /usr/bin/rustc ]; then RUSTC=/usr/bin/rustc examples/rust/build.sh $G/hello_rust || true; fi
 if [ -x /usr/bin/python3 ]; then examples/python/build.sh $G/python || true; fi
 if [ -x /usr/bin/go ]; then GO=/usr/bin/go examples/go/build.sh $G/hello_go || true; fi
+if [ -x /usr/bin/node ]; then examples/node/build.sh $G/node || true; fi
 for b in build/bench/*; do
 	[ -f "$b" ] && [ -x "$b" ] || continue
 	echo "== $(basename "$b")"
