@@ -187,6 +187,7 @@ struct tkvm_vm {
 	 * by the wait when it restarts, taken back at the call's next entry
 	 * (threads.c, threads_call_entry()).  0: none. */
 	uint64_t wait_restart_until, wait_resume;
+	uint64_t wait_restart_wake;	/* ... and when it may end by itself */
 	/* The limit a time-out message names when a run was given what is
 	 * left of a longer one (a request's, for a storage call or a stream
 	 * chunk); 0: the run's own.  Set by the caller around vm_run(). */

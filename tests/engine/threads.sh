@@ -41,6 +41,17 @@ ppoll 80 ms: 0, waited enough: yes
 select 80 ms: 0, waited enough: yes
 epoll_wait 80 ms: 0, waited enough: yes
 done"
+# ... and the blocked thread is not run again and again meanwhile: it
+# waits until another thread makes a system call (about 30 switches in
+# all; thousands when the two took turns through each 80 ms).
+run_guest --verbose "$WORK/threads_wait"
+expect_rc 0
+n=$(sed -n 's/^\[tinykvm\] threads: \([0-9]*\) switches$/\1/p' "$WORK/err")
+[ -n "$n" ] && [ "$n" -le 100 ] || die "threads_wait: ${n:-no} switches"
+# Every thread waits on an fd nobody else can write: a deadlock, named.
+run_guest "$WORK/threads_wait" deadlock
+expect_rc 125
+expect_err "tinykvm-run: guest deadlocked: all 2 threads wait with no timeout (2 on fds)"
 
 command -v musl-gcc >/dev/null || die "musl-gcc is missing (scripts/install-deps.sh)"
 build_guest threads_musl threads.c musl-gcc -static

@@ -84,8 +84,25 @@ static void timed_waits(void)
 	pthread_join(b, NULL);
 	close(ep);
 }
-int main(void)
+/* Two threads that each wait on a pipe nobody writes: a deadlock. */
+static void *reader(void *a)
 {
+	struct pollfd pfd = { .fd = *(int *)a, .events = POLLIN };
+	poll(&pfd, 1, -1);
+	return NULL;
+}
+static int deadlock_on_fds(void)
+{
+	pthread_t t;
+	pipe(p);
+	pthread_create(&t, NULL, reader, &p[0]);
+	reader(&p[0]);
+	return 0;
+}
+int main(int argc, char **argv)
+{
+	if (argc > 1 && strcmp(argv[1], "deadlock") == 0)
+		return deadlock_on_fds();
 	pthread_t w, s;
 	char buf[16] = { 0 };
 	pipe(p);

@@ -26,7 +26,9 @@
 int64_t
 wait_blocked(struct tkvm_vm *vm, const char *what)
 {
-	if (threads_can_switch(vm, false))
+	/* Another thread may end it: this one waits in T_POLL, and the
+	 * scheduler tells a deadlock of them all (threads_block()). */
+	if (threads_others(vm))
 		return THREADS_RESTART;
 	vm_fail(vm, TKVM_STOP_EXCEPTION, "guest deadlocked: %s, with no other "
 	    "thread", what);
@@ -142,7 +144,7 @@ static int
 wait_round(struct tkvm_vm *vm, uint64_t timeout, uint64_t timer,
     const char *what)
 {
-	uint64_t until = timeout;
+	uint64_t until = timeout, other;
 
 	if (timer != 0 && timer < until)
 		until = timer;
@@ -153,8 +155,14 @@ wait_round(struct tkvm_vm *vm, uint64_t timeout, uint64_t timer,
 	if (threads_can_switch(vm, true)) {
 		/* The others run, then it looks again, by the same deadline. */
 		vm->wait_restart_until = timeout != NO_TIMEOUT ? timeout : 0;
+		vm->wait_restart_wake = until;
 		return THREADS_RESTART;
 	}
+	/* Nobody else runs now: sleep, but not past another thread's
+	 * deadline (it then gets the vCPU at the next round). */
+	other = threads_next_deadline(vm);
+	if (other != 0 && other < until)
+		until = other;
 	if (!wait_until(vm, until))
 		return -EINTR;
 	return until == timeout && fdobj_now(CLOCK_MONOTONIC) >= timeout ? 0 : 1;

@@ -198,8 +198,8 @@ ts_cmp(const struct timespec *a, const struct timespec *b)
 }
 
 /* The runnable thread that became runnable first, or -1. */
-static int
-pick_ready(const struct thread_table *tt)
+int
+threads_pick_ready(const struct thread_table *tt)
 {
 	int best = -1;
 
@@ -210,23 +210,30 @@ pick_ready(const struct thread_table *tt)
 	return best;
 }
 
-static struct guest_thread *
-earliest_deadline(struct thread_table *tt)
+struct guest_thread *
+threads_earliest(struct thread_table *tt)
 {
 	struct guest_thread *e = NULL;
 
 	for (unsigned i = 0; i < tt->max; i++) {
 		struct guest_thread *t = &tt->t[i];
-		if ((t->state == T_FUTEX || t->state == T_SLEEP) && t->timed &&
+		if (t->state >= T_FUTEX && t->timed &&
 		    (e == NULL || ts_cmp(&t->deadline, &e->deadline) < 0))
 			e = t;
 	}
 	return e;
 }
 
+/* What a waiter's system call returns when its deadline passes. */
+static int64_t
+timed_out(const struct guest_thread *t)
+{
+	return t->state == T_FUTEX ? -ETIMEDOUT : t->slept;
+}
+
 /* Waiters whose deadline has passed become runnable; true if any did. */
-static bool
-expire(struct thread_table *tt)
+bool
+threads_expire(struct thread_table *tt)
 {
 	struct timespec now;
 	bool woke = false;
@@ -234,10 +241,9 @@ expire(struct thread_table *tt)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	for (unsigned i = 0; i < tt->max; i++) {
 		struct guest_thread *t = &tt->t[i];
-		if ((t->state == T_FUTEX || t->state == T_SLEEP) && t->timed &&
+		if (t->state >= T_FUTEX && t->timed &&
 		    ts_cmp(&t->deadline, &now) <= 0) {
-			threads_ready(tt, t, t->state == T_FUTEX ? -ETIMEDOUT :
-			    t->slept);
+			threads_ready(tt, t, timed_out(t));
 			woke = true;
 		}
 	}
@@ -257,8 +263,8 @@ wait_for_deadline(struct tkvm_vm *vm, struct thread_table *tt,
 	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL) ==
 	    EINTR)
 		;
-	if (!expire(tt))
-		threads_ready(tt, first, first->state == T_FUTEX ? -ETIMEDOUT : 0);
+	if (!threads_expire(tt))
+		threads_ready(tt, first, timed_out(first));
 }
 
 int64_t
@@ -267,15 +273,15 @@ threads_block(struct tkvm_vm *vm)
 	struct thread_table *tt = vm->threads;
 
 	tt->touched = true;
-	if (earliest_deadline(tt) != NULL)
-		expire(tt);
+	if (threads_earliest(tt) != NULL)
+		threads_expire(tt);
 	for (;;) {
-		int next = pick_ready(tt);
+		int next = threads_pick_ready(tt);
 		struct guest_thread *first;
 
 		if (next >= 0)
 			return switch_to(vm, tt, (unsigned)next);
-		first = earliest_deadline(tt);
+		first = threads_earliest(tt);
 		if (first == NULL)
 			break;
 		wait_for_deadline(vm, tt, first);
@@ -283,9 +289,13 @@ threads_block(struct tkvm_vm *vm)
 	if (tt->live == 1)
 		vm_fail(vm, TKVM_STOP_EXCEPTION,
 		    "guest deadlocked: futex wait with no other thread");
-	else
+	else if (threads_poll_count(tt) == 0)
 		vm_fail(vm, TKVM_STOP_EXCEPTION, "guest deadlocked: all %u "
 		    "threads wait on futexes with no timeout", tt->live);
+	else
+		vm_fail(vm, TKVM_STOP_EXCEPTION, "guest deadlocked: all %u "
+		    "threads wait with no timeout (%u on fds)", tt->live,
+		    threads_poll_count(tt));
 	return -EDEADLK;
 }
 
@@ -301,60 +311,6 @@ threads_sleep(struct tkvm_vm *vm, const struct timespec *until)
 	return threads_block(vm);
 }
 
-bool
-threads_can_switch(struct tkvm_vm *vm, bool now_only)
-{
-	struct thread_table *tt = vm->threads;
-
-	if (tt == NULL || tt->live < 2)
-		return false;
-	if (earliest_deadline(tt) != NULL)
-		expire(tt);
-	return pick_ready(tt) >= 0 || (!now_only && earliest_deadline(tt) != NULL);
-}
-
-int64_t
-threads_restart(struct tkvm_vm *vm, struct kvm_regs *regs, uint64_t nr)
-{
-	struct thread_table *tt = vm->threads;
-	struct guest_thread *cur = &tt->t[tt->cur], *first;
-
-	/* Saved by the switch: back at the 2-byte `syscall`, with its
-	 * number, the arguments untouched. */
-	regs->rcx -= 2;
-	regs->rax = nr;
-	cur->restart_pending = vm->wait_restart_until != 0;
-	cur->restart_nr = nr;
-	cur->restart_until = vm->wait_restart_until;
-	if (pick_ready(tt) >= 0) {
-		threads_ready(tt, cur, (int64_t)nr);
-	} else {
-		/* Nobody runs now: this thread sleeps until another's
-		 * deadline, then looks again. */
-		first = earliest_deadline(tt);
-		cur->state = T_SLEEP;
-		cur->timed = true;
-		cur->deadline = first->deadline;
-		cur->slept = (int64_t)nr;
-	}
-	return threads_block(vm);
-}
-
-void
-threads_call_entry(struct tkvm_vm *vm, uint64_t nr)
-{
-	struct thread_table *tt = vm->threads;
-	struct guest_thread *t;
-
-	vm->wait_resume = vm->wait_restart_until = 0;
-	if (tt == NULL)
-		return;
-	t = &tt->t[tt->cur];
-	if (t->restart_pending && t->restart_nr == nr)
-		vm->wait_resume = t->restart_until;
-	t->restart_pending = false;
-}
-
 int64_t
 sys_sched_yield(struct tkvm_vm *vm, const uint64_t a[6])
 {
@@ -363,7 +319,7 @@ sys_sched_yield(struct tkvm_vm *vm, const uint64_t a[6])
 	(void)a;
 	if (tt == NULL || tt->live == 1)
 		return 0;
-	if (pick_ready(tt) < 0 && (earliest_deadline(tt) == NULL || !expire(tt)))
+	if (threads_pick_ready(tt) < 0 && (threads_earliest(tt) == NULL || !threads_expire(tt)))
 		return 0;
 	threads_ready(tt, &tt->t[tt->cur], 0);
 	return threads_block(vm);
@@ -577,6 +533,7 @@ threads_reset(struct tkvm_vm *vm)
 	tt->cur = m->cur;
 	tt->next_tid = m->next_tid;
 	tt->seq = m->seq;
+	tt->pollers = true;	/* threads_wake_pollers() looks */
 	tt->touched = false;
 	return 0;
 }
@@ -588,6 +545,9 @@ threads_fini(struct tkvm_vm *vm)
 
 	if (tt == NULL)
 		return;
+	if (vm->master == NULL)		/* the main VM, or a plain run */
+		vm_verbose(vm, "threads: %llu switches",
+		    (unsigned long long)tt->switches);
 	for (unsigned i = 0; i < tt->max; i++)
 		free(tt->t[i].xsave);
 	free(tt->t);

@@ -25,6 +25,8 @@ enum thread_state {
 	T_READY,	/* runnable; its system call returns result */
 	T_FUTEX,	/* waits on futex_addr (bitset), maybe until deadline */
 	T_SLEEP,	/* nanosleep until deadline */
+	T_POLL,		/* a restarted fd wait: runnable at another thread's
+			 * system call, or at deadline (thread_waits.c) */
 };
 
 struct guest_thread {
@@ -57,6 +59,7 @@ struct thread_table {
 	uint32_t xsave_bytes;	/* size of each save area */
 	bool touched;		/* changed since the last copy from the master */
 	uint64_t switches;	/* thread switches, for verbose logs and tests */
+	bool pollers;		/* a thread may be T_POLL */
 };
 
 /* threads.c */
@@ -72,6 +75,12 @@ int64_t threads_block(struct tkvm_vm *vm);
 /* Makes a waiting thread runnable with result. */
 void threads_ready(struct thread_table *tt, struct guest_thread *t,
     int64_t result);
+/* The scheduler's view: the runnable thread to run next (-1: none); the
+ * waiter with the earliest deadline (NULL: none); waiters past their
+ * deadline made runnable (true if any). */
+int threads_pick_ready(const struct thread_table *tt);
+struct guest_thread *threads_earliest(struct thread_table *tt);
+bool threads_expire(struct thread_table *tt);
 /* A request VM: back to its main VM's threads (reset.c); and the end. */
 int threads_reset(struct tkvm_vm *vm);
 void threads_fini(struct tkvm_vm *vm);
@@ -81,18 +90,23 @@ bool threads_tid_alive(const struct tkvm_vm *vm, int64_t tid);
  * time until; the run's deadline still bounds it. */
 int64_t threads_sleep(struct tkvm_vm *vm, const struct timespec *until);
 
-/* A wait on emulated fds (poll.c, fdobj.c) that cannot end while this
- * thread runs: whether another thread could run instead, now (now_only)
- * or also at a deadline.  The wait then returns THREADS_RESTART, and
- * syscall_dispatch() calls threads_restart(): the call is made again
- * when the thread next runs (its rip back at the `syscall`), after the
- * others have had the vCPU. */
+/* thread_waits.c.  A wait on emulated fds (poll.c, fdobj.c) that cannot
+ * end while this thread runs: whether another thread could run instead,
+ * now (now_only) or also at a deadline.  The wait then returns
+ * THREADS_RESTART, and syscall_dispatch() calls threads_restart(): the
+ * thread waits in T_POLL until another thread makes a system call or its
+ * deadline (vm->wait_restart_wake) passes, then makes the call again
+ * (its rip back at the `syscall`). */
 #define THREADS_RESTART	(-512)	/* Linux's ERESTARTSYS: never seen by the guest */
 bool threads_can_switch(struct tkvm_vm *vm, bool now_only);
 int64_t threads_restart(struct tkvm_vm *vm, struct kvm_regs *regs, uint64_t nr);
 /* At every system call's entry: vm->wait_resume is the deadline the
  * running thread's restarted call nr had (0: a new call). */
 void threads_call_entry(struct tkvm_vm *vm, uint64_t nr);
+/* The earliest deadline another thread waits for, CLOCK_MONOTONIC ns
+ * (0: none): a wait the host sleeps through ends no later. */
+uint64_t threads_next_deadline(struct tkvm_vm *vm);
+unsigned threads_poll_count(const struct thread_table *tt);
 
 /* futex.c */
 /* Wakes at most n threads waiting on addr whose bitset meets bitset. */
