@@ -43,7 +43,7 @@ epoll_wait 80 ms: 0, waited enough: yes
 done"
 # ... and the blocked thread is not run again and again meanwhile: it
 # waits until another thread makes a system call (about 30 switches in
-# all; thousands when the two took turns through each 80 ms).
+# all; the two took turns through each 80 ms before).
 run_guest --verbose "$WORK/threads_wait"
 expect_rc 0
 n=$(sed -n 's/^\[tinykvm\] threads: \([0-9]*\) switches$/\1/p' "$WORK/err")
