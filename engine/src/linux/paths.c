@@ -215,7 +215,7 @@ open_checked(struct tkvm_vm *vm, const char *guest_path, int dirfd,
 	char path[PATH_MAX], real[PATH_MAX];
 	struct stat st;
 	int r, fd;
-	bool on_way;
+	bool listed, on_way;
 
 	r = absolute_path(vm, guest_path, dirfd, path, sizeof path);
 	if (r != 0)
@@ -228,9 +228,9 @@ open_checked(struct tkvm_vm *vm, const char *guest_path, int dirfd,
 		}
 		return fd;
 	}
-	on_way = meta && !allowed(vm, path, false) &&
-	    leads_to_allowed(vm, path, false);
-	if (!allowed(vm, path, false) && !on_way) {
+	listed = allowed(vm, path, false);
+	on_way = meta && !listed && leads_to_allowed(vm, path, false);
+	if (!listed && !on_way) {
 		vm_verbose(vm, "refused access to %s (not in allowed paths)", path);
 		return -EACCES;
 	}

@@ -152,7 +152,7 @@ wait_round(struct tkvm_vm *vm, uint64_t timeout, uint64_t timer,
 		return (int)wait_blocked(vm, what);
 	if (until <= fdobj_now(CLOCK_MONOTONIC))
 		return until == timeout ? 0 : 1;
-	if (threads_can_switch(vm, true)) {
+	if (threads_can_switch(vm)) {
 		/* The others run, then it looks again, by the same deadline. */
 		vm->wait_restart_until = timeout != NO_TIMEOUT ? timeout : 0;
 		vm->wait_restart_wake = until;

@@ -22,7 +22,7 @@
 #define NS	1000000000ULL
 
 bool
-threads_can_switch(struct tkvm_vm *vm, bool now_only)
+threads_can_switch(struct tkvm_vm *vm)
 {
 	struct thread_table *tt = vm->threads;
 
@@ -30,8 +30,7 @@ threads_can_switch(struct tkvm_vm *vm, bool now_only)
 		return false;
 	if (threads_earliest(tt) != NULL)
 		threads_expire(tt);
-	return threads_pick_ready(tt) >= 0 ||
-	    (!now_only && threads_earliest(tt) != NULL);
+	return threads_pick_ready(tt) >= 0;
 }
 
 uint64_t

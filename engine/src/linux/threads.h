@@ -91,14 +91,14 @@ bool threads_tid_alive(const struct tkvm_vm *vm, int64_t tid);
 int64_t threads_sleep(struct tkvm_vm *vm, const struct timespec *until);
 
 /* thread_waits.c.  A wait on emulated fds (poll.c, fdobj.c) that cannot
- * end while this thread runs: whether another thread could run instead,
- * now (now_only) or also at a deadline.  The wait then returns
+ * end while this thread runs: whether another thread can run now (a
+ * waiter past its deadline included).  The wait then returns
  * THREADS_RESTART, and syscall_dispatch() calls threads_restart(): the
  * thread waits in T_POLL until another thread makes a system call or its
  * deadline (vm->wait_restart_wake) passes, then makes the call again
  * (its rip back at the `syscall`). */
 #define THREADS_RESTART	(-512)	/* Linux's ERESTARTSYS: never seen by the guest */
-bool threads_can_switch(struct tkvm_vm *vm, bool now_only);
+bool threads_can_switch(struct tkvm_vm *vm);
 int64_t threads_restart(struct tkvm_vm *vm, struct kvm_regs *regs, uint64_t nr);
 /* At every system call's entry: vm->wait_resume is the deadline the
  * running thread's restarted call nr had (0: a new call). */
